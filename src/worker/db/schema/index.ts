@@ -1,0 +1,2 @@
+// Every table, for drizzle-kit and for `drizzle(env.DB, { schema })`. One file per area.
+export * from "./catalog";

@@ -1,0 +1,39 @@
+import { Hono } from "hono";
+import type { AppEnv } from "./app-env";
+import { onError, onNotFound } from "./errors";
+import { adminCatalogRoutes } from "./routes/admin-catalog";
+import { adminOrdersRoutes } from "./routes/admin-orders";
+import { authRoutes } from "./routes/auth";
+import { eventsRoutes } from "./routes/events";
+import { gateRoutes } from "./routes/gate";
+import { holdsRoutes } from "./routes/holds";
+import { ordersRoutes } from "./routes/orders";
+import { paymentsRoutes } from "./routes/payments";
+import { queueRoutes } from "./routes/queue";
+import { ticketsRoutes } from "./routes/tickets";
+
+export { SectionInventory } from "../durable-objects/section-inventory";
+export { BuyerLedger } from "../durable-objects/buyer-ledger";
+export { WaitingRoom } from "../durable-objects/waiting-room";
+export { RateLimiter } from "../durable-objects/rate-limiter";
+export { CheckoutSaga } from "../durable-objects/checkout-saga";
+
+export const app = new Hono<AppEnv>();
+app.onError(onError);
+app.notFound(onNotFound);
+
+// Each router declares its full paths (e.g. "/api/v1/events/:eventId/holds").
+app.route("/", authRoutes);
+app.route("/", adminCatalogRoutes);
+app.route("/", eventsRoutes);
+app.route("/", holdsRoutes);
+app.route("/", ordersRoutes);
+app.route("/", paymentsRoutes);
+app.route("/", ticketsRoutes);
+app.route("/", adminOrdersRoutes);
+app.route("/", queueRoutes);
+app.route("/", gateRoutes);
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,5 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env";
+
+/** Sign-up and login. */
+export const authRoutes = new Hono<AppEnv>();

@@ -1,0 +1,5 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env";
+
+/** Gate devices, bundles and scan reconciliation. */
+export const gateRoutes = new Hono<AppEnv>();

@@ -1,0 +1,5 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env";
+
+/** Waiting room. */
+export const queueRoutes = new Hono<AppEnv>();
