@@ -1,6 +1,7 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./app-env";
-import { onError, onNotFound } from "./errors";
+import { ApiError, onError, onNotFound } from "./errors";
 import { adminCatalogRoutes } from "./routes/admin-catalog";
 import { adminOrdersRoutes } from "./routes/admin-orders";
 import { authRoutes } from "./routes/auth";
@@ -21,6 +22,18 @@ export { CheckoutSaga } from "../durable-objects/checkout-saga";
 export const app = new Hono<AppEnv>();
 app.onError(onError);
 app.notFound(onNotFound);
+
+// Bodies are small JSON documents; anything larger is refused before it is read or parsed.
+const MAX_BODY_BYTES = 64 * 1024;
+app.use(
+  "/api/*",
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError(413, "payload_too_large", `Request body exceeds ${MAX_BODY_BYTES} bytes.`);
+    },
+  }),
+);
 
 // Each router declares its full paths (e.g. "/api/v1/events/:eventId/holds").
 app.route("/", authRoutes);
