@@ -1,2 +1,3 @@
 // Every table, for drizzle-kit and for `drizzle(env.DB, { schema })`. One file per area.
 export * from "./catalog";
+export * from "./gate";

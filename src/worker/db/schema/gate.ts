@@ -1,0 +1,50 @@
+import { sql } from "drizzle-orm";
+import { index, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { events, users } from "./catalog";
+
+/** A scanner enrolled for one event; its bearer token carries `deviceId` and `eventId`. */
+export const gateDevices = sqliteTable(
+  "gate_devices",
+  {
+    id: text("id").primaryKey(),
+    eventId: text("event_id")
+      .notNull()
+      .references(() => events.id),
+    name: text("name").notNull(),
+    createdBy: text("created_by")
+      .notNull()
+      .references(() => users.id),
+    createdAt: text("created_at")
+      .notNull()
+      .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+  },
+  (t) => [index("gate_devices_event_idx").on(t.eventId)],
+);
+
+export const SCAN_VERDICTS = ["valid", "duplicate", "revoked", "invalid"] as const;
+export type ScanVerdict = (typeof SCAN_VERDICTS)[number];
+
+/**
+ * Every scan a device uploaded, as the device saw it. `scanned_at` is normalised to
+ * `toISOString()` so that text order is time order. The unique key makes re-sent batches
+ * no-ops; the first scan of a ticket is the earliest `valid` row (ties by device id).
+ */
+export const gateScans = sqliteTable(
+  "gate_scans",
+  {
+    eventId: text("event_id").notNull(),
+    ticketId: text("ticket_id").notNull(),
+    deviceId: text("device_id")
+      .notNull()
+      .references(() => gateDevices.id),
+    scannedAt: text("scanned_at").notNull(),
+    verdict: text("verdict", { enum: SCAN_VERDICTS }).notNull(),
+    receivedAt: text("received_at")
+      .notNull()
+      .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+  },
+  (t) => [
+    uniqueIndex("gate_scans_unique").on(t.ticketId, t.deviceId, t.scannedAt),
+    index("gate_scans_first_idx").on(t.eventId, t.ticketId, t.verdict, t.scannedAt, t.deviceId),
+  ],
+);
