@@ -1,3 +1,5 @@
 // Every table, for drizzle-kit and for `drizzle(env.DB, { schema })`. One file per area.
 export * from "./catalog";
 export * from "./gate";
+export * from "./orders";
+export * from "./tickets";
