@@ -1,5 +1,31 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
+import { authenticate, createAccount, LoginInput, SignupInput } from "../auth/accounts";
+import { issueSessionToken, type Principal } from "../auth/tokens";
+import { ApiError, conflict } from "../errors";
+import { rateLimit } from "../middleware/rate-limit";
+import { validate } from "../validation";
 
 /** Sign-up and login. */
 export const authRoutes = new Hono<AppEnv>();
+
+function userPrincipal(account: { id: string; role: "buyer" | "organizer" | "staff" }): Principal {
+  // Staff principals are gate devices (issued by the gate-devices route), never password logins.
+  if (account.role === "staff") throw new ApiError(401, "unauthenticated", "Email or password is wrong.");
+  return { role: account.role, userId: account.id };
+}
+
+authRoutes.post("/api/v1/auth/signup", rateLimit("auth"), validate("json", SignupInput), async (c) => {
+  const result = await createAccount(c.env, c.req.valid("json"));
+  if (!result.ok) throw conflict("email_taken", "An account with this email already exists.");
+  const token = await issueSessionToken(c.env, userPrincipal(result.account));
+  return c.json({ user_id: result.account.id, token, role: result.account.role }, 201);
+});
+
+authRoutes.post("/api/v1/auth/login", rateLimit("auth"), validate("json", LoginInput), async (c) => {
+  const account = await authenticate(c.env, c.req.valid("json"));
+  // One message whether the email is unknown or the password wrong: no account enumeration.
+  if (!account) throw new ApiError(401, "unauthenticated", "Email or password is wrong.");
+  const token = await issueSessionToken(c.env, userPrincipal(account));
+  return c.json({ user_id: account.id, token, role: account.role }, 200);
+});
