@@ -1,0 +1,36 @@
+import { SignJWT } from "jose";
+import { currentSigningKey, rememberSigningKey } from "./keys";
+
+/** What a ticket JWT says (contract "Tickets"); `exp` in epoch seconds. */
+export interface TicketClaims {
+  ticketId: string;
+  eventId: string;
+  sectionKey: string;
+  seatLabel: string | null;
+  orderId: string;
+  exp: number;
+}
+
+/** Tickets stay verifiable for a day after the event ends (late scans, disputes). */
+export const TICKET_GRACE_SECONDS = 24 * 3600;
+
+export function ticketExpiry(eventEndsAt: string): number {
+  return Math.floor(Date.parse(eventEndsAt) / 1000) + TICKET_GRACE_SECONDS;
+}
+
+/** Signs tickets with the current key: a compact JWS, `alg` EdDSA, `kid` in the header. */
+export async function ticketSigner(env: Pick<Env, "DB" | "TICKET_SIGNING_KEYS" | "TICKET_ISSUER">) {
+  const key = await currentSigningKey(env);
+  await rememberSigningKey(env, key);
+  return {
+    kid: key.kid,
+    sign: (c: TicketClaims): Promise<string> =>
+      new SignJWT({ evt: c.eventId, sec: c.sectionKey, seat: c.seatLabel, ord: c.orderId })
+        .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "JWT" })
+        .setIssuer(env.TICKET_ISSUER)
+        .setJti(c.ticketId)
+        .setIssuedAt()
+        .setExpirationTime(c.exp)
+        .sign(key.privateKey),
+  };
+}
