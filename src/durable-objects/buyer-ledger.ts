@@ -1,3 +1,332 @@
+/**
+ * BuyerLedger: one buyer's holds in one event, named `${eventId}:${userId}`
+ * (`ledgerObjectName` in src/worker/inventory/hold-id.ts). It enforces max_tickets_per_user
+ * (held + sold, across sections) and makes multi-section holds all-or-nothing. Being per
+ * user, it never funnels an event's traffic through one object; seats live in
+ * SectionInventory objects, which it calls.
+ *
+ * RPC surface (types in src/worker/inventory/types.ts):
+ *   createHold(req: CreateHoldRequest): Promise<CreateHoldResult>
+ *   getHold(holdId: string): GetHoldResult
+ *   releaseHold(holdId: string): Promise<ReleaseHoldResult>   held -> released, seats free at once
+ *   confirmHold(holdId: string): Promise<ConfirmHoldResult>   held -> sold (checkout, after payment)
+ *   returnSold(holdId: string): Promise<ReturnSoldResult>     sold -> returned (refund), frees quota
+ * All of them are safe to call again with the same hold id (retries converge).
+ *
+ * Quota. A ledger row counts toward the limit while it is `pending` / `held` / `releasing`
+ * and not past `expires_at`, and always while `confirming` / `sold` / `returning`.
+ * createHold reserves quota by inserting a `pending` row BEFORE its first await, so racing
+ * requests of the same user see each other; then it calls the sections in parallel, and if
+ * any refuses it releases the parts that succeeded and marks the row `failed`.
+ *
+ * Confirm vs expiry. Expiry only ever moves `pending`/`held` rows. confirmHold refuses a row
+ * already past `expires_at`, otherwise marks it `confirming` synchronously, so from then on
+ * the ledger's own expiry cannot free its quota (no under-count). The sections still expire
+ * seats on their own clock; if one of them expired its part before the confirm reached it,
+ * the parts that were sold are unsold again and the row becomes `expired` (quota freed once,
+ * so no double count). If a section cannot be reached the row stays `confirming` and keeps
+ * its quota until confirmHold is called again; section confirm/unsell are idempotent.
+ */
 import { DurableObject } from "cloudflare:workers";
+import { ledgerObjectName, makeHoldId, sectionObjectName } from "../worker/inventory/hold-id";
+import { migrate } from "../worker/inventory/sql-migrations";
+import type {
+  ConfirmHoldResult,
+  CreateHoldRequest,
+  CreateHoldResult,
+  GetHoldResult,
+  HoldItemRequest,
+  HoldView,
+  ReleaseHoldResult,
+  ReturnSoldResult,
+  SectionHold,
+  SectionHoldResult,
+} from "../worker/inventory/types";
+import type { SectionInventory } from "./section-inventory";
 
-export class BuyerLedger extends DurableObject<Env> {}
+const MIGRATIONS = [
+  `CREATE TABLE holds (
+     hold_id TEXT PRIMARY KEY,
+     event_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     status TEXT NOT NULL,
+     quantity INTEGER NOT NULL CHECK (quantity > 0),
+     total_cents INTEGER NOT NULL DEFAULT 0,
+     expires_at INTEGER NOT NULL,
+     sections TEXT NOT NULL,
+     items TEXT NOT NULL DEFAULT '[]',
+     created_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX holds_by_status ON holds (status, expires_at);`,
+] as const;
+
+type LedgerStatus =
+  | "pending"
+  | "held"
+  | "releasing"
+  | "released"
+  | "failed"
+  | "expired"
+  | "confirming"
+  | "sold"
+  | "returning"
+  | "returned";
+
+type LedgerRow = {
+  hold_id: string;
+  event_id: string;
+  user_id: string;
+  status: LedgerStatus;
+  quantity: number;
+  total_cents: number;
+  expires_at: number;
+  /** JSON string[] of section keys the hold touches. */
+  sections: string;
+  /** JSON SectionHold[] once held. */
+  items: string;
+};
+
+export class BuyerLedger extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => migrate(ctx.storage, MIGRATIONS));
+  }
+
+  async createHold(req: CreateHoldRequest): Promise<CreateHoldResult> {
+    const now = Date.now();
+    this.expireDue(now);
+    const requested = req.items.reduce((n, it) => n + ("seats" in it ? it.seats.length : it.quantity), 0);
+    const used = this.quotaUsed(now);
+    if (used + requested > req.maxTicketsPerUser)
+      return { ok: false, reason: "limit_exceeded", limit: req.maxTicketsPerUser, used, requested };
+    const holdId = makeHoldId(req.eventId);
+    const expiresAt = now + req.holdTtlSeconds * 1000;
+    const sections = req.items.map((it) => it.section);
+    // Quota is reserved here, before the first await: a racing request of this user sees it.
+    this.sql.exec(
+      "INSERT INTO holds (hold_id, event_id, user_id, status, quantity, expires_at, sections, created_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)",
+      holdId,
+      req.eventId,
+      req.userId,
+      requested,
+      expiresAt,
+      JSON.stringify(sections),
+      now,
+    );
+
+    const settled = await Promise.allSettled(
+      req.items.map((it) => this.section(req.eventId, it.section).hold(sectionRequest(holdId, req.userId, expiresAt, it))),
+    );
+    const parts: SectionHold[] = [];
+    for (const s of settled) if (s.status === "fulfilled" && s.value.ok) parts.push(stripOk(s.value));
+
+    if (parts.length === req.items.length) {
+      const total = parts.reduce((n, p) => n + p.totalCents, 0);
+      const changed = this.sql.exec(
+        "UPDATE holds SET status = 'held', total_cents = ?, items = ? WHERE hold_id = ? AND status = 'pending'",
+        total,
+        JSON.stringify(parts),
+        holdId,
+      ).rowsWritten;
+      if (changed === 1) return { ok: true, ...this.view(this.row(holdId)!) };
+    }
+
+    // All or nothing: undo every part that may be held (including calls that threw, whose
+    // outcome is unknown; release of an unknown hold is a no-op), then free the quota.
+    await Promise.allSettled(
+      req.items
+        .filter((_, i) => { const s = settled[i]!; return s.status === "rejected" || s.value.ok; })
+        .map((it) => this.section(req.eventId, it.section).release(holdId)),
+    );
+    this.sql.exec("UPDATE holds SET status = 'failed' WHERE hold_id = ?", holdId);
+    return refusal(settled, req.items);
+  }
+
+  getHold(holdId: string): GetHoldResult {
+    this.expireDue(Date.now());
+    const row = this.row(holdId);
+    if (!row) return { ok: false, reason: "not_found" };
+    switch (row.status) {
+      case "held":
+      case "confirming":
+      case "sold":
+        return { ok: true, ...this.view(row) };
+      default:
+        return { ok: false, reason: goneReason(row.status) };
+    }
+  }
+
+  async releaseHold(holdId: string): Promise<ReleaseHoldResult> {
+    this.expireDue(Date.now());
+    const row = this.row(holdId);
+    if (!row) return { ok: false, reason: "not_found" };
+    if (row.status === "confirming" || row.status === "sold") return { ok: false, reason: row.status };
+    if (row.status !== "held" && row.status !== "releasing") return { ok: false, reason: goneReason(row.status) };
+    // Marked before the await so a racing confirmHold sees it and refuses.
+    this.setStatus(holdId, "releasing");
+    const settled = await Promise.allSettled(this.sectionsOf(row).map((s) => this.section(row.event_id, s).release(holdId)));
+    if (settled.some((s) => s.status === "rejected")) return { ok: false, reason: "unavailable" };
+    this.setStatus(holdId, "released", "releasing");
+    return { ok: true, holdId };
+  }
+
+  async confirmHold(holdId: string): Promise<ConfirmHoldResult> {
+    this.expireDue(Date.now());
+    const row = this.row(holdId);
+    if (!row) return { ok: false, reason: "not_found" };
+    if (row.status === "sold") return { ok: true, ...this.view(row) };
+    if (row.status !== "held" && row.status !== "confirming") return { ok: false, reason: goneReason(row.status) };
+    this.setStatus(holdId, "confirming");
+
+    const sections = this.sectionsOf(row);
+    const settled = await Promise.allSettled(sections.map((s) => this.section(row.event_id, s).confirm(holdId)));
+    if (settled.some((s) => s.status === "rejected")) return { ok: false, reason: "unavailable" };
+    const results = settled.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<SectionInventory["confirm"]>>>).value);
+    if (results.every((r) => r.ok)) {
+      this.setStatus(holdId, "sold", "confirming");
+      return { ok: true, ...this.view(this.row(holdId)!) };
+    }
+    // Some part expired (or was released) before it was sold: sell nothing.
+    const undo = await Promise.allSettled(
+      sections.filter((_, i) => results[i]!.ok).map((s) => this.section(row.event_id, s).unsell(holdId)),
+    );
+    if (undo.some((u) => u.status === "rejected" || !u.value.ok)) return { ok: false, reason: "unavailable" };
+    this.setStatus(holdId, "expired", "confirming");
+    return { ok: false, reason: "expired" };
+  }
+
+  async returnSold(holdId: string): Promise<ReturnSoldResult> {
+    const row = this.row(holdId);
+    if (!row) return { ok: false, reason: "not_found" };
+    if (row.status === "returned") return { ok: true, ...this.view(row) };
+    if (row.status !== "sold" && row.status !== "returning")
+      return { ok: false, reason: row.status === "held" || row.status === "confirming" ? "not_sold" : expiredOrGone(row.status) };
+    // Keeps counting toward the quota until every section has taken its seats back.
+    this.setStatus(holdId, "returning");
+    const settled = await Promise.allSettled(this.sectionsOf(row).map((s) => this.section(row.event_id, s).unsell(holdId)));
+    if (settled.some((s) => s.status === "rejected" || !s.value.ok)) return { ok: false, reason: "unavailable" };
+    this.setStatus(holdId, "returned", "returning");
+    return { ok: true, ...this.view(this.row(holdId)!) };
+  }
+
+  // ---- internals ----
+
+  private section(eventId: string, key: string) {
+    return this.env.INVENTORY.getByName(sectionObjectName(eventId, key));
+  }
+
+  /** Lazy expiry: the sections free the seats on their own alarms; here only the quota. */
+  private expireDue(now: number): void {
+    this.sql.exec("UPDATE holds SET status = 'expired' WHERE status IN ('pending', 'held') AND expires_at <= ?", now);
+    this.sql.exec("UPDATE holds SET status = 'released' WHERE status = 'releasing' AND expires_at <= ?", now);
+  }
+
+  private quotaUsed(now: number): number {
+    return this.sql
+      .exec<{ n: number }>(
+        `SELECT COALESCE(SUM(quantity), 0) AS n FROM holds
+         WHERE status IN ('confirming', 'sold', 'returning')
+            OR (status IN ('pending', 'held', 'releasing') AND expires_at > ?)`,
+        now,
+      )
+      .one().n;
+  }
+
+  private row(holdId: string): LedgerRow | undefined {
+    return this.sql.exec<LedgerRow>("SELECT * FROM holds WHERE hold_id = ?", holdId).toArray()[0];
+  }
+
+  private setStatus(holdId: string, to: LedgerStatus, from?: LedgerStatus): void {
+    if (from) this.sql.exec("UPDATE holds SET status = ? WHERE hold_id = ? AND status = ?", to, holdId, from);
+    else this.sql.exec("UPDATE holds SET status = ? WHERE hold_id = ?", to, holdId);
+  }
+
+  private sectionsOf(row: LedgerRow): string[] {
+    return JSON.parse(row.sections) as string[];
+  }
+
+  private view(row: LedgerRow): HoldView {
+    const items = JSON.parse(row.items) as SectionHold[];
+    return {
+      holdId: row.hold_id,
+      eventId: row.event_id,
+      userId: row.user_id,
+      status: row.status === "sold" || row.status === "confirming" ? row.status : "held",
+      seats: items.flatMap((i) => i.seats),
+      quantity: row.quantity,
+      totalCents: row.total_cents,
+      expiresAt: row.expires_at,
+      items,
+    };
+  }
+}
+
+
+function sectionRequest(holdId: string, userId: string, expiresAt: number, it: HoldItemRequest) {
+  return "seats" in it ? { holdId, userId, expiresAt, seats: it.seats } : { holdId, userId, expiresAt, quantity: it.quantity };
+}
+
+function stripOk(r: Extract<SectionHoldResult, { ok: true }>): SectionHold {
+  const { ok: _ok, ...hold } = r;
+  return hold;
+}
+
+function goneReason(status: LedgerStatus): "not_found" | "expired" | "released" | "returned" {
+  switch (status) {
+    case "expired":
+      return "expired";
+    case "released":
+    case "releasing":
+      return "released";
+    case "returned":
+    case "returning":
+      return "returned";
+    default:
+      return "not_found"; // pending or failed: never became a hold
+  }
+}
+
+function expiredOrGone(status: LedgerStatus): "not_found" | "expired" | "released" {
+  const r = goneReason(status);
+  return r === "returned" ? "not_found" : r;
+}
+
+/** The most useful refusal across sections; seat conflicts from every section are merged. */
+function refusal(settled: PromiseSettledResult<SectionHoldResult>[], items: HoldItemRequest[]): CreateHoldResult {
+  const failures = settled.map((s, i) => ({ s, section: items[i]!.section }));
+  const unknown: string[] = [];
+  const unavailable: string[] = [];
+  let other: CreateHoldResult | null = null;
+  for (const { s, section } of failures) {
+    if (s.status === "rejected") {
+      other ??= { ok: false, reason: "unavailable" };
+      continue;
+    }
+    const r = s.value;
+    if (r.ok) continue;
+    switch (r.reason) {
+      case "unknown_seats":
+        unknown.push(...r.seats);
+        break;
+      case "seat_unavailable":
+        unavailable.push(...r.unavailable);
+        break;
+      case "sold_out":
+        if (other?.reason !== "not_initialized" && other?.reason !== "wrong_kind") other = { ok: false, reason: "sold_out", section, available: r.available };
+        break;
+      case "wrong_kind":
+        other = { ok: false, reason: "wrong_kind", section, kind: r.kind };
+        break;
+      case "not_initialized":
+        other = { ok: false, reason: "not_initialized", section };
+        break;
+    }
+  }
+  if (unknown.length > 0) return { ok: false, reason: "unknown_seats", seats: unknown };
+  if (other && other.reason !== "sold_out" && other.reason !== "unavailable") return other;
+  if (unavailable.length > 0) return { ok: false, reason: "seat_unavailable", unavailable };
+  return other ?? { ok: false, reason: "unavailable" };
+}

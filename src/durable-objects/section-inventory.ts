@@ -1,3 +1,403 @@
+/**
+ * SectionInventory: the seats of ONE event section, named `${eventId}:${sectionKey}`
+ * (`sectionObjectName` in src/worker/inventory/hold-id.ts). The only writer of seat state.
+ *
+ * RPC surface (types in src/worker/inventory/types.ts):
+ *   init(layout: SectionLayout): InitResult              idempotent; called on publish
+ *   hold(req: SectionHoldRequest): SectionHoldResult     all-or-nothing; GA never past capacity
+ *   release(holdId: string): SectionReleaseResult        held -> available, at once; idempotent
+ *   confirm(holdId: string): SectionConfirmResult        held -> sold; fails once expired/released
+ *   unsell(holdId: string): SectionUnsellResult          sold -> available (refunds); idempotent
+ *   snapshot(): SectionSnapshot | null                   counts (+ per-seat status if reserved)
+ *   ping(): void                                         no-op, for the benchmark
+ * Buyers' holds go through BuyerLedger (per-user limit, multi-section all-or-nothing), which
+ * calls hold/release/confirm/unsell here; catalog calls init and snapshot.
+ *
+ * Expiry: a hold is gone once `now >= expires_at`. One alarm per object is kept at the
+ * earliest expiry of a held hold; every RPC also applies due expiries first (alarms are
+ * at-least-once and a local restart may drop them), and the constructor re-arms the alarm.
+ * Expiring twice is harmless: each move only touches rows still in its `from` state.
+ */
 import { DurableObject } from "cloudflare:workers";
+import { HOLD_STATUS_AFTER, SEAT_MOVES, type SeatMove, type SeatStatus, type SectionHoldStatus } from "../worker/inventory/seat-state";
+import { migrate } from "../worker/inventory/sql-migrations";
+import type {
+  InitResult,
+  SeatSnapshot,
+  SectionConfirmResult,
+  SectionHold,
+  SectionHoldRequest,
+  SectionHoldResult,
+  SectionLayout,
+  SectionReleaseResult,
+  SectionSnapshot,
+  SectionUnsellResult,
+} from "../worker/inventory/types";
 
-export class SectionInventory extends DurableObject<Env> {}
+const MIGRATIONS = [
+  `CREATE TABLE section (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     event_id TEXT NOT NULL,
+     key TEXT NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('reserved', 'ga')),
+     capacity INTEGER NOT NULL CHECK (capacity >= 0),
+     price_cents INTEGER,
+     layout_digest TEXT NOT NULL,
+     held INTEGER NOT NULL DEFAULT 0,
+     sold INTEGER NOT NULL DEFAULT 0,
+     CHECK (held >= 0 AND sold >= 0 AND held + sold <= capacity)
+   );
+   CREATE TABLE seats (
+     seat_id TEXT PRIMARY KEY,
+     label TEXT NOT NULL,
+     row_label TEXT NOT NULL,
+     number INTEGER NOT NULL,
+     price_cents INTEGER NOT NULL,
+     position INTEGER NOT NULL,
+     status TEXT NOT NULL DEFAULT 'available' CHECK (status IN ('available', 'held', 'sold')),
+     hold_id TEXT
+   ) WITHOUT ROWID;
+   CREATE INDEX seats_by_hold ON seats (hold_id) WHERE hold_id IS NOT NULL;
+   CREATE TABLE holds (
+     hold_id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     status TEXT NOT NULL,
+     quantity INTEGER NOT NULL CHECK (quantity > 0),
+     total_cents INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     seats TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX holds_due ON holds (expires_at) WHERE status = 'held';`,
+] as const;
+
+type SectionRow = {
+  event_id: string;
+  key: string;
+  kind: "reserved" | "ga";
+  capacity: number;
+  price_cents: number | null;
+  layout_digest: string;
+  held: number;
+  sold: number;
+};
+type HoldRow = {
+  hold_id: string;
+  user_id: string;
+  status: SectionHoldStatus;
+  quantity: number;
+  total_cents: number;
+  expires_at: number;
+  seats: string;
+};
+
+/** Hold-row status that a move starts from (the seats' `from` state, named for holds). */
+const HOLD_STATUS_BEFORE: Record<Exclude<SeatMove, "hold">, SectionHoldStatus> = {
+  release: "held",
+  expire: "held",
+  confirm: "held",
+  unsell: "sold",
+};
+
+export class SectionInventory extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  /** Section metadata, cached after init (immutable afterwards except the counters). */
+  private meta: Pick<SectionRow, "key" | "kind" | "capacity" | "price_cents"> | null = null;
+  /** Earliest `expires_at` of a held hold (null: none); lets hot paths skip the expiry query. */
+  private nextExpiry: number | null = null;
+  /** The alarm time we last set (null: none set). */
+  private alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => {
+      migrate(ctx.storage, MIGRATIONS);
+      this.loadMeta();
+      this.alarmAt = await ctx.storage.getAlarm();
+      // A restart may have lost the alarm: expire what is due and re-arm to the next expiry.
+      this.nextExpiry = this.queryNextExpiry();
+      this.expireDue(Date.now());
+      this.armAlarm();
+    });
+  }
+
+  async init(layout: SectionLayout): Promise<InitResult> {
+    const digest = await layoutDigest(layout);
+    // No await from here on: check and write are one atomic step.
+    const existing = this.sql.exec<{ layout_digest: string }>("SELECT layout_digest FROM section WHERE id = 1").toArray()[0];
+    if (existing) return existing.layout_digest === digest ? { ok: true, created: false } : { ok: false, reason: "layout_mismatch" };
+    this.ctx.storage.transactionSync(() => {
+      if (layout.kind === "ga") {
+        this.sql.exec(
+          "INSERT INTO section (id, event_id, key, kind, capacity, price_cents, layout_digest) VALUES (1, ?, ?, 'ga', ?, ?, ?)",
+          layout.eventId,
+          layout.sectionKey,
+          layout.capacity,
+          layout.price_cents,
+          digest,
+        );
+        return;
+      }
+      this.sql.exec(
+        "INSERT INTO section (id, event_id, key, kind, capacity, price_cents, layout_digest) VALUES (1, ?, ?, 'reserved', ?, NULL, ?)",
+        layout.eventId,
+        layout.sectionKey,
+        layout.seats.length,
+        digest,
+      );
+      layout.seats.forEach((s, i) =>
+        this.sql.exec(
+          "INSERT INTO seats (seat_id, label, row_label, number, price_cents, position) VALUES (?, ?, ?, ?, ?, ?)",
+          s.seat_id,
+          s.label,
+          s.row,
+          s.number,
+          s.price_cents,
+          i,
+        ),
+      );
+    });
+    this.loadMeta();
+    return { ok: true, created: true };
+  }
+
+  hold(req: SectionHoldRequest): SectionHoldResult {
+    const now = Date.now();
+    this.expireDue(now);
+    const meta = this.meta;
+    if (!meta) return { ok: false, reason: "not_initialized" };
+    if (!(req.expiresAt > now)) throw new Error("hold: expiresAt must be in the future");
+    const existing = this.getHoldRow(req.holdId);
+    if (existing) {
+      // A retried call (same hold id) gets the same answer instead of a second hold.
+      if (existing.status === "held" && existing.user_id === req.userId) return { ok: true, ...this.toSectionHold(existing) };
+      throw new Error(`hold: hold id ${req.holdId} already used`);
+    }
+    if ("seats" in req) {
+      if (meta.kind !== "reserved") return { ok: false, reason: "wrong_kind", kind: meta.kind };
+      return this.holdSeats(req, req.seats);
+    }
+    if (meta.kind !== "ga") return { ok: false, reason: "wrong_kind", kind: meta.kind };
+    return this.holdQuantity(req, req.quantity, meta.price_cents ?? 0);
+  }
+
+  release(holdId: string): SectionReleaseResult {
+    this.expireDue(Date.now());
+    const row = this.getHoldRow(holdId);
+    if (!row || row.status !== "held") return { ok: true, released: false };
+    this.applyMove(row, "release");
+    return { ok: true, released: true };
+  }
+
+  confirm(holdId: string): SectionConfirmResult {
+    this.expireDue(Date.now());
+    const row = this.getHoldRow(holdId);
+    if (!row) return { ok: false, reason: "not_found" };
+    switch (row.status) {
+      case "sold":
+        return { ok: true, ...this.toSectionHold(row) };
+      case "held":
+        this.applyMove(row, "confirm");
+        return { ok: true, ...this.toSectionHold(row) };
+      default:
+        return { ok: false, reason: row.status };
+    }
+  }
+
+  unsell(holdId: string): SectionUnsellResult {
+    this.expireDue(Date.now());
+    const row = this.getHoldRow(holdId);
+    if (!row) return { ok: false, reason: "not_found" };
+    switch (row.status) {
+      case "returned":
+        return { ok: true, ...this.toSectionHold(row) };
+      case "sold":
+        this.applyMove(row, "unsell");
+        return { ok: true, ...this.toSectionHold(row) };
+      case "held":
+        return { ok: false, reason: "not_sold" };
+      default:
+        return { ok: false, reason: row.status };
+    }
+  }
+
+  snapshot(): SectionSnapshot | null {
+    this.expireDue(Date.now());
+    const s = this.sql.exec<SectionRow>("SELECT * FROM section WHERE id = 1").toArray()[0];
+    if (!s) return null;
+    const snap: SectionSnapshot = {
+      key: s.key,
+      kind: s.kind,
+      capacity: s.capacity,
+      available: s.capacity - s.held - s.sold,
+      held: s.held,
+      sold: s.sold,
+    };
+    if (s.kind === "ga") snap.price_cents = s.price_cents ?? 0;
+    else
+      snap.seats = this.sql
+        .exec<{ seat_id: string; label: string; row_label: string; number: number; price_cents: number; status: SeatSnapshot["status"] }>(
+          "SELECT seat_id, label, row_label, number, price_cents, status FROM seats ORDER BY position",
+        )
+        .toArray()
+        .map((r) => ({ seat_id: r.seat_id, label: r.label, row: r.row_label, number: r.number, price_cents: r.price_cents, status: r.status }));
+    return snap;
+  }
+
+  ping(): void {}
+
+  override async alarm(): Promise<void> {
+    // The alarm that is running is no longer set; re-arming below sets the next one.
+    this.alarmAt = null;
+    this.nextExpiry = this.queryNextExpiry();
+    this.expireDue(Date.now());
+    this.armAlarm();
+  }
+
+  // ---- internals (all synchronous: no await between a check and its write) ----
+
+  private holdSeats(req: SectionHoldRequest, seats: string[]): SectionHoldResult {
+    if (seats.length === 0 || new Set(seats).size !== seats.length) throw new Error("hold: seat list empty or with duplicates");
+    const unknown: string[] = [];
+    const unavailable: string[] = [];
+    let total = 0;
+    for (const seatId of seats) {
+      const seat = this.sql.exec<{ status: string; price_cents: number }>("SELECT status, price_cents FROM seats WHERE seat_id = ?", seatId).toArray()[0];
+      if (!seat) unknown.push(seatId);
+      else if (seat.status !== SEAT_MOVES.hold.from) unavailable.push(seatId);
+      else total += seat.price_cents;
+    }
+    if (unknown.length > 0) return { ok: false, reason: "unknown_seats", seats: unknown };
+    if (unavailable.length > 0) return { ok: false, reason: "seat_unavailable", unavailable };
+    this.ctx.storage.transactionSync(() => {
+      for (const seatId of seats)
+        this.sql.exec("UPDATE seats SET status = ?, hold_id = ? WHERE seat_id = ? AND status = ?", SEAT_MOVES.hold.to, req.holdId, seatId, SEAT_MOVES.hold.from);
+      this.insertHold(req, seats, seats.length, total);
+    });
+    return { ok: true, ...this.sectionHold(req.holdId, seats, seats.length, total, req.expiresAt) };
+  }
+
+  private holdQuantity(req: SectionHoldRequest, quantity: number, priceCents: number): SectionHoldResult {
+    if (!Number.isSafeInteger(quantity) || quantity < 1) throw new Error("hold: quantity must be a positive integer");
+    const total = quantity * priceCents;
+    const held = this.ctx.storage.transactionSync(() => {
+      // The guard and the increment are one statement: the counter can never pass capacity.
+      const cur = this.sql.exec("UPDATE section SET held = held + ?1 WHERE id = 1 AND capacity - held - sold >= ?1", quantity);
+      if (cur.rowsWritten === 0) return false;
+      this.insertHold(req, [], quantity, total, false);
+      return true;
+    });
+    if (!held) {
+      const s = this.sql.exec<{ available: number }>("SELECT capacity - held - sold AS available FROM section WHERE id = 1").one();
+      return { ok: false, reason: "sold_out", available: s.available };
+    }
+    return { ok: true, ...this.sectionHold(req.holdId, [], quantity, total, req.expiresAt) };
+  }
+
+  private insertHold(req: SectionHoldRequest, seats: string[], quantity: number, total: number, bumpCounter = true): void {
+    this.sql.exec(
+      "INSERT INTO holds (hold_id, user_id, status, quantity, total_cents, expires_at, seats) VALUES (?, ?, 'held', ?, ?, ?, ?)",
+      req.holdId,
+      req.userId,
+      quantity,
+      total,
+      req.expiresAt,
+      JSON.stringify(seats),
+    );
+    if (bumpCounter) this.sql.exec("UPDATE section SET held = held + ? WHERE id = 1", quantity);
+    if (this.nextExpiry === null || req.expiresAt < this.nextExpiry) {
+      this.nextExpiry = req.expiresAt;
+      this.armAlarm();
+    }
+  }
+
+  /**
+   * Moves every seat (or the GA quantity) of a hold along one edge of the state machine,
+   * with the section counters and the hold row, atomically.
+   */
+  private applyMove(row: HoldRow, move: Exclude<SeatMove, "hold">): void {
+    const { from, to }: { from: SeatStatus; to: SeatStatus } = SEAT_MOVES[move];
+    const kind = this.meta!.kind;
+    this.ctx.storage.transactionSync(() => {
+      const changed = this.sql.exec(
+        "UPDATE holds SET status = ? WHERE hold_id = ? AND status = ?",
+        HOLD_STATUS_AFTER[move],
+        row.hold_id,
+        HOLD_STATUS_BEFORE[move],
+      ).rowsWritten;
+      if (changed === 0) throw new Error(`${move}: hold ${row.hold_id} is not ${HOLD_STATUS_BEFORE[move]}`);
+      if (kind === "reserved") {
+        const seats = this.sql.exec(
+          "UPDATE seats SET status = ?, hold_id = CASE WHEN ? = 'available' THEN NULL ELSE hold_id END WHERE hold_id = ? AND status = ?",
+          to,
+          to,
+          row.hold_id,
+          from,
+        ).rowsWritten;
+        if (seats !== row.quantity) throw new Error(`${move}: hold ${row.hold_id} moved ${seats} of ${row.quantity} seats`);
+      }
+      // Counters follow the seats: leave the `from` bucket, enter the `to` bucket.
+      const delta = (state: SeatStatus) => (to === state ? row.quantity : 0) - (from === state ? row.quantity : 0);
+      this.sql.exec("UPDATE section SET held = held + ?, sold = sold + ? WHERE id = 1", delta("held"), delta("sold"));
+    });
+    row.status = HOLD_STATUS_AFTER[move];
+  }
+
+  /** Expires every held hold with `expires_at <= now`. Cheap when nothing is due (no query). */
+  private expireDue(now: number): void {
+    if (this.nextExpiry === null || now < this.nextExpiry) return;
+    const due = this.sql.exec<HoldRow>("SELECT * FROM holds WHERE status = 'held' AND expires_at <= ?", now).toArray();
+    for (const row of due) this.applyMove(row, "expire");
+    this.nextExpiry = this.queryNextExpiry();
+    this.armAlarm();
+  }
+
+  private queryNextExpiry(): number | null {
+    const r = this.sql.exec<{ t: number | null }>("SELECT MIN(expires_at) AS t FROM holds WHERE status = 'held'").one();
+    return r.t ?? null;
+  }
+
+  /** Keeps the single alarm at the earliest pending expiry (an earlier alarm is left: it re-arms). */
+  private armAlarm(): void {
+    const next = this.nextExpiry;
+    if (next === null) {
+      if (this.alarmAt !== null) {
+        void this.ctx.storage.deleteAlarm();
+        this.alarmAt = null;
+      }
+      return;
+    }
+    if (this.alarmAt === null || next < this.alarmAt) {
+      void this.ctx.storage.setAlarm(next);
+      this.alarmAt = next;
+    }
+  }
+
+  private loadMeta(): void {
+    const s = this.sql.exec<SectionRow>("SELECT key, kind, capacity, price_cents FROM section WHERE id = 1").toArray()[0];
+    this.meta = s ? { key: s.key, kind: s.kind, capacity: s.capacity, price_cents: s.price_cents } : null;
+  }
+
+  private getHoldRow(holdId: string): HoldRow | undefined {
+    return this.sql.exec<HoldRow>("SELECT * FROM holds WHERE hold_id = ?", holdId).toArray()[0];
+  }
+
+  private toSectionHold(row: HoldRow): SectionHold {
+    return this.sectionHold(row.hold_id, JSON.parse(row.seats) as string[], row.quantity, row.total_cents, row.expires_at);
+  }
+
+  private sectionHold(holdId: string, seats: string[], quantity: number, totalCents: number, expiresAt: number): SectionHold {
+    const meta = this.meta!;
+    return { holdId, section: meta.key, kind: meta.kind, seats, quantity, totalCents, expiresAt };
+  }
+}
+
+/** A short fingerprint of a layout, so a second init can tell "same layout" from "different". */
+async function layoutDigest(layout: SectionLayout): Promise<string> {
+  const canonical =
+    layout.kind === "ga"
+      ? ["ga", layout.eventId, layout.sectionKey, layout.capacity, layout.price_cents]
+      : ["reserved", layout.eventId, layout.sectionKey, layout.seats.map((s) => [s.seat_id, s.label, s.row, s.number, s.price_cents])];
+  const bytes = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(canonical)));
+  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
