@@ -1,5 +1,70 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
+import { eventJson } from "../catalog/event-json";
+import { EventInput, VenueInput } from "../catalog/input";
+import { createEvent, eventStats, getOwnEvent, listOwnEvents, publishEvent } from "../catalog/organizer-events";
+import { createVenue, getOwnVenue, listOwnVenues, sectionsOf, venueJson } from "../catalog/venues";
+import { notFound } from "../errors";
+import { requireAuth } from "../middleware/auth";
+import { validate } from "../validation";
 
-/** Organizer venues, events, publish, stats. */
+/** Organizer venues, events, publish, stats. Another organizer's venue or event is a 404. */
 export const adminCatalogRoutes = new Hono<AppEnv>();
+
+// Each route names its own auth: other files own other /admin/... paths.
+const organizer = requireAuth("organizer");
+
+adminCatalogRoutes.post("/api/v1/admin/venues", organizer, validate("json", VenueInput), async (c) => {
+  const venue = await createVenue(c.env, c.get("principal").userId, c.req.valid("json"));
+  return c.json(
+    {
+      venue_id: venue.id,
+      name: venue.name,
+      city: venue.city,
+      sections: venue.sections.map((s) => ({ key: s.key, name: s.name, kind: s.kind, capacity: s.capacity })),
+    },
+    201,
+  );
+});
+
+adminCatalogRoutes.get("/api/v1/admin/venues", organizer, async (c) => {
+  const venues = await listOwnVenues(c.env, c.get("principal").userId);
+  const sections = await sectionsOf(
+    c.env,
+    venues.map((v) => v.id),
+  );
+  return c.json({ venues: venues.map((v) => venueJson(v, sections.get(v.id) ?? [])) });
+});
+
+adminCatalogRoutes.get("/api/v1/admin/venues/:venueId", organizer, async (c) => {
+  const venue = await getOwnVenue(c.env, c.get("principal").userId, c.req.param("venueId"));
+  if (!venue) throw notFound("Venue");
+  const sections = await sectionsOf(c.env, [venue.id]);
+  return c.json(venueJson(venue, sections.get(venue.id) ?? []));
+});
+
+adminCatalogRoutes.post("/api/v1/admin/events", organizer, validate("json", EventInput), async (c) => {
+  const { event, sections } = await createEvent(c.env, c.get("principal").userId, c.req.valid("json"));
+  return c.json(eventJson(event, sections), 201);
+});
+
+adminCatalogRoutes.get("/api/v1/admin/events", organizer, async (c) => {
+  const list = await listOwnEvents(c.env, c.get("principal").userId);
+  const now = Date.now();
+  return c.json({ events: list.map(({ event, sections }) => eventJson(event, sections, now)) });
+});
+
+adminCatalogRoutes.get("/api/v1/admin/events/:eventId", organizer, async (c) => {
+  const { event, sections } = await getOwnEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
+  return c.json(eventJson(event, sections));
+});
+
+adminCatalogRoutes.post("/api/v1/admin/events/:eventId/publish", organizer, async (c) => {
+  const { event, sections } = await publishEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
+  return c.json(eventJson(event, sections));
+});
+
+adminCatalogRoutes.get("/api/v1/admin/events/:eventId/stats", organizer, async (c) => {
+  const { event, sections } = await getOwnEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
+  return c.json(await eventStats(c.env, event, sections));
+});

@@ -45,7 +45,8 @@ export const venueSections = sqliteTable(
     name: text("name").notNull(),
     kind: text("kind", { enum: ["reserved", "ga"] }).notNull(),
     capacity: integer("capacity").notNull(),
-    layout: text("layout", { mode: "json" }).notNull(),
+    /** The section exactly as created (rows with price tiers, or GA capacity and tier). */
+    layout: text("layout", { mode: "json" }).$type<import("../../catalog/input").SectionInput>().notNull(),
     position: integer("position").notNull(),
   },
   (t) => [primaryKey({ columns: [t.venueId, t.key] })],

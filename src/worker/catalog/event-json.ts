@@ -1,0 +1,28 @@
+import { publicStatus, type EventRow } from "./event-repo";
+import { sectionJson, type VenueSectionRow } from "./venues";
+
+/**
+ * The one JSON representation of an event, used by the public and the organizer routes.
+ * `sections` come from the venue; `status` is derived from the stored state and the clock.
+ */
+export function eventJson(e: EventRow, sections: VenueSectionRow[], now = Date.now()) {
+  return {
+    event_id: e.id,
+    name: e.name,
+    category: e.category,
+    city: e.city,
+    venue_id: e.venueId,
+    starts_at: e.startsAt,
+    ends_at: e.endsAt,
+    on_sale_at: e.onSaleAt,
+    status: publicStatus(e, now),
+    price_tiers: e.priceTiers,
+    hold_ttl_seconds: e.holdTtlSeconds,
+    max_tickets_per_user: e.maxTicketsPerUser,
+    waiting_room: e.waitingRoom ?? { enabled: false },
+    sections: sections.map(sectionJson),
+    published_at: e.publishedAt,
+    cancelled_at: e.cancelledAt,
+  };
+}
+export type EventJson = ReturnType<typeof eventJson>;

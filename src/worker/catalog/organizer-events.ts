@@ -1,0 +1,111 @@
+/** Organizer operations on events: create, read own, publish, stats. Ownership is checked here. */
+import { and, asc, count, eq, sum } from "drizzle-orm";
+import { badRequest, conflict, notFound } from "../errors";
+import { db } from "../db/client";
+import { events, orders } from "../db/schema";
+import { newId } from "../ids";
+import type { EventRow } from "./event-repo";
+import type { EventInput } from "./input";
+import { initInventory, readSnapshots } from "./inventory";
+import { getOwnVenue, sectionsOf, type VenueSectionRow } from "./venues";
+
+/** The organizer's event with its venue sections; 404 when missing or someone else's. */
+export async function getOwnEvent(env: Pick<Env, "DB">, organizerId: string, eventId: string) {
+  const event = await db(env)
+    .select()
+    .from(events)
+    .where(and(eq(events.id, eventId), eq(events.organizerId, organizerId)))
+    .get();
+  if (!event) throw notFound("Event");
+  const sections = (await sectionsOf(env, [event.venueId])).get(event.venueId) ?? [];
+  return { event, sections };
+}
+
+export async function listOwnEvents(env: Pick<Env, "DB">, organizerId: string) {
+  const rows = await db(env)
+    .select()
+    .from(events)
+    .where(eq(events.organizerId, organizerId))
+    .orderBy(asc(events.startsAt), asc(events.id))
+    .all();
+  const sections = await sectionsOf(
+    env,
+    rows.map((r) => r.venueId),
+  );
+  return rows.map((event) => ({ event, sections: sections.get(event.venueId) ?? [] }));
+}
+
+/** Creates a draft event on one of the organizer's venues. */
+export async function createEvent(env: Pick<Env, "DB">, organizerId: string, input: EventInput) {
+  const venue = await getOwnVenue(env, organizerId, input.venue_id);
+  if (!venue) throw notFound("Venue");
+  const sections = (await sectionsOf(env, [venue.id])).get(venue.id) ?? [];
+  const missing = [
+    ...new Set(sections.flatMap((s) => (s.layout.kind === "ga" ? [s.layout.price_tier] : s.layout.rows.map((r) => r.price_tier)))),
+  ].filter((tier) => !(tier in input.price_tiers));
+  if (missing.length > 0)
+    throw badRequest("Request body is invalid.", {
+      issues: missing.map((tier) => ({
+        path: `price_tiers.${tier}`,
+        message: `The venue uses price tier ${tier}; give it a price.`,
+        code: "custom",
+      })),
+    });
+  const [event] = await db(env)
+    .insert(events)
+    .values({
+      id: newId("evt"),
+      organizerId,
+      venueId: venue.id,
+      name: input.name,
+      category: input.category,
+      city: input.city,
+      startsAt: input.starts_at,
+      endsAt: input.ends_at,
+      onSaleAt: input.on_sale_at,
+      priceTiers: input.price_tiers,
+      holdTtlSeconds: input.hold_ttl_seconds,
+      maxTicketsPerUser: input.max_tickets_per_user,
+      waitingRoom: input.waiting_room ?? null,
+    })
+    .returning();
+  return { event: event!, sections };
+}
+
+/**
+ * Publishes a draft: every section's inventory is created first, then the state flips, so
+ * a published event always has its inventory. Publishing again answers the event unchanged.
+ */
+export async function publishEvent(env: Pick<Env, "DB" | "INVENTORY">, organizerId: string, eventId: string) {
+  const { event, sections } = await getOwnEvent(env, organizerId, eventId);
+  if (event.state === "cancelled") throw conflict("event_cancelled", "A cancelled event cannot be published.");
+  if (event.state === "published") return { event, sections };
+  await initInventory(env, event.id, sections, event.priceTiers);
+  // Conditional on still being a draft: a cancel that raced with this publish wins.
+  const [updated] = await db(env)
+    .update(events)
+    .set({ state: "published", publishedAt: new Date().toISOString() })
+    .where(and(eq(events.id, event.id), eq(events.state, "draft")))
+    .returning();
+  if (updated) return { event: updated, sections };
+  return publishEvent(env, organizerId, eventId);
+}
+
+/** Live counts per section from the inventory, and paid orders and their revenue. */
+export async function eventStats(env: Pick<Env, "DB" | "INVENTORY">, event: EventRow, sections: VenueSectionRow[]) {
+  // A draft (or an event cancelled before publishing) has no inventory yet: all places are free.
+  const snapshots = event.publishedAt
+    ? await readSnapshots(env, event.id, sections)
+    : sections.map((s) => ({ key: s.key, capacity: s.capacity, available: s.capacity, held: 0, sold: 0 }));
+  const paid = await db(env)
+    .select({ orders: count(), revenue: sum(orders.amountCents) })
+    .from(orders)
+    .where(and(eq(orders.eventId, event.id), eq(orders.status, "paid")))
+    .get();
+  return {
+    event_id: event.id,
+    sections: snapshots.map((s) => ({ key: s.key, capacity: s.capacity, available: s.available, held: s.held, sold: s.sold })),
+    orders: paid?.orders ?? 0,
+    revenue_cents: Number(paid?.revenue ?? 0),
+  };
+}
