@@ -126,11 +126,11 @@ export class BuyerLedger extends DurableObject<Env> {
     if (parts.length === req.items.length) {
       const total = parts.reduce((n, p) => n + p.totalCents, 0);
       const changed = this.sql.exec(
-        "UPDATE holds SET status = 'held', total_cents = ?, items = ? WHERE hold_id = ? AND status = 'pending'",
+        "UPDATE holds SET status = 'held', total_cents = ?, items = ? WHERE hold_id = ? AND status = 'pending' RETURNING hold_id",
         total,
         JSON.stringify(parts),
         holdId,
-      ).rowsWritten;
+      ).toArray().length;
       if (changed === 1) return { ok: true, ...this.view(this.row(holdId)!) };
     }
 

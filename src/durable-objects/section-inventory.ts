@@ -282,8 +282,8 @@ export class SectionInventory extends DurableObject<Env> {
     const total = quantity * priceCents;
     const held = this.ctx.storage.transactionSync(() => {
       // The guard and the increment are one statement: the counter can never pass capacity.
-      const cur = this.sql.exec("UPDATE section SET held = held + ?1 WHERE id = 1 AND capacity - held - sold >= ?1", quantity);
-      if (cur.rowsWritten === 0) return false;
+      const cur = this.sql.exec("UPDATE section SET held = held + ?1 WHERE id = 1 AND capacity - held - sold >= ?1 RETURNING held", quantity);
+      if (cur.toArray().length === 0) return false;
       this.insertHold(req, [], quantity, total, false);
       return true;
     });
@@ -319,21 +319,22 @@ export class SectionInventory extends DurableObject<Env> {
     const { from, to }: { from: SeatStatus; to: SeatStatus } = SEAT_MOVES[move];
     const kind = this.meta!.kind;
     this.ctx.storage.transactionSync(() => {
+      // Counted with RETURNING: rowsWritten also counts index entries.
       const changed = this.sql.exec(
-        "UPDATE holds SET status = ? WHERE hold_id = ? AND status = ?",
+        "UPDATE holds SET status = ? WHERE hold_id = ? AND status = ? RETURNING hold_id",
         HOLD_STATUS_AFTER[move],
         row.hold_id,
         HOLD_STATUS_BEFORE[move],
-      ).rowsWritten;
+      ).toArray().length;
       if (changed === 0) throw new Error(`${move}: hold ${row.hold_id} is not ${HOLD_STATUS_BEFORE[move]}`);
       if (kind === "reserved") {
         const seats = this.sql.exec(
-          "UPDATE seats SET status = ?, hold_id = CASE WHEN ? = 'available' THEN NULL ELSE hold_id END WHERE hold_id = ? AND status = ?",
+          "UPDATE seats SET status = ?, hold_id = CASE WHEN ? = 'available' THEN NULL ELSE hold_id END WHERE hold_id = ? AND status = ? RETURNING seat_id",
           to,
           to,
           row.hold_id,
           from,
-        ).rowsWritten;
+        ).toArray().length;
         if (seats !== row.quantity) throw new Error(`${move}: hold ${row.hold_id} moved ${seats} of ${row.quantity} seats`);
       }
       // Counters follow the seats: leave the `from` bucket, enter the `to` bucket.
