@@ -1,3 +1,356 @@
 import { DurableObject } from "cloudflare:workers";
+import { Fenwick } from "../worker/waiting-room/fenwick";
 
-export class WaitingRoom extends DurableObject<Env> {}
+/** What the Worker pushes from the event row (`waiting_room` JSON and `on_sale_at`). */
+export interface WaitingRoomConfig {
+  enabled: boolean;
+  /** Epoch milliseconds. */
+  onSaleAt: number;
+  admitPerMinute: number;
+  sessionSeconds: number;
+}
+
+export type PlaceView =
+  | { status: "waiting"; queueId: string; position: number; etaSeconds: number }
+  | { status: "admitted"; queueId: string; admittedAt: number; expiresAt: number }
+  | { status: "expired"; queueId: string; expiredAt: number };
+
+export type JoinResult = ({ ok: true } & PlaceView) | { ok: false; reason: "disabled" };
+export type StatusResult = ({ ok: true } & PlaceView) | { ok: false; reason: "not_found" };
+
+export interface WaitingRoomStats {
+  enabled: boolean;
+  sealed: boolean;
+  early: number;
+  late: number;
+  admitted: number;
+  waiting: number;
+  admitPerMinute: number;
+  sessionSeconds: number;
+}
+
+/** Admission runs on this beat once the sale is open and someone waits. */
+export const TICK_MS = 2_000;
+/** Upper bound of rows one alarm admits, so a huge rate cannot make one alarm unbounded. */
+const MAX_ADMIT_PER_TICK = 10_000;
+
+/*
+ * Queue order is one integer, `ord`:
+ * - joins before on-sale ("early") get a uniformly random key in [0, 2^52): their order among
+ *   themselves is a random permutation, whoever clicked first or opened more tabs;
+ * - joins after on-sale ("late") get 2^52 + n for the n-th late join: first come, first served,
+ *   all behind every early arrival.
+ * Admission walks `ord` upwards from a frontier. Rows are never deleted, so the number of rows
+ * before a place is its rank; the rank of a late place is arithmetic, and the rank of an
+ * early one is a Fenwick prefix over 4096 key buckets plus an index scan inside one bucket
+ * (about n/4096 entries), which keeps position reads cheap at millions of waiting users.
+ */
+const LATE_BASE = 2 ** 52;
+const BUCKET_SPAN = 2 ** 40;
+const BUCKETS = LATE_BASE / BUCKET_SPAN; // 4096
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE places (
+     id INTEGER PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     ord INTEGER NOT NULL UNIQUE,
+     joined_at INTEGER NOT NULL,
+     admitted_at INTEGER,
+     expires_at INTEGER
+   );
+   CREATE INDEX places_user ON places (user_id, id);
+   CREATE TABLE buckets (b INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+   CREATE TABLE state (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     enabled INTEGER NOT NULL,
+     on_sale_at INTEGER NOT NULL,
+     admit_per_minute INTEGER NOT NULL,
+     session_seconds INTEGER NOT NULL,
+     sealed INTEGER NOT NULL,
+     early INTEGER NOT NULL,
+     late INTEGER NOT NULL,
+     processed INTEGER NOT NULL,
+     frontier INTEGER NOT NULL,
+     last_tick_at INTEGER,
+     carry REAL NOT NULL
+   );
+   INSERT INTO state VALUES (1, 0, 0, 60, 600, 0, 0, 0, 0, -1, NULL, 0);`,
+];
+
+interface State {
+  enabled: boolean;
+  onSaleAt: number;
+  admitPerMinute: number;
+  sessionSeconds: number;
+  /** Set once the sale opened: no more early places, whatever the config says later. */
+  sealed: boolean;
+  early: number;
+  late: number;
+  /** Places admitted so far: exactly those with `ord <= frontier`. */
+  processed: number;
+  frontier: number;
+  lastTickAt: number | null;
+  /** Fraction of an admission carried to the next tick, so low rates are honoured exactly. */
+  carry: number;
+}
+
+type PlaceRow = { id: number; ord: number; admitted_at: number | null; expires_at: number | null };
+
+const queueIdOf = (id: number) => `que_${id.toString(36)}`;
+function rowIdOf(queueId: string): number | null {
+  const m = /^que_([0-9a-z]{1,11})$/.exec(queueId);
+  return m ? parseInt(m[1]!, 36) : null;
+}
+
+function randomEarlyKey(): number {
+  const [hi, lo] = crypto.getRandomValues(new Uint32Array(2)) as unknown as [number, number];
+  return (hi & 0xfffff) * 2 ** 32 + lo;
+}
+
+/**
+ * One per event (`idFromName(eventId)`): the queue of an event with a waiting room.
+ * Admission happens on the alarm at `admitPerMinute`, never faster.
+ */
+export class WaitingRoom extends DurableObject<Env> {
+  /** The clock; tests replace it (through `runInDurableObject`) to drive time without sleeping. */
+  clock: () => number = () => Date.now();
+
+  private state!: State;
+  private readonly ranks = new Fenwick(BUCKETS);
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      try {
+        this.migrate();
+        this.load();
+      } catch (err) {
+        console.error("waiting room init failed", err);
+        throw err;
+      }
+    });
+  }
+
+  private get sql() {
+    return this.ctx.storage.sql;
+  }
+
+  private migrate(): void {
+    this.sql.exec("CREATE TABLE IF NOT EXISTS _schema (version INTEGER NOT NULL)");
+    const row = this.sql.exec<{ version: number }>("SELECT version FROM _schema").toArray()[0];
+    const from = row?.version ?? 0;
+    for (let v = from; v < MIGRATIONS.length; v++) this.sql.exec(MIGRATIONS[v]!);
+    if (!row) this.sql.exec("INSERT INTO _schema (version) VALUES (?)", MIGRATIONS.length);
+    else if (from < MIGRATIONS.length) this.sql.exec("UPDATE _schema SET version = ?", MIGRATIONS.length);
+  }
+
+  private load(): void {
+    const s = this.sql.exec<Record<string, number | null>>("SELECT * FROM state WHERE id = 1").one();
+    this.state = {
+      enabled: s.enabled === 1,
+      onSaleAt: s.on_sale_at!,
+      admitPerMinute: s.admit_per_minute!,
+      sessionSeconds: s.session_seconds!,
+      sealed: s.sealed === 1,
+      early: s.early!,
+      late: s.late!,
+      processed: s.processed!,
+      frontier: s.frontier!,
+      lastTickAt: s.last_tick_at ?? null,
+      carry: s.carry!,
+    };
+    for (const { b, n } of this.sql.exec<{ b: number; n: number }>("SELECT b, n FROM buckets")) this.ranks.add(b, n);
+  }
+
+  private saveState(): void {
+    const s = this.state;
+    this.sql.exec(
+      `UPDATE state SET enabled = ?, on_sale_at = ?, admit_per_minute = ?, session_seconds = ?, sealed = ?,
+         early = ?, late = ?, processed = ?, frontier = ?, last_tick_at = ?, carry = ? WHERE id = 1`,
+      s.enabled ? 1 : 0, s.onSaleAt, s.admitPerMinute, s.sessionSeconds, s.sealed ? 1 : 0,
+      s.early, s.late, s.processed, s.frontier, s.lastTickAt, s.carry,
+    );
+  }
+
+  /** Applies the event's settings; a no-op when nothing changed (so joins rarely write it). */
+  private applyConfig(cfg: WaitingRoomConfig): boolean {
+    const s = this.state;
+    if (
+      s.enabled === cfg.enabled &&
+      s.onSaleAt === cfg.onSaleAt &&
+      s.admitPerMinute === cfg.admitPerMinute &&
+      s.sessionSeconds === cfg.sessionSeconds
+    )
+      return false;
+    s.enabled = cfg.enabled;
+    s.onSaleAt = cfg.onSaleAt;
+    s.admitPerMinute = cfg.admitPerMinute;
+    s.sessionSeconds = cfg.sessionSeconds;
+    this.saveState();
+    return true;
+  }
+
+  /** Joins the queue: the caller's current place if it has one, else a new one. */
+  async join(userId: string, cfg: WaitingRoomConfig): Promise<JoinResult> {
+    this.applyConfig(cfg);
+    if (!this.state.enabled) return { ok: false, reason: "disabled" };
+    const now = this.clock();
+    const view = this.placeFor(userId, now);
+    await this.ensureTicking(now);
+    return { ok: true, ...view };
+  }
+
+  /**
+   * Joins many users in one call (the benchmark's bulk load of a million places goes through
+   * here, in batches, to avoid a million RPC round trips); same rules as `join`.
+   */
+  async joinMany(userIds: string[], cfg: WaitingRoomConfig): Promise<{ ok: true; joined: number } | { ok: false; reason: "disabled" }> {
+    this.applyConfig(cfg);
+    if (!this.state.enabled) return { ok: false, reason: "disabled" };
+    const now = this.clock();
+    for (const userId of userIds) this.placeFor(userId, now);
+    await this.ensureTicking(now);
+    return { ok: true, joined: userIds.length };
+  }
+
+  /** The place `queueId`, if it belongs to `userId` (anyone else gets not_found). */
+  async status(queueId: string, userId: string): Promise<StatusResult> {
+    const id = rowIdOf(queueId);
+    if (id === null) return { ok: false, reason: "not_found" };
+    const row = this.sql
+      .exec<PlaceRow & { user_id: string }>("SELECT id, user_id, ord, admitted_at, expires_at FROM places WHERE id = ?", id)
+      .toArray()[0];
+    if (!row || row.user_id !== userId) return { ok: false, reason: "not_found" };
+    return { ok: true, ...this.view(row, this.clock()) };
+  }
+
+  /** New settings from the organizer (rate, session length, on/off); takes effect on the next tick. */
+  async configure(cfg: WaitingRoomConfig): Promise<WaitingRoomStats> {
+    this.applyConfig(cfg);
+    await this.ensureTicking(this.clock());
+    return this.stats();
+  }
+
+  async stats(): Promise<WaitingRoomStats> {
+    const s = this.state;
+    return {
+      enabled: s.enabled,
+      sealed: s.sealed,
+      early: s.early,
+      late: s.late,
+      admitted: s.processed,
+      waiting: s.early + s.late - s.processed,
+      admitPerMinute: s.admitPerMinute,
+      sessionSeconds: s.sessionSeconds,
+    };
+  }
+
+  /** One admission tick: admits what the rate allows for the time since the last tick. */
+  override async alarm(): Promise<void> {
+    const s = this.state;
+    const now = this.clock();
+    if (!s.enabled) return; // configure() re-arms when the room is switched back on
+    if (now < s.onSaleAt) {
+      await this.ctx.storage.setAlarm(s.onSaleAt);
+      return;
+    }
+    s.sealed = true;
+    // Time since the last tick, capped at one beat: a late or skipped alarm, or an idle spell,
+    // never turns into a burst above the rate.
+    const since = now - (s.lastTickAt ?? s.onSaleAt);
+    const elapsed = Math.max(0, Math.min(since, TICK_MS));
+    const allowance = s.carry + (s.admitPerMinute * elapsed) / 60_000;
+    const due = Math.min(Math.floor(allowance), MAX_ADMIT_PER_TICK);
+    s.carry = allowance - Math.floor(allowance);
+    let admitted = 0;
+    if (due > 0) {
+      const last = this.sql
+        .exec<{ ord: number; n: number }>(
+          "SELECT max(ord) AS ord, count(*) AS n FROM (SELECT ord FROM places WHERE ord > ? ORDER BY ord LIMIT ?)",
+          s.frontier,
+          due,
+        )
+        .one();
+      admitted = last.n;
+      if (admitted > 0) {
+        this.sql.exec(
+          "UPDATE places SET admitted_at = ?, expires_at = ? WHERE ord > ? AND ord <= ?",
+          now,
+          now + s.sessionSeconds * 1000,
+          s.frontier,
+          last.ord,
+        );
+        s.frontier = last.ord;
+        s.processed += admitted;
+      }
+    }
+    // Unused allowance is not banked: the next arrivals must not get a burst.
+    if (admitted < due) s.carry = 0;
+    s.lastTickAt = now;
+    this.saveState();
+    if (s.early + s.late > s.processed) await this.ctx.storage.setAlarm(now + TICK_MS);
+  }
+
+  private placeFor(userId: string, now: number): PlaceView {
+    const current = this.sql
+      .exec<PlaceRow>("SELECT id, ord, admitted_at, expires_at FROM places WHERE user_id = ? ORDER BY id DESC LIMIT 1", userId)
+      .toArray()[0];
+    // One place per user; only once its admission has lapsed may the user queue again (at the back).
+    if (current && !(current.expires_at !== null && current.expires_at <= now)) return this.view(current, now);
+    const s = this.state;
+    if (!s.sealed && now >= s.onSaleAt) s.sealed = true;
+    let ord: number;
+    if (!s.sealed) {
+      do ord = randomEarlyKey();
+      while (this.sql.exec("SELECT 1 FROM places WHERE ord = ?", ord).toArray().length > 0);
+      const b = Math.floor(ord / BUCKET_SPAN);
+      this.sql.exec("INSERT INTO buckets (b, n) VALUES (?, 1) ON CONFLICT (b) DO UPDATE SET n = n + 1", b);
+      this.ranks.add(b, 1);
+      s.early += 1;
+    } else {
+      s.late += 1;
+      ord = LATE_BASE + s.late;
+    }
+    const { id } = this.sql
+      .exec<{ id: number }>("INSERT INTO places (user_id, ord, joined_at) VALUES (?, ?, ?) RETURNING id", userId, ord, now)
+      .one();
+    this.saveState();
+    return this.view({ id, ord, admitted_at: null, expires_at: null }, now);
+  }
+
+  /** Number of places ordered before `ord` (admitted, lapsed or waiting). */
+  private rankBefore(ord: number): number {
+    if (ord >= LATE_BASE) return this.state.early + (ord - LATE_BASE - 1);
+    const b = Math.floor(ord / BUCKET_SPAN);
+    const inBucket = this.sql
+      .exec<{ n: number }>("SELECT count(*) AS n FROM places WHERE ord >= ? AND ord < ?", b * BUCKET_SPAN, ord)
+      .one().n;
+    return this.ranks.prefix(b) + inBucket;
+  }
+
+  private view(row: PlaceRow, now: number): PlaceView {
+    const queueId = queueIdOf(row.id);
+    if (row.admitted_at !== null && row.expires_at !== null) {
+      return row.expires_at > now
+        ? { status: "admitted", queueId, admittedAt: row.admitted_at, expiresAt: row.expires_at }
+        : { status: "expired", queueId, expiredAt: row.expires_at };
+    }
+    // Everyone ordered before this place is either admitted (counted in `processed`) or waiting.
+    const position = this.rankBefore(row.ord) - this.state.processed + 1;
+    return { status: "waiting", queueId, position, etaSeconds: this.eta(position, now) };
+  }
+
+  /** Time to the sale opening, then one admission every 60/rate seconds. */
+  private eta(position: number, now: number): number {
+    const s = this.state;
+    const untilOpen = Math.max(0, s.onSaleAt - now) / 1000;
+    return Math.ceil(untilOpen + (position * 60) / s.admitPerMinute);
+  }
+
+  private async ensureTicking(now: number): Promise<void> {
+    const s = this.state;
+    if (!s.enabled || s.early + s.late === s.processed) return;
+    if ((await this.ctx.storage.getAlarm()) !== null) return;
+    await this.ctx.storage.setAlarm(now < s.onSaleAt ? s.onSaleAt : now + TICK_MS);
+  }
+}

@@ -1,14 +1,80 @@
 import { createMiddleware } from "hono/factory";
+import { z } from "zod";
 import type { AppEnv } from "../app-env";
+import { rateLimited, unavailable } from "../errors";
 
 export type RateLimitedAction = "join_queue" | "hold" | "order" | "auth";
 
+const Limit = z.object({ limit: z.int().min(1), windowSeconds: z.number().positive() });
+export type Limit = z.infer<typeof Limit>;
+const ActionLimits = z.object({ user: Limit.optional(), ip: Limit.optional() });
+type ActionLimits = z.infer<typeof ActionLimits>;
+const LimitOverrides = z.partialRecord(z.enum(["join_queue", "hold", "order", "auth"]), ActionLimits);
+
+/**
+ * Defaults sized for people, not scripts. Per-IP limits are loose because many buyers can
+ * share one address (venue Wi-Fi, carrier NAT); per-user limits carry the weight.
+ */
+export const DEFAULT_LIMITS: Record<RateLimitedAction, ActionLimits> = {
+  join_queue: { user: { limit: 20, windowSeconds: 60 }, ip: { limit: 600, windowSeconds: 60 } },
+  hold: { user: { limit: 60, windowSeconds: 60 }, ip: { limit: 1200, windowSeconds: 60 } },
+  order: { user: { limit: 30, windowSeconds: 60 }, ip: { limit: 600, windowSeconds: 60 } },
+  auth: { ip: { limit: 60, windowSeconds: 60 } },
+};
+
+/** Optional configuration not declared in wrangler.toml (so absent from the generated `Env`). */
+export type RateLimitEnv = Env & {
+  /** JSON overriding DEFAULT_LIMITS per action, e.g. `{"hold":{"user":{"limit":5,"windowSeconds":60}}}`. */
+  RATE_LIMITS?: string;
+};
+
+/** The limits in force: DEFAULT_LIMITS with the `RATE_LIMITS` variable's overrides. */
+export function limitsFor(env: RateLimitEnv, action: RateLimitedAction): ActionLimits {
+  const defaults = DEFAULT_LIMITS[action];
+  if (!env.RATE_LIMITS) return defaults;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(env.RATE_LIMITS);
+  } catch {
+    raw = undefined;
+  }
+  const parsed = LimitOverrides.safeParse(raw);
+  if (!parsed.success) {
+    console.error("RATE_LIMITS is not valid; using the defaults");
+    return defaults;
+  }
+  return { ...defaults, ...parsed.data[action] };
+}
+
+async function hit(env: Env, name: string, limit: Limit) {
+  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
+  return stub.hit(limit.limit, limit.windowSeconds);
+}
+
 /**
  * Per-user and per-IP limit for an action; past it, 429 `rate_limited` with `Retry-After`.
- * (Owned by the abuse-limits work; a pass-through until it lands.)
+ * Mount after `requireAuth` to get the per-user limit. The IP is `CF-Connecting-IP`, which
+ * Cloudflare always sets; requests without it (local tools, tests) get only the per-user
+ * limit, rather than all sharing one bucket.
  */
-export function rateLimit(_action: RateLimitedAction) {
-  return createMiddleware<AppEnv>(async function rateLimitMiddleware(_c, next) {
+export function rateLimit(action: RateLimitedAction) {
+  return createMiddleware<AppEnv>(async function rateLimitMiddleware(c, next) {
+    const limits = limitsFor(c.env, action);
+    const userId = c.get("principal")?.userId;
+    const ip = c.req.header("CF-Connecting-IP");
+    const checks: Promise<Awaited<ReturnType<typeof hit>>>[] = [];
+    if (userId && limits.user) checks.push(hit(c.env, `${action}:user:${userId}`, limits.user));
+    if (ip && limits.ip) checks.push(hit(c.env, `${action}:ip:${ip}`, limits.ip));
+    let results;
+    try {
+      results = await Promise.all(checks);
+    } catch (err) {
+      // An overloaded counter means one key is being hammered; shed that load, don't 500.
+      console.error("rate limiter unavailable", action, err);
+      throw unavailable(1);
+    }
+    const retryAfter = Math.max(0, ...results.map((r) => (r.ok ? 0 : r.retryAfterSeconds)));
+    if (retryAfter > 0) throw rateLimited(retryAfter);
     await next();
   });
 }

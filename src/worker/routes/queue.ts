@@ -1,5 +1,116 @@
 import { Hono } from "hono";
+import { eq } from "drizzle-orm";
+import { z } from "zod";
 import type { AppEnv } from "../app-env";
+import { getEvent, publicStatus, type EventRow } from "../catalog/event-repo";
+import { db } from "../db/client";
+import { events } from "../db/schema";
+import { ApiError, notFound, unavailable, unprocessable } from "../errors";
+import { requireAuth } from "../middleware/auth";
+import { rateLimit } from "../middleware/rate-limit";
+import { validate } from "../validation";
+import { issueAdmissionToken } from "../waiting-room/admission-token";
+import { pollAfterSeconds } from "../waiting-room/polling";
+import { DEFAULT_SETTINGS, roomConfig, roomFor } from "../waiting-room/room";
+import { verifyTurnstile, type TurnstileEnv } from "../waiting-room/turnstile";
+import type { PlaceView } from "../../durable-objects/waiting-room";
 
-/** Waiting room. */
+/** Waiting room: joining, polling, and the organizer's controls. */
 export const queueRoutes = new Hono<AppEnv>();
+
+const JoinBody = z.object({
+  /** Turnstile response token (or header `CF-Turnstile-Response`); needed when TURNSTILE_SECRET is set. */
+  turnstile_token: z.string().min(1).max(4096).optional(),
+});
+
+const SettingsPatch = z
+  .strictObject({
+    enabled: z.boolean().optional(),
+    admit_per_minute: z.int().min(1).max(100_000).optional(),
+    session_seconds: z.int().min(60).max(3_600).optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, { message: "Give at least one of enabled, admit_per_minute, session_seconds." });
+
+/** A published event, or 404 (drafts and cancelled events are nobody's business here). */
+async function publishedEvent(env: Env, eventId: string): Promise<EventRow> {
+  const event = await getEvent(env, eventId);
+  if (!event || event.state !== "published") throw notFound("Event");
+  return event;
+}
+
+async function placeBody(env: Env, eventId: string, userId: string, place: PlaceView) {
+  switch (place.status) {
+    case "waiting":
+      return { queue_id: place.queueId, status: place.status, position: place.position, eta_seconds: place.etaSeconds };
+    case "admitted": {
+      const token = await issueAdmissionToken(env, { userId, eventId, queueId: place.queueId, expiresAt: place.expiresAt });
+      return {
+        queue_id: place.queueId,
+        status: place.status,
+        position: 0,
+        eta_seconds: 0,
+        admission_token: token,
+        expires_at: new Date(place.expiresAt).toISOString(),
+      };
+    }
+    case "expired":
+      return { queue_id: place.queueId, status: place.status, expired_at: new Date(place.expiredAt).toISOString() };
+  }
+}
+
+queueRoutes.post(
+  "/api/v1/events/:eventId/queue",
+  requireAuth(),
+  rateLimit("join_queue"),
+  validate("json", JoinBody),
+  async (c) => {
+    const principal = c.get("principal");
+    const event = await publishedEvent(c.env, c.req.param("eventId"));
+    if (!event.waitingRoom?.enabled)
+      throw unprocessable("waiting_room_disabled", "This event has no waiting room; go straight to holds.");
+    if (publicStatus(event) === "ended") throw unprocessable("sales_closed", "This event has ended.");
+
+    const secret = (c.env as TurnstileEnv).TURNSTILE_SECRET;
+    if (secret) {
+      const token = c.req.valid("json").turnstile_token ?? c.req.header("CF-Turnstile-Response");
+      const check = await verifyTurnstile(secret, token, c.req.header("CF-Connecting-IP"));
+      if (!check.ok && check.reason === "unreachable") throw unavailable(5, "The human check is unavailable; try again shortly.");
+      if (!check.ok)
+        throw new ApiError(403, "turnstile_failed", check.reason === "missing" ? "Complete the human check (turnstile_token) to join the queue." : "The human check failed; try again.");
+    }
+
+    const joined = await roomFor(c.env, event.id).join(principal.userId, roomConfig(event));
+    if (!joined.ok) throw unprocessable("waiting_room_disabled", "This event has no waiting room; go straight to holds.");
+    const body = await placeBody(c.env, event.id, principal.userId, joined);
+    if (joined.status === "waiting") c.header("Retry-After", String(pollAfterSeconds(joined.etaSeconds)));
+    return c.json(body, 201);
+  },
+);
+
+queueRoutes.get("/api/v1/events/:eventId/queue/:queueId", requireAuth(), async (c) => {
+  const principal = c.get("principal");
+  const event = await publishedEvent(c.env, c.req.param("eventId"));
+  const queueId = c.req.param("queueId");
+  if (queueId.length > 32) throw notFound("Queue place");
+  const status = await roomFor(c.env, event.id).status(queueId, principal.userId);
+  if (!status.ok) throw notFound("Queue place");
+  const body = await placeBody(c.env, event.id, principal.userId, status);
+  if (status.status === "waiting") c.header("Retry-After", String(pollAfterSeconds(status.etaSeconds)));
+  return c.json(body, 200);
+});
+
+queueRoutes.patch(
+  "/api/v1/admin/events/:eventId/waiting-room",
+  requireAuth("organizer"),
+  validate("json", SettingsPatch),
+  async (c) => {
+    const principal = c.get("principal");
+    const event = await getEvent(c.env, c.req.param("eventId"));
+    if (!event || event.organizerId !== principal.userId) throw notFound("Event");
+    const settings = { ...DEFAULT_SETTINGS, ...event.waitingRoom, ...c.req.valid("json") };
+    await db(c.env).update(events).set({ waitingRoom: settings }).where(eq(events.id, event.id));
+    // D1 first: the object is told the same settings that every later join will push again.
+    const room = await roomFor(c.env, event.id).configure(roomConfig({ ...event, waitingRoom: settings }));
+    return c.json({ event_id: event.id, waiting_room: settings, queue: { waiting: room.waiting, admitted: room.admitted } }, 200);
+  },
+);

@@ -1,0 +1,23 @@
+import type { EventRow } from "../catalog/event-repo";
+import type { WaitingRoomConfig } from "../../durable-objects/waiting-room";
+
+export type WaitingRoomSettings = NonNullable<EventRow["waitingRoom"]>;
+
+/** Settings of events created without a waiting room, when the organizer turns one on later. */
+export const DEFAULT_SETTINGS: WaitingRoomSettings = { enabled: false, admit_per_minute: 100, session_seconds: 600 };
+
+/** The event's waiting room object (one per event). */
+export function roomFor(env: Pick<Env, "WAITING_ROOM">, eventId: string) {
+  return env.WAITING_ROOM.get(env.WAITING_ROOM.idFromName(eventId));
+}
+
+/** What the object needs to know about the event. */
+export function roomConfig(event: Pick<EventRow, "onSaleAt" | "waitingRoom">): WaitingRoomConfig {
+  const s = { ...DEFAULT_SETTINGS, ...event.waitingRoom };
+  return {
+    enabled: s.enabled,
+    onSaleAt: Date.parse(event.onSaleAt),
+    admitPerMinute: s.admit_per_minute,
+    sessionSeconds: s.session_seconds,
+  };
+}
