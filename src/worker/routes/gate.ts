@@ -1,5 +1,81 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env";
+import type { Principal } from "../auth/tokens";
+import { getEvent } from "../catalog/event-repo";
+import { SCAN_VERDICTS } from "../db/schema/gate";
+import { forbidden, notFound } from "../errors";
+import { gateBundle } from "../gate/bundle";
+import { enrolGateDevice, getGateDevice } from "../gate/devices";
+import { recordScans } from "../gate/scans";
+import { requireAuth } from "../middleware/auth";
+import { validate } from "../validation";
+
+/** Upload batches stay well under the 64 KiB body cap (a scan is about 120 bytes of JSON). */
+export const MAX_SCANS_PER_BATCH = 200;
+
+const EventParam = z.object({ eventId: z.string().min(1).max(64) });
+
+const NewDevice = z.object({ name: z.string().trim().min(1).max(80) });
+
+const ScanBatch = z.object({
+  device_id: z.string().min(1).max(64),
+  scans: z
+    .array(
+      z.object({
+        ticket_id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "ticket_id must be an id"),
+        scanned_at: z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString()),
+        verdict: z.preprocess((v) => (typeof v === "string" ? v.toLowerCase() : v), z.enum(SCAN_VERDICTS)),
+      }),
+    )
+    .max(MAX_SCANS_PER_BATCH),
+});
+
+/** A staff token is bound to one event and one device; it sees nothing else. */
+async function deviceOf(env: Env, principal: Principal, eventId: string) {
+  if (principal.role !== "staff" || principal.eventId !== eventId) throw forbidden("This device is enrolled for another event.");
+  const [event, device] = await Promise.all([getEvent(env, eventId), getGateDevice(env, eventId, principal.deviceId)]);
+  if (!event) throw notFound("Event");
+  if (!device) throw forbidden("This gate device is not enrolled.");
+  return { event, device };
+}
 
 /** Gate devices, bundles and scan reconciliation. */
 export const gateRoutes = new Hono<AppEnv>();
+
+gateRoutes.post(
+  "/api/v1/admin/events/:eventId/gate-devices",
+  requireAuth("organizer"),
+  validate("param", EventParam),
+  validate("json", NewDevice),
+  async (c) => {
+    const { eventId } = c.req.valid("param");
+    const principal = c.get("principal");
+    const event = await getEvent(c.env, eventId);
+    // Another organizer's event is indistinguishable from a missing one.
+    if (!event || event.organizerId !== principal.userId) throw notFound("Event");
+    const device = await enrolGateDevice(c.env, event, c.req.valid("json").name, principal.userId);
+    return c.json({ ...device, event_id: event.id }, 201);
+  },
+);
+
+gateRoutes.get("/api/v1/gate/events/:eventId/bundle", requireAuth("staff"), validate("param", EventParam), async (c) => {
+  const { event, device } = await deviceOf(c.env, c.get("principal"), c.req.valid("param").eventId);
+  c.header("Cache-Control", "no-store");
+  return c.json(await gateBundle(c.env, event, device));
+});
+
+gateRoutes.post(
+  "/api/v1/gate/events/:eventId/scans",
+  requireAuth("staff"),
+  validate("param", EventParam),
+  validate("json", ScanBatch),
+  async (c) => {
+    const body = c.req.valid("json");
+    const principal = c.get("principal");
+    const { event } = await deviceOf(c.env, principal, c.req.valid("param").eventId);
+    if (principal.role !== "staff" || body.device_id !== principal.deviceId)
+      throw forbidden("device_id does not match this device's token.");
+    return c.json(await recordScans(c.env, event.id, body.device_id, body.scans));
+  },
+);
