@@ -1,0 +1,333 @@
+/** The gate scanner app: enrolment, sync, scanning and the verdict screen. */
+import { ApiFailure, fetchBundle, uploadScans } from "./api";
+import { startCameraScanner, type CameraScanner } from "./camera";
+import {
+  addScan,
+  getKv,
+  markUploaded,
+  pendingScans,
+  resetForEnrolment,
+  scansOf,
+  setKv,
+  type Conflict,
+  type ScanRecord,
+  type Session,
+} from "./store";
+import { prepareVerifier, verifyTicket, type InvalidReason, type Verifier, type VerifyResult } from "./verify";
+
+const UPLOAD_BATCH = 100;
+const SYNC_EVERY_MS = 30_000;
+
+const $ = <T extends HTMLElement>(id: string) => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} missing`);
+  return el as T;
+};
+
+const state = {
+  session: undefined as Session | undefined,
+  verifier: undefined as Verifier | undefined,
+  /** Ticket id -> when this device first admitted it (VALID). */
+  admittedHere: new Map<string, string>(),
+  recent: [] as ScanRecord[],
+  camera: undefined as CameraScanner | undefined,
+  syncing: undefined as Promise<void> | undefined,
+  lastSyncedAt: undefined as string | undefined,
+  syncError: undefined as string | undefined,
+  pending: 0,
+};
+
+const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
+function decodeTokenClaims(token: string): Session | undefined {
+  try {
+    const payload = token.split(".")[1] ?? "";
+    const json = JSON.parse(atob(payload.replaceAll("-", "+").replaceAll("_", "/"))) as Record<string, unknown>;
+    if (json.role !== "staff" || typeof json.dev !== "string" || typeof json.evt !== "string" || typeof json.exp !== "number")
+      return undefined;
+    return { token, deviceId: json.dev, eventId: json.evt, exp: json.exp };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `enroll_url` carries the device token in the fragment: store it, then drop it from the address bar. */
+async function enrolFromFragment(): Promise<string | undefined> {
+  const match = /^#enroll=(.+)$/.exec(location.hash);
+  if (!match?.[1]) return undefined;
+  history.replaceState(null, "", location.pathname + location.search);
+  const session = decodeTokenClaims(decodeURIComponent(match[1]));
+  if (!session) return "This enrol link is not valid. Ask the organizer for a new one.";
+  if (session.exp * 1000 < Date.now()) return "This enrol link has expired. Ask the organizer for a new one.";
+  const current = await getKv("session");
+  if (current?.token !== session.token) await resetForEnrolment(session);
+  return undefined;
+}
+
+// ---------- rendering ----------
+
+const REASONS: Record<InvalidReason, string> = {
+  malformed: "Not a ticket code",
+  unknown_key: "Not signed by this event's box office",
+  bad_signature: "Forged or altered ticket",
+  wrong_event: "Ticket for another event",
+  wrong_issuer: "Not issued by this box office",
+  expired: "Ticket has expired",
+  not_yet_valid: "Ticket is dated in the future",
+};
+
+function place(r: { section: string | null; seat: string | null }) {
+  if (r.seat) return `Seat ${r.seat}${r.section ? ` · Section ${r.section}` : ""}`;
+  return r.section ? `Section ${r.section} (standing)` : "";
+}
+
+function describe(r: VerifyResult): string {
+  switch (r.verdict) {
+    case "VALID":
+      return `${place(r)} · Let in`;
+    case "DUPLICATE":
+      return r.where === "here"
+        ? `Already scanned here at ${time(r.firstScannedAt)} · ${place(r)}`
+        : `Already let in at ${r.firstDeviceName ?? "another gate"} at ${time(r.firstScannedAt)} · ${place(r)}`;
+    case "REVOKED":
+      return `Ticket was refunded or cancelled · ${place(r)}`;
+    case "INVALID":
+      return REASONS[r.reason];
+    default:
+      return assertNever(r);
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
+}
+
+function showVerdict(r: VerifyResult) {
+  const box = $("verdict");
+  box.className = `verdict verdict-${r.verdict.toLowerCase()}`;
+  $("verdict-word").textContent = r.verdict;
+  $("verdict-detail").textContent = ` ${describe(r)}`;
+  $("verdict-ticket").textContent = r.ticketId ? `Ticket ${r.ticketId}` : "";
+  box.dataset.verdict = r.verdict;
+  box.dataset.ticket = r.ticketId ?? "";
+  navigator.vibrate?.(r.verdict === "VALID" ? 80 : [200, 80, 200]);
+}
+
+function renderStatus() {
+  const online = navigator.onLine;
+  const net = $("net");
+  net.textContent = online ? "Online" : "Offline";
+  net.className = `pill ${online ? "pill-online" : "pill-offline"}`;
+  $("count").textContent = String(state.admittedHere.size);
+  $("sync-status").textContent = state.lastSyncedAt
+    ? `Last synced ${time(state.lastSyncedAt)} (${new Date(state.lastSyncedAt).toLocaleDateString()})`
+    : "Not synced yet: connect to the internet once before the doors open.";
+  $("sync-status").dataset.syncedAt = state.lastSyncedAt ?? "";
+  $("pending").textContent = state.pending ? `${state.pending} scan(s) waiting to upload` : "All scans uploaded";
+  $("pending").dataset.pending = String(state.pending);
+  $("sync-error").textContent = state.syncError ?? "";
+  const list = $("recent");
+  list.replaceChildren(
+    ...state.recent.slice(0, 8).map((s) => {
+      const li = document.createElement("li");
+      li.className = `recent-${s.verdict.toLowerCase()}`;
+      li.textContent = `${time(s.scannedAt)} ${s.verdict} ${s.seat ?? s.section ?? ""} ${s.ticketId ?? ""}`.trim();
+      return li;
+    }),
+  );
+}
+
+async function renderConflicts() {
+  const conflicts = (await getKv("conflicts")) ?? [];
+  const revokedAfter = (await getKv("revokedAfterEntry")) ?? [];
+  $("conflicts").hidden = conflicts.length === 0 && revokedAfter.length === 0;
+  $("conflict-list").replaceChildren(
+    ...conflicts.map((c) => {
+      const li = document.createElement("li");
+      li.dataset.ticket = c.ticket_id;
+      li.textContent = `DUPLICATE ${c.ticket_id}: let in here at ${time(c.scanned_here_at)}, but first scanned at ${c.first_device_name ?? c.first_device_id} at ${time(c.first_scanned_at)}`;
+      return li;
+    }),
+    ...revokedAfter.map((id) => {
+      const li = document.createElement("li");
+      li.dataset.ticket = id;
+      li.textContent = `REVOKED ${id}: let in here, but the ticket had been refunded`;
+      return li;
+    }),
+  );
+}
+
+// ---------- scanning ----------
+
+async function check(text: string, source: "camera" | "manual") {
+  const session = state.session;
+  if (!session || !state.verifier) {
+    $("verdict-detail").textContent = " Sync once before scanning.";
+    return;
+  }
+  const result = await verifyTicket(text, state.verifier, { now: Date.now(), firstScanHere: (id) => state.admittedHere.get(id) });
+  const scannedAt = new Date().toISOString();
+  if (result.verdict === "VALID") state.admittedHere.set(result.ticketId, scannedAt);
+  showVerdict(result);
+  const record = await addScan({
+    eventId: session.eventId,
+    deviceId: session.deviceId,
+    ticketId: result.ticketId,
+    scannedAt,
+    verdict: result.verdict,
+    ...(result.verdict === "INVALID" ? { reason: result.reason } : {}),
+    section: result.section,
+    seat: result.seat,
+    // Codes we could not read an id from have nothing to reconcile.
+    uploaded: result.ticketId ? 0 : 1,
+  });
+  state.recent.unshift(record);
+  if (record.uploaded === 0) state.pending++;
+  $("verdict").dataset.source = source;
+  renderStatus();
+  if (navigator.onLine) void sync();
+}
+
+async function toggleCamera() {
+  const button = $<HTMLButtonElement>("camera-toggle");
+  if (state.camera) {
+    state.camera.stop();
+    state.camera = undefined;
+    button.textContent = "Start camera";
+    $("camera-status").textContent = "Camera off";
+    return;
+  }
+  button.disabled = true;
+  $("camera-status").textContent = "Starting camera…";
+  try {
+    state.camera = await startCameraScanner($<HTMLVideoElement>("video"), (text) => check(text, "camera"));
+    button.textContent = "Stop camera";
+    $("camera-status").textContent = `Camera on: hold the ticket's QR code in the frame (${state.camera.kind} decoder)`;
+  } catch (err) {
+    $("camera-status").textContent = `Camera unavailable (${(err as Error).message}). Type or paste the ticket code below.`;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---------- sync ----------
+
+function sync(): Promise<void> {
+  state.syncing ??= doSync().finally(() => (state.syncing = undefined));
+  return state.syncing;
+}
+
+async function doSync() {
+  const session = state.session;
+  if (!session || !navigator.onLine) return;
+  $("sync-now").setAttribute("aria-busy", "true");
+  try {
+    const conflicts = new Map(((await getKv("conflicts")) ?? []).map((c) => [c.ticket_id, c]));
+    const revokedAfter = new Set((await getKv("revokedAfterEntry")) ?? []);
+    for (;;) {
+      const batch = await pendingScans(session.deviceId, UPLOAD_BATCH);
+      if (batch.length === 0) break;
+      const sendable = batch.filter((s): s is ScanRecord & { ticketId: string } => s.ticketId !== null);
+      const answer = await uploadScans(
+        session.token,
+        session.eventId,
+        session.deviceId,
+        sendable.map((s) => ({ ticket_id: s.ticketId, scanned_at: s.scannedAt, verdict: s.verdict })),
+      );
+      for (const d of answer.duplicates) {
+        const here = sendable.find((s) => s.ticketId === d.ticket_id && s.verdict === "VALID");
+        if (here) conflicts.set(d.ticket_id, { ...d, scanned_here_at: here.scannedAt });
+      }
+      for (const id of answer.revoked ?? []) revokedAfter.add(id);
+      await markUploaded(batch.map((s) => s.id!));
+      state.pending = Math.max(0, state.pending - batch.length);
+    }
+    const bundle = await fetchBundle(session.token, session.eventId);
+    // Another gate's earlier entry for a ticket let in here is a duplicate found at sync.
+    for (const c of bundle.checked_in ?? []) {
+      const here = state.admittedHere.get(c.ticket_id);
+      if (here && (c.first_device_id !== session.deviceId || c.first_scanned_at < here))
+        conflicts.set(c.ticket_id, { ...c, scanned_here_at: here });
+    }
+    state.verifier = await prepareVerifier(bundle);
+    state.lastSyncedAt = new Date().toISOString();
+    state.syncError = undefined;
+    await Promise.all([
+      setKv("bundle", bundle),
+      setKv("lastSyncedAt", state.lastSyncedAt),
+      setKv("conflicts", [...conflicts.values()] satisfies Conflict[]),
+      setKv("revokedAfterEntry", [...revokedAfter]),
+    ]);
+    $("event-name").textContent = bundle.event.name;
+    $("device-name").textContent = bundle.device?.name ? `Device: ${bundle.device.name}` : "";
+    await renderConflicts();
+  } catch (err) {
+    state.syncError =
+      err instanceof ApiFailure && (err.status === 401 || err.status === 403)
+        ? "This device's sign-in is no longer valid. Ask the organizer for a new enrol link."
+        : navigator.onLine
+          ? `Sync failed: ${(err as Error).message}. Scanning still works offline.`
+          : undefined;
+  } finally {
+    $("sync-now").removeAttribute("aria-busy");
+    renderStatus();
+  }
+}
+
+// ---------- start ----------
+
+async function start() {
+  const enrolError = await enrolFromFragment();
+  state.session = await getKv("session");
+  if (!state.session || enrolError) {
+    $("enrol-needed").hidden = false;
+    if (enrolError) $("enrol-error").textContent = enrolError;
+    return;
+  }
+  $("scanner").hidden = false;
+  const [bundle, lastSyncedAt, scans] = await Promise.all([getKv("bundle"), getKv("lastSyncedAt"), scansOf(state.session.deviceId)]);
+  for (const s of scans) {
+    if (s.verdict === "VALID" && s.ticketId && !state.admittedHere.has(s.ticketId)) state.admittedHere.set(s.ticketId, s.scannedAt);
+    if (s.uploaded === 0) state.pending++;
+  }
+  state.recent = scans.reverse();
+  state.lastSyncedAt = lastSyncedAt;
+  if (bundle) {
+    state.verifier = await prepareVerifier(bundle);
+    $("event-name").textContent = bundle.event.name;
+    $("device-name").textContent = bundle.device?.name ? `Device: ${bundle.device.name}` : "";
+  }
+  renderStatus();
+  await renderConflicts();
+
+  $("camera-toggle").addEventListener("click", () => void toggleCamera());
+  $("sync-now").addEventListener("click", () => void sync());
+  $("manual-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const field = $<HTMLTextAreaElement>("manual");
+    const text = field.value;
+    field.value = "";
+    if (text.trim()) void check(text, "manual");
+  });
+  addEventListener("online", () => {
+    renderStatus();
+    void sync();
+  });
+  addEventListener("offline", renderStatus);
+  setInterval(() => void sync(), SYNC_EVERY_MS);
+  document.body.dataset.ready = "true";
+  void sync();
+}
+
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker
+    .register("./sw.js", { scope: "./" })
+    .then(() => navigator.serviceWorker.ready)
+    .then(() => {
+      $("offline-ready").textContent = "Ready to work offline";
+      document.body.dataset.offlineReady = "true";
+    })
+    .catch((err) => console.warn("service worker", err));
+}
+
+void start();

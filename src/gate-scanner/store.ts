@@ -1,0 +1,106 @@
+/** Everything the scanner keeps on the device (IndexedDB via `idb`): survives reloads and offline. */
+import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+import type { GateBundle, InvalidReason, Verdict } from "./verify";
+
+export interface Session {
+  token: string;
+  deviceId: string;
+  eventId: string;
+  /** Token expiry, epoch seconds. */
+  exp: number;
+}
+
+export interface ScanRecord {
+  id?: number;
+  eventId: string;
+  deviceId: string;
+  ticketId: string | null;
+  scannedAt: string;
+  verdict: Verdict;
+  reason?: InvalidReason;
+  section: string | null;
+  seat: string | null;
+  /** 0 until the server acknowledged it (IndexedDB cannot index booleans). */
+  uploaded: 0 | 1;
+}
+
+/** A scan of this device that the server says was not the ticket's first entry. */
+export interface Conflict {
+  ticket_id: string;
+  scanned_here_at: string;
+  first_scanned_at: string;
+  first_device_id: string;
+  first_device_name?: string;
+}
+
+interface KvValues {
+  session: Session;
+  bundle: GateBundle;
+  lastSyncedAt: string;
+  conflicts: Conflict[];
+  revokedAfterEntry: string[];
+}
+
+interface GateDb extends DBSchema {
+  kv: { key: keyof KvValues; value: KvValues[keyof KvValues] };
+  scans: { key: number; value: ScanRecord; indexes: { by_uploaded: [string, number] } };
+}
+
+let dbPromise: Promise<IDBPDatabase<GateDb>> | undefined;
+
+function gateDb() {
+  dbPromise ??= openDB<GateDb>("gate-scanner", 1, {
+    upgrade(db) {
+      db.createObjectStore("kv");
+      const scans = db.createObjectStore("scans", { keyPath: "id", autoIncrement: true });
+      scans.createIndex("by_uploaded", ["deviceId", "uploaded"]);
+    },
+  });
+  return dbPromise;
+}
+
+export async function getKv<K extends keyof KvValues>(key: K): Promise<KvValues[K] | undefined> {
+  return (await (await gateDb()).get("kv", key)) as KvValues[K] | undefined;
+}
+
+export async function setKv<K extends keyof KvValues>(key: K, value: KvValues[K]): Promise<void> {
+  await (await gateDb()).put("kv", value, key);
+}
+
+/** A new enrolment replaces the device identity and its event data; old unsent scans stay for their device. */
+export async function resetForEnrolment(session: Session): Promise<void> {
+  const db = await gateDb();
+  const tx = db.transaction("kv", "readwrite");
+  await Promise.all([
+    tx.store.delete("bundle"),
+    tx.store.delete("lastSyncedAt"),
+    tx.store.delete("conflicts"),
+    tx.store.delete("revokedAfterEntry"),
+    tx.store.put(session, "session"),
+    tx.done,
+  ]);
+}
+
+export async function addScan(scan: ScanRecord): Promise<ScanRecord> {
+  const id = await (await gateDb()).add("scans", scan);
+  return { ...scan, id };
+}
+
+export async function scansOf(deviceId: string): Promise<ScanRecord[]> {
+  const all = await (await gateDb()).getAll("scans");
+  return all.filter((s) => s.deviceId === deviceId);
+}
+
+export async function pendingScans(deviceId: string, limit: number): Promise<ScanRecord[]> {
+  return (await gateDb()).getAllFromIndex("scans", "by_uploaded", [deviceId, 0], limit);
+}
+
+export async function markUploaded(ids: number[]): Promise<void> {
+  const db = await gateDb();
+  const tx = db.transaction("scans", "readwrite");
+  for (const id of ids) {
+    const s = await tx.store.get(id);
+    if (s) await tx.store.put({ ...s, uploaded: 1 });
+  }
+  await tx.done;
+}
