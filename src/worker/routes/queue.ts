@@ -5,10 +5,10 @@ import type { AppEnv } from "../app-env";
 import { getEvent, publicStatus, type EventRow } from "../catalog/event-repo";
 import { db } from "../db/client";
 import { events } from "../db/schema";
-import { ApiError, notFound, unavailable, unprocessable } from "../errors";
+import { ApiError, badRequest, notFound, unavailable, unprocessable } from "../errors";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
-import { validate } from "../validation";
+import { parseOr400, validate } from "../validation";
 import { issueAdmissionToken } from "../waiting-room/admission-token";
 import { pollAfterSeconds } from "../waiting-room/polling";
 import { DEFAULT_SETTINGS, roomConfig, roomFor } from "../waiting-room/room";
@@ -30,6 +30,20 @@ const SettingsPatch = z
     session_seconds: z.int().min(60).max(3_600).optional(),
   })
   .refine((p) => Object.keys(p).length > 0, { message: "Give at least one of enabled, admit_per_minute, session_seconds." });
+
+/** Joining usually has no body at all; an empty body (whatever its Content-Type) reads as `{}`. */
+async function optionalJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
+  const text = await req.text();
+  let value: unknown = {};
+  if (text.trim() !== "") {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw badRequest("Request body is not valid JSON.", { issues: [{ path: "", message: "Malformed JSON", code: "invalid_json" }] });
+    }
+  }
+  return parseOr400(schema, value, "Request body");
+}
 
 /** A published event, or 404 (drafts and cancelled events are nobody's business here). */
 async function publishedEvent(env: Env, eventId: string): Promise<EventRow> {
@@ -62,8 +76,8 @@ queueRoutes.post(
   "/api/v1/events/:eventId/queue",
   requireAuth(),
   rateLimit("join_queue"),
-  validate("json", JoinBody),
   async (c) => {
+    const body = await optionalJson(c.req.raw, JoinBody);
     const principal = c.get("principal");
     const event = await publishedEvent(c.env, c.req.param("eventId"));
     if (!event.waitingRoom?.enabled)
@@ -72,7 +86,7 @@ queueRoutes.post(
 
     const secret = (c.env as TurnstileEnv).TURNSTILE_SECRET;
     if (secret) {
-      const token = c.req.valid("json").turnstile_token ?? c.req.header("CF-Turnstile-Response");
+      const token = body.turnstile_token ?? c.req.header("CF-Turnstile-Response");
       const check = await verifyTurnstile(secret, token, c.req.header("CF-Connecting-IP"));
       if (!check.ok && check.reason === "unreachable") throw unavailable(5, "The human check is unavailable; try again shortly.");
       if (!check.ok)
@@ -81,9 +95,8 @@ queueRoutes.post(
 
     const joined = await roomFor(c.env, event.id).join(principal.userId, roomConfig(event));
     if (!joined.ok) throw unprocessable("waiting_room_disabled", "This event has no waiting room; go straight to holds.");
-    const body = await placeBody(c.env, event.id, principal.userId, joined);
     if (joined.status === "waiting") c.header("Retry-After", String(pollAfterSeconds(joined.etaSeconds)));
-    return c.json(body, 201);
+    return c.json(await placeBody(c.env, event.id, principal.userId, joined), 201);
   },
 );
 
