@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./app-env";
 import { ApiError, onError, onNotFound } from "./errors";
+import { handleEmailBatch } from "./email/confirmation";
 import { adminCatalogRoutes } from "./routes/admin-catalog";
 import { adminOrdersRoutes } from "./routes/admin-orders";
 import { authRoutes } from "./routes/auth";
@@ -49,4 +50,5 @@ app.route("/", gateRoutes);
 
 export default {
   fetch: app.fetch,
+  queue: handleEmailBatch,
 } satisfies ExportedHandler<Env>;

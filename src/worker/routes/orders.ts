@@ -1,5 +1,88 @@
+import { and, desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env";
+import { idempotent, requestHash } from "../checkout/idempotency";
+import { getOrderTickets, orderJson } from "../checkout/order-repo";
+import { placeOrder } from "../checkout/place-order";
+import { db } from "../db/client";
+import { orders } from "../db/schema";
+import { badRequest, conflict, notFound } from "../errors";
+import { requireAuth } from "../middleware/auth";
+import { rateLimit } from "../middleware/rate-limit";
+import { validate } from "../validation";
 
 /** Orders, cancel, order history. */
 export const ordersRoutes = new Hono<AppEnv>();
+
+const PlaceOrderBody = z.object({
+  hold_id: z.string().min(1).max(100),
+  promo_code: z.string().trim().min(1).max(64).optional(),
+});
+
+/** Visible ASCII, as Stripe and the IETF draft use it; UUIDs are typical. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+ordersRoutes.post(
+  "/api/v1/orders",
+  requireAuth("buyer", "organizer"),
+  rateLimit("order"),
+  validate("json", PlaceOrderBody),
+  async (c) => {
+    const key = c.req.header("Idempotency-Key");
+    if (!key || !IDEMPOTENCY_KEY.test(key)) {
+      throw badRequest("The Idempotency-Key header is required (1 to 255 visible ASCII characters).", {
+        issues: [{ path: "headers.Idempotency-Key", message: key ? "Invalid value" : "Required", code: "invalid_header" }],
+      });
+    }
+    const body = c.req.valid("json");
+    const userId = c.get("principal").userId;
+    const hash = await requestHash("POST", "/api/v1/orders", body);
+    const res = await idempotent(c.env, userId, key, hash, async () => ({
+      status: 201,
+      body: await placeOrder(c.env, userId, { holdId: body.hold_id, promoCode: body.promo_code }),
+    }));
+    if (res.replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(res.body as object, res.status as 201);
+  },
+);
+
+async function ownOrder(env: Env, userId: string, orderId: string) {
+  const row = await db(env)
+    .select()
+    .from(orders)
+    .where(and(eq(orders.id, orderId), eq(orders.userId, userId)))
+    .get();
+  if (!row) throw notFound("Order");
+  return row;
+}
+
+ordersRoutes.get("/api/v1/orders/:orderId", requireAuth(), async (c) => {
+  const order = await ownOrder(c.env, c.get("principal").userId, c.req.param("orderId"));
+  return c.json(orderJson(c.env, order, await getOrderTickets(c.env, [order.id])));
+});
+
+ordersRoutes.get("/api/v1/me/orders", requireAuth(), async (c) => {
+  const rows = await db(c.env)
+    .select()
+    .from(orders)
+    .where(eq(orders.userId, c.get("principal").userId))
+    .orderBy(desc(orders.createdAt))
+    .limit(200)
+    .all();
+  const ts = await getOrderTickets(c.env, rows.map((o) => o.id));
+  return c.json({ orders: rows.map((o) => orderJson(c.env, o, ts)) });
+});
+
+ordersRoutes.post("/api/v1/orders/:orderId/cancel", requireAuth(), async (c) => {
+  const order = await ownOrder(c.env, c.get("principal").userId, c.req.param("orderId"));
+  const r = await c.env.CHECKOUT.getByName(order.id).cancel(order.id, "cancelled_by_buyer");
+  if (!r.ok) {
+    throw conflict("order_not_cancellable", "Only an order that is still waiting for payment can be cancelled.", {
+      status: r.status,
+      reason: r.reason,
+    });
+  }
+  const fresh = await ownOrder(c.env, order.userId, order.id);
+  return c.json(orderJson(c.env, fresh, await getOrderTickets(c.env, [order.id])));
+});

@@ -1,0 +1,92 @@
+import { ApiError, conflict, errorBody } from "../errors";
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+/** How long a repeated request waits for the first one to finish before giving up with 409. */
+const WAIT_MS = 15_000;
+const POLL_MS = 50;
+
+/** SHA-256 of the request's canonical JSON (sorted keys), so formatting does not matter. */
+export async function requestHash(method: string, path: string, body: unknown): Promise<string> {
+  const canonical = JSON.stringify([method, path, sortKeys(body)]);
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sortKeys(x)]));
+  }
+  return v;
+}
+
+/**
+ * Runs `fn` once per (user, key). The first request claims the key with an insert that only
+ * one racer can win; the others wait for its answer and get it back (`replayed: true`),
+ * or 409 `idempotency_conflict` when their body differs. Answers to bad requests (4xx) are
+ * kept like successes; a server failure frees the key so the client may retry.
+ */
+export async function idempotent(
+  env: Pick<Env, "DB">,
+  userId: string,
+  key: string,
+  hash: string,
+  fn: () => Promise<StoredResponse>,
+): Promise<StoredResponse & { replayed: boolean }> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const claimed = await env.DB.prepare(
+      "INSERT INTO idempotency_keys (user_id, key, request_hash, state) VALUES (?, ?, ?, 'in_progress') ON CONFLICT DO NOTHING",
+    )
+      .bind(userId, key, hash)
+      .run();
+    if (claimed.meta.changes === 1) return { ...(await runAndStore(env, userId, key, fn)), replayed: false };
+
+    for (;;) {
+      const row = await env.DB.prepare(
+        "SELECT request_hash, state, response_status, response_body FROM idempotency_keys WHERE user_id = ? AND key = ?",
+      )
+        .bind(userId, key)
+        .first<{ request_hash: string; state: string; response_status: number | null; response_body: string | null }>();
+      if (!row) break; // the first attempt failed and freed the key: claim it again
+      if (row.request_hash !== hash) {
+        throw conflict("idempotency_conflict", "This Idempotency-Key was used with a different request body.");
+      }
+      if (row.state === "done") {
+        return { status: row.response_status!, body: JSON.parse(row.response_body!), replayed: true };
+      }
+      if (Date.now() >= deadline) {
+        throw conflict("idempotency_in_progress", "A request with this Idempotency-Key is still being processed; retry shortly.");
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+}
+
+async function runAndStore(env: Pick<Env, "DB">, userId: string, key: string, fn: () => Promise<StoredResponse>) {
+  let res: StoredResponse;
+  try {
+    res = await fn();
+  } catch (err) {
+    if (err instanceof ApiError && err.status < 500 && err.status !== 429) {
+      await store(env, userId, key, { status: err.status, body: errorBody(err.code, err.message, err.details) });
+    } else {
+      await env.DB.prepare("DELETE FROM idempotency_keys WHERE user_id = ? AND key = ?").bind(userId, key).run();
+    }
+    throw err;
+  }
+  await store(env, userId, key, res);
+  return res;
+}
+
+async function store(env: Pick<Env, "DB">, userId: string, key: string, res: StoredResponse): Promise<void> {
+  await env.DB.prepare(
+    "UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ? WHERE user_id = ? AND key = ?",
+  )
+    .bind(res.status, JSON.stringify(res.body), userId, key)
+    .run();
+}

@@ -1,0 +1,59 @@
+import { asc, eq, inArray } from "drizzle-orm";
+import { db } from "../db/client";
+import { orderItems, orders, tickets } from "../db/schema";
+import { ticketJson, type TicketRow } from "../tickets/view";
+
+export type OrderRow = typeof orders.$inferSelect;
+export type OrderItemRow = typeof orderItems.$inferSelect;
+
+export const isoNow = () => new Date().toISOString();
+
+export function getOrder(env: Pick<Env, "DB">, orderId: string): Promise<OrderRow | undefined> {
+  return db(env).select().from(orders).where(eq(orders.id, orderId)).get();
+}
+
+export function getOrderItems(env: Pick<Env, "DB">, orderId: string): Promise<OrderItemRow[]> {
+  return db(env).select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.position)).all();
+}
+
+export function getOrderTickets(env: Pick<Env, "DB">, orderIds: string[]): Promise<TicketRow[]> {
+  if (orderIds.length === 0) return Promise.resolve([]);
+  return db(env).select().from(tickets).where(inArray(tickets.orderId, orderIds)).all();
+}
+
+/** The answer of `POST /api/v1/orders` (contract), plus `currency` and the hold's `expires_at`. */
+export function placedOrderJson(o: OrderRow) {
+  return {
+    order_id: o.id,
+    status: o.status,
+    amount_cents: o.amountCents,
+    discount_cents: o.discountCents,
+    currency: o.currency,
+    expires_at: o.holdExpiresAt,
+    payment: { provider: o.paymentProvider, payment_id: o.paymentId, client_secret: o.clientSecret },
+  };
+}
+
+/** `GET /api/v1/orders/:id` (contract `{order_id, status, tickets}` plus details). */
+export function orderJson(env: Pick<Env, "PUBLIC_ORIGIN">, o: OrderRow, ts: TicketRow[]) {
+  return {
+    order_id: o.id,
+    event_id: o.eventId,
+    hold_id: o.holdId,
+    status: o.status,
+    failure_reason: o.failureReason,
+    subtotal_cents: o.subtotalCents,
+    discount_cents: o.discountCents,
+    amount_cents: o.amountCents,
+    currency: o.currency,
+    created_at: o.createdAt,
+    paid_at: o.paidAt,
+    payment: {
+      provider: o.paymentProvider,
+      payment_id: o.paymentId,
+      // Only useful (and only shown) while the buyer still has to pay.
+      ...(o.status === "pending_payment" ? { client_secret: o.clientSecret } : {}),
+    },
+    tickets: ts.filter((t) => t.orderId === o.id).map((t) => ticketJson(env, t)),
+  };
+}

@@ -1,0 +1,55 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { getEvent, type EventRow } from "../catalog/event-repo";
+import { db } from "../db/client";
+import { events, orders } from "../db/schema";
+import { notFound } from "../errors";
+import { isoNow } from "./order-repo";
+
+/** The organizer's own event; anyone else's is indistinguishable from a missing one. */
+export async function ownEvent(env: Env, organizerId: string, eventId: string): Promise<EventRow> {
+  const event = await getEvent(env, eventId);
+  if (!event || event.organizerId !== organizerId) throw notFound("Event");
+  return event;
+}
+
+export interface EventCancelSummary {
+  event_id: string;
+  status: "cancelled";
+  orders_refunded: number;
+  orders_cancelled: number;
+  orders_retrying: number;
+}
+
+/**
+ * Cancels an event: no new holds (state `cancelled`), every paid order refunded (tickets
+ * revoked), every unpaid one cancelled. Repeating it finishes whatever is left. Orders being
+ * authorized right now are caught by the saga itself, which checks the event before selling.
+ */
+export async function cancelEvent(env: Env, event: EventRow): Promise<EventCancelSummary> {
+  if (event.state !== "cancelled") {
+    await db(env)
+      .update(events)
+      .set({ state: "cancelled", cancelledAt: isoNow() })
+      .where(eq(events.id, event.id))
+      .run();
+  }
+  const open = await db(env)
+    .select({ id: orders.id, status: orders.status })
+    .from(orders)
+    .where(and(eq(orders.eventId, event.id), inArray(orders.status, ["paid", "pending_payment"])))
+    .all();
+  const summary: EventCancelSummary = { event_id: event.id, status: "cancelled", orders_refunded: 0, orders_cancelled: 0, orders_retrying: 0 };
+  // Bounded fan-out: each order's saga serializes its own steps.
+  for (let i = 0; i < open.length; i += 20) {
+    await Promise.all(
+      open.slice(i, i + 20).map(async (o) => {
+        const saga = env.CHECKOUT.getByName(o.id);
+        const r = o.status === "paid" ? await saga.refund(o.id, "event_cancelled") : await saga.cancel(o.id, "event_cancelled");
+        if (!r.ok) summary.orders_retrying++;
+        else if (o.status === "paid") summary.orders_refunded++;
+        else summary.orders_cancelled++;
+      }),
+    );
+  }
+  return summary;
+}

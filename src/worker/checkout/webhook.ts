@@ -1,0 +1,38 @@
+import { eq } from "drizzle-orm";
+import { db } from "../db/client";
+import { orders } from "../db/schema";
+import { ApiError } from "../errors";
+import { paymentProvider } from "../payments";
+import { isoNow } from "./order-repo";
+
+export type WebhookOutcome = { received: true; duplicate?: true; ignored?: string };
+
+/**
+ * The payment webhook, for both providers and the local test gateway: verify the signature
+ * (bad or stale -> 400, nothing changes), skip event ids already handled, and hand the event
+ * to the order's saga. Unknown payments and informational events are acknowledged and ignored.
+ */
+export async function receiveWebhook(env: Env, rawBody: string, signature: string | undefined): Promise<WebhookOutcome> {
+  const event = await paymentProvider(env).verifyWebhook(rawBody, signature);
+  if (!event) {
+    throw new ApiError(400, "invalid_signature", "The webhook signature is missing, invalid or too old.");
+  }
+  if (event.type === "ignored" || !event.paymentId) return { received: true, ignored: event.providerType };
+
+  const seen = await env.DB.prepare("SELECT processed_at FROM webhook_events WHERE id = ?")
+    .bind(event.id)
+    .first<{ processed_at: string | null }>();
+  if (seen?.processed_at) return { received: true, duplicate: true };
+  await env.DB.prepare("INSERT OR IGNORE INTO webhook_events (id, type, payment_id) VALUES (?, ?, ?)")
+    .bind(event.id, event.type, event.paymentId)
+    .run();
+
+  const order = await db(env).select({ id: orders.id }).from(orders).where(eq(orders.paymentId, event.paymentId)).get();
+  // Our own capture/cancel/refund echo back as events; the saga already acted on them.
+  if (order && (event.type === "authorized" || event.type === "failed")) {
+    await env.CHECKOUT.getByName(order.id).paymentEvent(order.id, event.type);
+  }
+  // Marked only after the saga took it: a delivery that failed before this is processed again.
+  await env.DB.prepare("UPDATE webhook_events SET processed_at = ? WHERE id = ?").bind(isoNow(), event.id).run();
+  return order ? { received: true } : { received: true, ignored: "unknown_payment" };
+}

@@ -1,0 +1,85 @@
+import { eq } from "drizzle-orm";
+import { getOrder, getOrderTickets } from "../checkout/order-repo";
+import { db } from "../db/client";
+import { events, users } from "../db/schema";
+import { qrSvg } from "../tickets/qr";
+import { ticketJson } from "../tickets/view";
+
+/** Messages on EMAIL_QUEUE. */
+export type EmailJob = { kind: "order_confirmation"; order_id: string };
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+
+/** The sender: `tickets@<issuer host>` (the issuer is the platform's public identity). */
+export const senderAddress = (env: Pick<Env, "TICKET_ISSUER">) => `tickets@${new URL(env.TICKET_ISSUER).hostname}`;
+
+/**
+ * The order confirmation: one line and one QR code (attached as SVG, shown inline) per
+ * ticket, with links to the tickets. Throws when the send fails, so the queue retries it.
+ */
+export async function sendOrderConfirmation(env: Env, orderId: string): Promise<"sent" | "skipped"> {
+  const order = await getOrder(env, orderId);
+  if (!order || order.status !== "paid") return "skipped";
+  const user = await db(env).select({ email: users.email, name: users.name }).from(users).where(eq(users.id, order.userId)).get();
+  const event = await db(env).select({ name: events.name, startsAt: events.startsAt }).from(events).where(eq(events.id, order.eventId)).get();
+  if (!user || !event) return "skipped";
+  const tickets = (await getOrderTickets(env, [orderId])).filter((t) => t.status === "valid").map((t) => ticketJson(env, t));
+  const orderUrl = new URL(`/api/v1/orders/${orderId}`, env.PUBLIC_ORIGIN).toString();
+  const place = (t: (typeof tickets)[number]) => (t.seat_label ? `seat ${t.seat_label}` : `section ${t.section}`);
+  const text = [
+    `Hello ${user.name},`,
+    ``,
+    `your order ${orderId} for ${event.name} (${event.startsAt}) is paid. Your tickets:`,
+    ...tickets.map((t) => `- ${t.ticket_id}, ${place(t)}: ${t.qr_svg_url}`),
+    ``,
+    `Show the QR code of each ticket at the gate. Order: ${orderUrl}`,
+  ].join("\n");
+  const html =
+    `<p>Hello ${escapeHtml(user.name)},</p><p>your order ${escapeHtml(orderId)} for <b>${escapeHtml(event.name)}</b> ` +
+    `(${escapeHtml(event.startsAt)}) is paid.</p>` +
+    tickets
+      .map(
+        (t) =>
+          `<p>${escapeHtml(t.ticket_id)}, ${escapeHtml(place(t))}<br><img src="cid:${t.ticket_id}" alt="QR code" width="300" height="300"><br>` +
+          `<a href="${escapeHtml(t.qr_svg_url)}">QR code</a></p>`,
+      )
+      .join("");
+  await env.EMAIL.send({
+    from: { email: senderAddress(env), name: "Edge Ticketing" },
+    to: user.email,
+    subject: `Your tickets for ${event.name}`,
+    text,
+    html,
+    attachments: tickets.map((t) => ({
+      disposition: "inline" as const,
+      contentId: t.ticket_id,
+      filename: `${t.ticket_id}.svg`,
+      type: "image/svg+xml",
+      content: qrSvg(t.jwt),
+    })),
+  });
+  return "sent";
+}
+
+/**
+ * The EMAIL_QUEUE consumer. A failed send is retried with growing delays (up to the queue's
+ * max_retries); the order is already paid and never waits for email.
+ */
+export async function handleEmailBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const msg of batch.messages) {
+    const job = msg.body as Partial<EmailJob> | null;
+    if (job?.kind !== "order_confirmation" || typeof job.order_id !== "string") {
+      console.error("dropping malformed email job", msg.id);
+      msg.ack();
+      continue;
+    }
+    try {
+      await sendOrderConfirmation(env, job.order_id);
+      msg.ack();
+    } catch (err) {
+      console.error("confirmation email failed; will retry", job.order_id, err);
+      msg.retry({ delaySeconds: Math.min(30 * 2 ** msg.attempts, 3600) });
+    }
+  }
+}

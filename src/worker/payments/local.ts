@@ -1,0 +1,154 @@
+import { newId } from "../ids";
+import type {
+  Authorization,
+  AuthorizationRequest,
+  CancelResult,
+  CaptureResult,
+  PaymentEvent,
+  PaymentProvider,
+  RefundResult,
+  TestGateway,
+  TestGatewayResult,
+} from "./provider";
+import { stripeSignature, verifyStripeSignedEvent } from "./stripe-signature";
+
+type LocalStatus = "requires_payment_method" | "requires_capture" | "succeeded" | "canceled";
+
+interface LocalPaymentRow {
+  id: string;
+  amount_cents: number;
+  currency: string;
+  status: LocalStatus;
+  client_secret: string;
+  metadata: string;
+  amount_refunded_cents: number;
+  created_at: string;
+}
+
+/**
+ * A stand-in for Stripe that keeps its PaymentIntents in D1 and follows the same states
+ * (requires_payment_method -> requires_capture -> succeeded | canceled). Its test gateway
+ * plays the buyer's card: it changes the state and returns the webhook Stripe would send,
+ * signed with PAYMENT_WEBHOOK_SECRET in Stripe's scheme, for delivery to the webhook route.
+ */
+export class LocalProvider implements PaymentProvider {
+  readonly name = "local";
+  readonly testGateway: TestGateway;
+
+  constructor(private readonly env: Pick<Env, "DB" | "PAYMENT_WEBHOOK_SECRET">) {
+    this.testGateway = {
+      succeed: (id) => this.#simulate(id, "succeed"),
+      fail: (id) => this.#simulate(id, "fail"),
+    };
+  }
+
+  async createAuthorization(req: AuthorizationRequest): Promise<Authorization> {
+    // The idempotency key doubles as the primary key's source: a retried create finds its row.
+    const existing = await this.env.DB.prepare("SELECT * FROM local_payments WHERE json_extract(metadata, '$.idempotency_key') = ?")
+      .bind(req.idempotencyKey)
+      .first<LocalPaymentRow>();
+    if (existing) return { paymentId: existing.id, clientSecret: existing.client_secret };
+    const id = newId("pi_local");
+    const clientSecret = `${id}_secret_${newId("cs").slice(3)}`;
+    await this.env.DB.prepare(
+      "INSERT INTO local_payments (id, amount_cents, currency, status, client_secret, metadata) VALUES (?, ?, ?, 'requires_payment_method', ?, ?)",
+    )
+      .bind(id, req.amountCents, req.currency, clientSecret, JSON.stringify({ order_id: req.orderId, idempotency_key: req.idempotencyKey }))
+      .run();
+    return { paymentId: id, clientSecret };
+  }
+
+  async capture(paymentId: string): Promise<CaptureResult> {
+    const row = await this.#move(paymentId, ["requires_capture"], "succeeded");
+    if (!row) return { ok: false, reason: "not_capturable", status: "missing" };
+    return row.status === "succeeded" ? { ok: true } : { ok: false, reason: "not_capturable", status: row.status };
+  }
+
+  async cancel(paymentId: string): Promise<CancelResult> {
+    const row = await this.#move(paymentId, ["requires_payment_method", "requires_capture"], "canceled");
+    if (row?.status === "succeeded") return { ok: false, reason: "already_captured" };
+    return { ok: true };
+  }
+
+  async refund(paymentId: string): Promise<RefundResult> {
+    await this.env.DB.prepare(
+      "UPDATE local_payments SET amount_refunded_cents = amount_cents WHERE id = ? AND status = 'succeeded'",
+    )
+      .bind(paymentId)
+      .run();
+    const row = await this.#get(paymentId);
+    if (row?.status === "succeeded") return { ok: true };
+    return { ok: false, reason: "not_captured", status: row?.status ?? "missing" };
+  }
+
+  verifyWebhook(rawBody: string, signature: string | undefined): Promise<PaymentEvent | null> {
+    return verifyStripeSignedEvent(rawBody, signature, this.env.PAYMENT_WEBHOOK_SECRET);
+  }
+
+  /** Conditional state change; returns the row as it is afterwards (or null when unknown). */
+  async #move(paymentId: string, from: LocalStatus[], to: LocalStatus): Promise<LocalPaymentRow | null> {
+    const placeholders = from.map(() => "?").join(", ");
+    const moved = await this.env.DB.prepare(
+      `UPDATE local_payments SET status = ? WHERE id = ? AND status IN (${placeholders}) RETURNING *`,
+    )
+      .bind(to, paymentId, ...from)
+      .first<LocalPaymentRow>();
+    return moved ?? (await this.#get(paymentId));
+  }
+
+  #get(paymentId: string): Promise<LocalPaymentRow | null> {
+    return this.env.DB.prepare("SELECT * FROM local_payments WHERE id = ?").bind(paymentId).first<LocalPaymentRow>();
+  }
+
+  async #simulate(paymentId: string, outcome: "succeed" | "fail"): Promise<TestGatewayResult> {
+    const current = await this.#get(paymentId);
+    if (!current) return { ok: false, reason: "not_found" };
+    let row: LocalPaymentRow | null = current;
+    if (outcome === "succeed") {
+      // Like a card that authorizes: requires_payment_method -> requires_capture.
+      row = await this.#move(paymentId, ["requires_payment_method"], "requires_capture");
+      if (row?.status !== "requires_capture") return { ok: false, reason: "not_pending", status: row?.status ?? "missing" };
+    } else if (current.status !== "requires_payment_method") {
+      // A decline leaves Stripe's intent in requires_payment_method; only pending ones can decline.
+      return { ok: false, reason: "not_pending", status: current.status };
+    }
+    const type = outcome === "succeed" ? "payment_intent.amount_capturable_updated" : "payment_intent.payment_failed";
+    const rawBody = JSON.stringify(stripeEvent(type, row));
+    return { ok: true, webhook: { rawBody, signature: await stripeSignature(rawBody, this.env.PAYMENT_WEBHOOK_SECRET) } };
+  }
+}
+
+/** The JSON shape of Stripe's event for a PaymentIntent (the fields checkout reads and more). */
+function stripeEvent(type: string, p: LocalPaymentRow) {
+  const failed = type === "payment_intent.payment_failed";
+  const created = Math.floor(Date.now() / 1000);
+  return {
+    id: newId("evt_local"),
+    object: "event",
+    api_version: "2026-10-28.endive",
+    created,
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type,
+    data: {
+      object: {
+        id: p.id,
+        object: "payment_intent",
+        amount: p.amount_cents,
+        amount_capturable: failed ? 0 : p.amount_cents,
+        amount_received: 0,
+        capture_method: "manual",
+        client_secret: p.client_secret,
+        created: Math.floor(Date.parse(p.created_at) / 1000),
+        currency: p.currency,
+        livemode: false,
+        metadata: { order_id: JSON.parse(p.metadata).order_id },
+        status: failed ? "requires_payment_method" : "requires_capture",
+        last_payment_error: failed
+          ? { type: "card_error", code: "card_declined", decline_code: "generic_decline", message: "Your card was declined." }
+          : null,
+      },
+    },
+  };
+}

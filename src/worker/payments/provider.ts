@@ -1,0 +1,68 @@
+/**
+ * The one payment interface. Checkout talks only to this; which provider stands behind it
+ * (Stripe, or the local one used in development and tests) is decided in `index.ts`.
+ * Every method is idempotent: the checkout saga retries steps after crashes.
+ */
+
+/** Normalized webhook event types; anything else the provider sends is `ignored`. */
+export type PaymentEventType = "authorized" | "failed" | "captured" | "cancelled" | "refunded" | "ignored";
+
+export interface PaymentEvent {
+  /** The provider's event id: redeliveries carry the same id. */
+  id: string;
+  type: PaymentEventType;
+  /** Null for ignored events that are not about a payment. */
+  paymentId: string | null;
+  /** The provider's own event type, for logs. */
+  providerType: string;
+}
+
+export interface AuthorizationRequest {
+  orderId: string;
+  amountCents: number;
+  currency: string;
+  /** Same key, same authorization: a retried create never authorizes twice. */
+  idempotencyKey: string;
+}
+
+export interface Authorization {
+  paymentId: string;
+  clientSecret: string | null;
+}
+
+/** `not_capturable`: the authorization is gone (cancelled, expired, failed). */
+export type CaptureResult = { ok: true } | { ok: false; reason: "not_capturable"; status: string };
+/** `already_captured`: too late to void; the money was taken and must be refunded instead. */
+export type CancelResult = { ok: true } | { ok: false; reason: "already_captured" };
+export type RefundResult = { ok: true } | { ok: false; reason: "not_captured"; status: string };
+
+/** Signed delivery of a webhook as the real provider would send it (local provider only). */
+export interface SignedWebhook {
+  rawBody: string;
+  signature: string;
+}
+
+export type TestGatewayResult =
+  | { ok: true; webhook: SignedWebhook }
+  | { ok: false; reason: "not_found" }
+  | { ok: false; reason: "not_pending"; status: string };
+
+/** Present only on the local provider: drives payments the way a buyer's card would. */
+export interface TestGateway {
+  succeed(paymentId: string): Promise<TestGatewayResult>;
+  fail(paymentId: string): Promise<TestGatewayResult>;
+}
+
+export interface PaymentProvider {
+  readonly name: string;
+  /** Authorizes the amount with manual capture: nothing is charged until `capture`. */
+  createAuthorization(req: AuthorizationRequest): Promise<Authorization>;
+  capture(paymentId: string): Promise<CaptureResult>;
+  /** Voids an uncaptured authorization. */
+  cancel(paymentId: string): Promise<CancelResult>;
+  /** Refunds a captured payment in full. */
+  refund(paymentId: string): Promise<RefundResult>;
+  /** Verifies `Stripe-Signature` and normalizes the event; null when the signature is bad or stale. */
+  verifyWebhook(rawBody: string, signature: string | undefined): Promise<PaymentEvent | null>;
+  readonly testGateway?: TestGateway;
+}
