@@ -122,7 +122,9 @@ describe("POST /api/v1/gate/events/:eventId/scans", () => {
     expect(again.body).toEqual({
       accepted: 2,
       new_scans: 0,
-      duplicates: [{ ticket_id: t1, first_scanned_at: "2030-01-01T20:00:01.000Z", first_device_id: a.device_id, first_device_name: "Gate A" }],
+      duplicates: [
+        { ticket_id: t1, first_scanned_at: "2030-01-01T20:00:01.000Z", first_device_id: a.device_id, first_device_name: "Gate A", valid_scans: 2 },
+      ],
       revoked: [],
     });
     const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM gate_scans WHERE event_id = ?").bind(ev.eventId).first<{ n: number }>();
@@ -132,8 +134,8 @@ describe("POST /api/v1/gate/events/:eventId/scans", () => {
     const bundle = await call("GET", `/api/v1/gate/events/${ev.eventId}/bundle`, { token: b.token });
     expect(bundle.body.checked_in).toEqual(
       expect.arrayContaining([
-        { ticket_id: t1, first_scanned_at: "2030-01-01T20:00:01.000Z", first_device_id: a.device_id, first_device_name: "Gate A" },
-        { ticket_id: t2, first_scanned_at: "2030-01-01T20:00:06.000Z", first_device_id: b.device_id, first_device_name: "Gate B" },
+        { ticket_id: t1, first_scanned_at: "2030-01-01T20:00:01.000Z", first_device_id: a.device_id, first_device_name: "Gate A", valid_scans: 2 },
+        { ticket_id: t2, first_scanned_at: "2030-01-01T20:00:06.000Z", first_device_id: b.device_id, first_device_name: "Gate B", valid_scans: 1 },
       ]),
     );
   });

@@ -145,7 +145,10 @@ async function renderConflicts() {
     ...conflicts.map((c) => {
       const li = document.createElement("li");
       li.dataset.ticket = c.ticket_id;
-      li.textContent = `DUPLICATE ${c.ticket_id}: let in here at ${time(c.scanned_here_at)}, but first scanned at ${c.first_device_name ?? c.first_device_id} at ${time(c.first_scanned_at)}`;
+      li.textContent =
+        state.session?.deviceId === c.first_device_id && c.first_scanned_at === c.scanned_here_at
+          ? `DUPLICATE ${c.ticket_id}: let in here first at ${time(c.first_scanned_at)}, then let in again at another gate (${c.valid_scans ?? 2} entries)`
+          : `DUPLICATE ${c.ticket_id}: let in here at ${time(c.scanned_here_at)}, but first let in at ${c.first_device_name ?? c.first_device_id} at ${time(c.first_scanned_at)}`;
       return li;
     }),
     ...revokedAfter.map((id) => {
@@ -246,7 +249,7 @@ async function doSync() {
     // Another gate's earlier entry for a ticket let in here is a duplicate found at sync.
     for (const c of bundle.checked_in ?? []) {
       const here = state.admittedHere.get(c.ticket_id);
-      if (here && (c.first_device_id !== session.deviceId || c.first_scanned_at < here))
+      if (here && (c.first_device_id !== session.deviceId || c.first_scanned_at < here || (c.valid_scans ?? 1) > 1))
         conflicts.set(c.ticket_id, { ...c, scanned_here_at: here });
     }
     state.verifier = await prepareVerifier(bundle);

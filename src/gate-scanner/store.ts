@@ -31,6 +31,7 @@ export interface Conflict {
   first_scanned_at: string;
   first_device_id: string;
   first_device_name?: string;
+  valid_scans?: number;
 }
 
 interface KvValues {

@@ -15,7 +15,14 @@ export interface GateBundle {
   generated_at: string;
   device?: { device_id: string; name: string };
   /** Contract extension: the first entry of every ticket checked in anywhere, as of `generated_at`. */
-  checked_in?: { ticket_id: string; first_scanned_at: string; first_device_id: string; first_device_name?: string }[];
+  checked_in?: {
+    ticket_id: string;
+    first_scanned_at: string;
+    first_device_id: string;
+    first_device_name?: string;
+    /** Entries across all devices; above 1 means the ticket got in twice. */
+    valid_scans?: number;
+  }[];
 }
 
 /** The bundle prepared once for many verifications: keys imported, ids in sets. */

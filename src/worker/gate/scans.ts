@@ -13,24 +13,28 @@ export interface FirstScan {
   first_scanned_at: string;
   first_device_id: string;
   first_device_name: string;
+  /** How many `valid` scans (entries) the ticket has across all devices; above 1 means it got in twice. */
+  valid_scans: number;
 }
 
 /** The earliest `valid` scan of each ticket wins; equal times are settled by the smaller device id. */
 const FIRST_SCANS_SQL = `
-  SELECT ticket_id, scanned_at, device_id, device_name FROM (
+  SELECT ticket_id, scanned_at, device_id, device_name, valid_scans FROM (
     SELECT s.ticket_id, s.scanned_at, s.device_id, d.name AS device_name,
-           ROW_NUMBER() OVER (PARTITION BY s.ticket_id ORDER BY s.scanned_at, s.device_id) AS rn
+           ROW_NUMBER() OVER (PARTITION BY s.ticket_id ORDER BY s.scanned_at, s.device_id) AS rn,
+           COUNT(*) OVER (PARTITION BY s.ticket_id) AS valid_scans
     FROM gate_scans s JOIN gate_devices d ON d.id = s.device_id
     WHERE s.event_id = ?1 AND s.verdict = 'valid' %TICKETS%
   ) WHERE rn = 1`;
 
-type FirstScanRow = { ticket_id: string; scanned_at: string; device_id: string; device_name: string };
+type FirstScanRow = { ticket_id: string; scanned_at: string; device_id: string; device_name: string; valid_scans: number };
 
 const toFirstScan = (r: FirstScanRow): FirstScan => ({
   ticket_id: r.ticket_id,
   first_scanned_at: r.scanned_at,
   first_device_id: r.device_id,
   first_device_name: r.device_name,
+  valid_scans: r.valid_scans,
 });
 
 /**
