@@ -1,0 +1,79 @@
+import { env } from "cloudflare:workers";
+import { describe, it } from "vitest";
+import { getEvent, type EventRow } from "../src/worker/catalog/event-repo";
+import { ApiError } from "../src/worker/errors";
+import { assertAdmitted } from "../src/worker/waiting-room/admission";
+import { issueAdmissionToken } from "../src/worker/waiting-room/admission-token";
+import { publishedEvent, signupBuyer } from "./support/fixtures";
+
+const ROOM = { enabled: true, admit_per_minute: 60, session_seconds: 300 };
+
+async function eventRow(waitingRoom?: typeof ROOM): Promise<EventRow> {
+  const ev = await publishedEvent(waitingRoom ? { overrides: { waiting_room: waitingRoom } } : {});
+  const row = await getEvent(env, ev.eventId);
+  if (!row) throw new Error("event missing");
+  return row;
+}
+
+/** The refusal assertAdmitted throws, as `{status, code, reason}` (or "admitted"). */
+async function outcome(event: EventRow, userId: string, token: string | undefined) {
+  try {
+    await assertAdmitted(env, event, { role: "buyer", userId }, token);
+    return "admitted";
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    return { status: err.status, code: err.code, reason: err.details?.reason, message: err.message };
+  }
+}
+
+describe("assertAdmitted", () => {
+  it("needs nothing for events without a waiting room", async ({ expect }) => {
+    const event = await eventRow();
+    expect(await outcome(event, "usr_any", undefined)).toBe("admitted");
+  });
+
+  it("accepts only an unexpired token for this user and this event", async ({ expect }) => {
+    const [event, other] = await Promise.all([eventRow(ROOM), eventRow(ROOM)]);
+    const [me, you] = await Promise.all([signupBuyer(), signupBuyer()]);
+    const inFiveMinutes = Date.now() + 300_000;
+    const mine = await issueAdmissionToken(env, { userId: me.userId, eventId: event.id, queueId: "que_1", expiresAt: inFiveMinutes });
+    expect(await outcome(event, me.userId, mine)).toBe("admitted");
+
+    const cases: [string, string | undefined, string, string][] = [
+      ["missing", undefined, me.userId, "missing"],
+      ["empty", "", me.userId, "missing"],
+      ["another user's", mine, you.userId, "wrong_user"],
+      [
+        "another event's",
+        await issueAdmissionToken(env, { userId: me.userId, eventId: other.id, queueId: "que_2", expiresAt: inFiveMinutes }),
+        me.userId,
+        "wrong_event",
+      ],
+      [
+        "expired",
+        await issueAdmissionToken(env, { userId: me.userId, eventId: event.id, queueId: "que_3", expiresAt: Date.now() - 1000 }),
+        me.userId,
+        "expired",
+      ],
+      [
+        "forged (other secret)",
+        await issueAdmissionToken({ ADMISSION_SECRET: "not-the-secret" }, { userId: me.userId, eventId: event.id, queueId: "que_4", expiresAt: inFiveMinutes }),
+        me.userId,
+        "invalid",
+      ],
+      [
+        "signed with the session secret",
+        await issueAdmissionToken({ ADMISSION_SECRET: env.SESSION_SECRET }, { userId: me.userId, eventId: event.id, queueId: "que_5", expiresAt: inFiveMinutes }),
+        me.userId,
+        "invalid",
+      ],
+      ["garbage", "not.a.jwt", me.userId, "invalid"],
+      ["tampered", mine.slice(0, -2) + (mine.endsWith("AA") ? "BB" : "AA"), me.userId, "invalid"],
+    ];
+    for (const [label, token, userId, reason] of cases) {
+      const got = await outcome(event, userId, token);
+      expect(got, label).toMatchObject({ status: 403, code: "admission_required", reason });
+      expect(typeof got === "object" && got.message.length > 10, label).toBe(true);
+    }
+  });
+});
