@@ -1,0 +1,97 @@
+/**
+ * Helpers for the checkout tests (orders, payments, tickets, promo, refund, saga): buying
+ * through the public API and the invariant every scenario must leave behind.
+ */
+import { env } from "cloudflare:workers";
+import { call } from "./http";
+import type { PublishedEvent, User } from "./fixtures";
+
+export type HoldRequest = { seats: string[] } | { section: string; quantity: number };
+
+export async function hold(ev: PublishedEvent, buyer: User, req: HoldRequest) {
+  const res = await call("POST", `/api/v1/events/${ev.eventId}/holds`, { token: buyer.token, body: req });
+  if (res.status !== 201) throw new Error(`hold: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { hold_id: string; seats: string[]; quantity: number; total_cents: number; expires_at: string };
+}
+
+export function order(buyer: User, holdId: string, opts: { key?: string; promo?: string } = {}) {
+  const body: Record<string, string> = { hold_id: holdId };
+  if (opts.promo !== undefined) body.promo_code = opts.promo;
+  return call("POST", "/api/v1/orders", {
+    token: buyer.token,
+    body,
+    headers: { "Idempotency-Key": opts.key ?? crypto.randomUUID() },
+  });
+}
+
+/** Hold + order; throws unless the order was created. */
+export async function pendingOrder(ev: PublishedEvent, buyer: User, req: HoldRequest, promo?: string) {
+  const h = await hold(ev, buyer, req);
+  const res = await order(buyer, h.hold_id, promo === undefined ? {} : { promo });
+  if (res.status !== 201) throw new Error(`order: ${res.status} ${JSON.stringify(res.body)}`);
+  return { hold: h, order: res.body as { order_id: string; amount_cents: number; discount_cents: number; payment: { provider: string; payment_id: string; client_secret: string } } };
+}
+
+export const gateway = (paymentId: string, outcome: "succeed" | "fail") =>
+  call("POST", `/api/v1/test-gateway/payments/${paymentId}/${outcome}`);
+
+export const getOrder = (buyer: User, orderId: string) => call("GET", `/api/v1/orders/${orderId}`, { token: buyer.token });
+
+/** Hold, order and successful payment; returns the paid order as GET /orders/:id shows it. */
+export async function paidOrder(ev: PublishedEvent, buyer: User, req: HoldRequest) {
+  const p = await pendingOrder(ev, buyer, req);
+  const paid = await gateway(p.order.payment.payment_id, "succeed");
+  if (paid.status !== 200) throw new Error(`pay: ${paid.status} ${JSON.stringify(paid.body)}`);
+  const res = await getOrder(buyer, p.order.order_id);
+  return { ...p, paid: res.body };
+}
+
+export async function sectionSnapshot(eventId: string, key: string) {
+  const snap = await env.INVENTORY.getByName(`${eventId}:${key}`).snapshot();
+  if (!snap) throw new Error(`section ${key} of ${eventId} not initialized`);
+  return snap;
+}
+
+export async function localPayment(paymentId: string) {
+  return env.DB.prepare("SELECT * FROM local_payments WHERE id = ?").bind(paymentId).first<{ status: string; amount_refunded_cents: number; amount_cents: number }>();
+}
+
+/**
+ * The checkout invariant for one event: every sold reserved seat has exactly one valid
+ * (or checked-in) ticket, of a paid order; GA sold counts equal their valid tickets; no
+ * ticket is valid unless its order is paid; every paid order has one ticket per item.
+ * Returns a list of violations (empty when all holds).
+ */
+export async function invariantViolations(ev: PublishedEvent): Promise<string[]> {
+  const problems: string[] = [];
+  const live = await env.DB.prepare(
+    `SELECT t.id, t.section_key, t.seat_label, o.status AS order_status FROM tickets t JOIN orders o ON o.id = t.order_id
+     WHERE t.event_id = ? AND t.status IN ('valid', 'checked_in')`,
+  )
+    .bind(ev.eventId)
+    .all<{ id: string; section_key: string; seat_label: string | null; order_status: string }>();
+  for (const t of live.results) if (t.order_status !== "paid") problems.push(`ticket ${t.id} valid but order ${t.order_status}`);
+
+  if (ev.reservedKey) {
+    const snap = await sectionSnapshot(ev.eventId, ev.reservedKey);
+    const sold = (snap.seats ?? []).filter((s) => s.status === "sold").map((s) => s.label).sort();
+    const ticketed = live.results.filter((t) => t.section_key === ev.reservedKey).map((t) => t.seat_label ?? "?").sort();
+    if (JSON.stringify(sold) !== JSON.stringify(ticketed)) {
+      problems.push(`reserved sold seats ${JSON.stringify(sold)} != valid tickets ${JSON.stringify(ticketed)}`);
+    }
+  }
+  if (ev.gaKey) {
+    const snap = await sectionSnapshot(ev.eventId, ev.gaKey);
+    const ga = live.results.filter((t) => t.section_key === ev.gaKey).length;
+    if (snap.sold !== ga) problems.push(`GA sold ${snap.sold} != valid GA tickets ${ga}`);
+  }
+  const missing = await env.DB.prepare(
+    `SELECT o.id, (SELECT count(*) FROM order_items i WHERE i.order_id = o.id) AS items,
+            (SELECT count(*) FROM tickets t WHERE t.order_id = o.id AND t.status IN ('valid', 'checked_in')) AS tickets
+     FROM orders o WHERE o.event_id = ? AND o.status = 'paid'`,
+  )
+    .bind(ev.eventId)
+    .all<{ id: string; items: number; tickets: number }>();
+  for (const o of missing.results) if (o.items !== o.tickets || o.items === 0) problems.push(`paid order ${o.id}: ${o.items} items, ${o.tickets} tickets`);
+  return problems;
+}
