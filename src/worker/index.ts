@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./app-env";
-import { ApiError, onError, onNotFound } from "./errors";
+import { onError, onNotFound } from "./errors";
+import { bodyCap } from "./middleware/body-cap";
 import { handleEmailBatch } from "./email/confirmation";
 import { adminCatalogRoutes } from "./routes/admin-catalog";
 import { adminOrdersRoutes } from "./routes/admin-orders";
@@ -26,15 +26,7 @@ app.notFound(onNotFound);
 
 // Bodies are small JSON documents; anything larger is refused before it is read or parsed.
 const MAX_BODY_BYTES = 64 * 1024;
-app.use(
-  "/api/*",
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new ApiError(413, "payload_too_large", `Request body exceeds ${MAX_BODY_BYTES} bytes.`);
-    },
-  }),
-);
+app.use("/api/*", bodyCap(MAX_BODY_BYTES));
 
 // Each router declares its full paths (e.g. "/api/v1/events/:eventId/holds").
 app.route("/", authRoutes);

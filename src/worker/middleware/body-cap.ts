@@ -1,0 +1,34 @@
+import { createMiddleware } from "hono/factory";
+import { ApiError } from "../errors";
+
+/**
+ * Refuses request bodies over `maxBytes` with 413 `payload_too_large` before any handler
+ * reads or parses them. Unlike hono's `bodyLimit`, a `Content-Length` under the cap is not
+ * taken on trust: the bytes that actually arrive are counted, and reading stops at the cap.
+ */
+export function bodyCap(maxBytes: number) {
+  const tooLarge = () => new ApiError(413, "payload_too_large", `Request body exceeds ${maxBytes} bytes.`);
+  return createMiddleware(async function bodyCapMiddleware(c, next) {
+    const body = c.req.raw.body;
+    if (!body) return next();
+    const declared = Number(c.req.header("Content-Length") ?? "0");
+    if (declared > maxBytes) throw tooLarge();
+    const reader = body.getReader();
+    const buffer = new Uint8Array(maxBytes);
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (size + value.byteLength > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      buffer.set(value, size);
+      size += value.byteLength;
+    }
+    const headers = new Headers(c.req.raw.headers);
+    headers.set("Content-Length", String(size));
+    c.req.raw = new Request(c.req.raw, { headers, body: buffer.subarray(0, size) });
+    await next();
+  });
+}
