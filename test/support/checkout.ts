@@ -95,3 +95,50 @@ export async function invariantViolations(ev: PublishedEvent): Promise<string[]>
   for (const o of missing.results) if (o.items !== o.tickets || o.items === 0) problems.push(`paid order ${o.id}: ${o.items} items, ${o.tickets} tickets`);
   return problems;
 }
+
+/** Lets a hold's expiry pass, as A's inventory tests do: backdated in its sections and ledger, section alarms run. */
+export async function expireHold(eventId: string, userId: string, holdId: string, sectionKeys: string[]): Promise<void> {
+  const { runDurableObjectAlarm, runInDurableObject } = await import("cloudflare:test");
+  const backdate = (_i: unknown, state: DurableObjectState) => {
+    state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE hold_id = ?", Date.now() - 1, holdId);
+  };
+  for (const key of sectionKeys) {
+    const stub = env.INVENTORY.getByName(`${eventId}:${key}`);
+    await runInDurableObject(stub, backdate);
+    await runDurableObjectAlarm(stub);
+  }
+  await runInDurableObject(env.BUYER_LEDGER.getByName(`${eventId}:${userId}`), backdate);
+}
+
+/** Signs a body the way Stripe does, with the Stripe SDK's own test helper (not our signer). */
+export async function stripeSigned(rawBody: string, opts: { timestamp?: number; secret?: string } = {}) {
+  const { default: Stripe } = await import("stripe");
+  return Stripe.webhooks.generateTestHeaderStringAsync({
+    payload: rawBody,
+    secret: opts.secret ?? env.PAYMENT_WEBHOOK_SECRET,
+    timestamp: opts.timestamp ?? Math.floor(Date.now() / 1000),
+    cryptoProvider: Stripe.createSubtleCryptoProvider(),
+  });
+}
+
+/** A Stripe-shaped PaymentIntent event for a payment. */
+export function paymentIntentEvent(type: string, paymentId: string, id = `evt_test_${crypto.randomUUID()}`) {
+  return JSON.stringify({
+    id,
+    object: "event",
+    api_version: "2026-10-28.endive",
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type,
+    data: { object: { id: paymentId, object: "payment_intent", status: type.endsWith("failed") ? "requires_payment_method" : "requires_capture" } },
+  });
+}
+
+export async function deliverWebhook(rawBody: string, signature?: string) {
+  return call("POST", "/api/v1/payments/webhook", {
+    rawBody,
+    headers: signature === undefined ? {} : { "Stripe-Signature": signature },
+  });
+}
