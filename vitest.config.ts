@@ -8,19 +8,37 @@ export default defineConfig(async () => {
   // Fresh throwaway secrets for each run; wrangler reads `[secrets] required` from process.env.
   for (const [name, value] of Object.entries(generateDevSecrets())) process.env[name] ??= value;
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          // Test-only binding: the migrations for test/apply-migrations.ts.
-          bindings: { TEST_MIGRATIONS: migrations },
-        },
-      }),
-    ],
     test: {
-      include: ["test/**/*.test.ts"],
-      setupFiles: ["./test/apply-migrations.ts"],
-      testTimeout: 30_000,
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                // Test-only binding: the migrations for test/apply-migrations.ts.
+                bindings: { TEST_MIGRATIONS: migrations },
+              },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/e2e/**", "**/node_modules/**"],
+            setupFiles: ["./test/apply-migrations.ts"],
+            testTimeout: 30_000,
+          },
+        },
+        {
+          // Browser tests in Node: they start `wrangler dev` and Debian's Chromium themselves.
+          test: {
+            name: "e2e",
+            include: ["test/e2e/**/*.e2e.test.ts"],
+            environment: "node",
+            testTimeout: 300_000,
+            hookTimeout: 180_000,
+          },
+        },
+      ],
     },
   };
 });
