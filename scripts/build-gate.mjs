@@ -49,9 +49,11 @@ export async function buildGate({ minify = true } = {}) {
 
   // The service worker's cache is named for the exact shell it holds, so any change to the
   // app installs a new worker and drops the old cache.
-  const shell = ["./", "index.html", "app.js", ...STATIC.filter((f) => f !== "index.html"), WASM];
+  // The page is cached as "./": assets answer /gate/index.html with a redirect to /gate/, and a
+  // redirected response must not answer a navigation.
+  const shell = ["./", "app.js", ...STATIC.filter((f) => f !== "index.html"), WASM];
   const hash = createHash("sha256");
-  for (const f of shell.filter((f) => f !== "./")) hash.update(f).update(await readFile(path.join(out, f)));
+  for (const f of ["index.html", ...shell.slice(1)]) hash.update(f).update(await readFile(path.join(out, f)));
   const buildId = hash.digest("hex").slice(0, 16);
   await build({
     entryPoints: [path.join(src, "sw/sw.ts")],

@@ -39,7 +39,7 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== scope.origin || !url.pathname.startsWith(scope.pathname)) return;
   if (req.mode === "navigate") {
     // Any page of the app (with or without an #enroll fragment or query) is the shell.
-    event.respondWith(caches.match(new URL("index.html", scope).href, { cacheName: CACHE }).then((hit) => hit ?? fetch(req)));
+    event.respondWith(caches.match(scope.href, { cacheName: CACHE }).then((hit) => hit ?? fetch(req)));
     return;
   }
   const key = url.origin + url.pathname;

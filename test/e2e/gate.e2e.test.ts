@@ -1,0 +1,171 @@
+/**
+ * The gate scanner end to end: the real Worker (wrangler dev) and the real app in Debian's
+ * Chromium, a fake camera showing tickets' QR codes, the network cut with setOffline.
+ * Tickets are bought and refunded through the public API. Nothing is skipped: without
+ * Chromium this fails.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { apiClient, type Ticket } from "./support/api";
+import { firstPage, launchDevice, verdictText, waitReady, waitSyncedAfter } from "./support/browser";
+import { rasterizeSvg, writeQrVideo } from "./support/qr-video";
+import { startSystem, type RunningSystem } from "./support/server";
+
+let system: RunningSystem;
+let work: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), "gate-e2e-browser-"));
+  system = await startSystem();
+}, 180_000);
+
+afterAll(async () => {
+  await system?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/** Flips one character of the signature: a forged ticket that looks right. */
+function forge(jwt: string): string {
+  const [h, p, s] = jwt.split(".") as [string, string, string];
+  const claims = JSON.parse(Buffer.from(p, "base64url").toString());
+  const forgedPayload = Buffer.from(JSON.stringify({ ...claims, seat: "R-A-99" })).toString("base64url");
+  return `${h}.${forgedPayload}.${s}`;
+}
+
+describe("gate scanner in Chromium", () => {
+  it("enrols, syncs, scans offline (valid, duplicate, revoked, forged), survives an offline reload, and reconciles two devices", async ({
+    expect,
+  }) => {
+    const api = apiClient(system.origin);
+    const { organizer, eventId, name: eventName } = await api.publishedEvent();
+    const buyer = await api.signup("buyer");
+    const kept = await api.buyTickets(buyer.token, eventId, ["R-A-1", "R-A-2"]);
+    const refunded = await api.buyTickets(buyer.token, eventId, ["R-A-3"]);
+    await api.ok(200, "POST", `/api/v1/admin/orders/${refunded.orderId}/refund`, { token: organizer.token });
+    const [t1, t3] = kept.tickets as [Ticket, Ticket];
+    const t2 = refunded.tickets[0]!;
+    await api.until("refunded ticket revoked", async () =>
+      (await api.ticket(buyer.token, refunded.orderId, t2.ticket_id)).status === "revoked" ? true : undefined,
+    );
+
+    // The fake camera clips: each ticket's own QR image from the API, shown and taken away in a loop.
+    const clip = async (t: Ticket) => {
+      const file = path.join(work, `${t.ticket_id}.y4m`);
+      await writeQrVideo(file, rasterizeSvg(await api.qrSvg(buyer.token, t.ticket_id)));
+      return file;
+    };
+    const [clipT1, clipT2] = [await clip(t1), await clip(t2)];
+
+    const gateA = await api.enrolGateDevice(organizer.token, eventId, "Gate A");
+    const gateB = await api.enrolGateDevice(organizer.token, eventId, "Gate B");
+    const profileA = path.join(work, "device-a");
+    const profileB = path.join(work, "device-b");
+
+    // --- Device A: sign in with the enrol link, sync, go offline, scan T1 twice with the camera.
+    let ctxA = await launchDevice(profileA, system.origin, clipT1);
+    let pageA = await firstPage(ctxA);
+    const enrolledAt = new Date(Date.now() - 1000).toISOString();
+    await pageA.goto(gateA.enroll_url);
+    await waitReady(pageA);
+    expect(new URL(pageA.url()).hash).toBe(""); // the token left the address bar
+    await waitSyncedAfter(pageA, enrolledAt);
+    await pageA.waitForSelector("body[data-offline-ready='true']");
+    await expect.poll(() => pageA.locator("#event-name").innerText()).toBe(eventName);
+    await expect.poll(() => pageA.locator("#sync-status").innerText()).toMatch(/^Last synced/);
+
+    await ctxA.setOffline(true);
+    await expect.poll(() => pageA.locator("#net").innerText()).toBe("Offline");
+    await pageA.getByRole("button", { name: "Start camera" }).click();
+    await expect.poll(() => verdictText(pageA), { timeout: 20_000, interval: 50 }).toMatch(/^VALID\b/);
+    expect(await verdictText(pageA)).toContain("Seat R-A-1");
+    expect(await pageA.getByRole("status").getAttribute("data-source")).toBe("camera");
+    // The clip takes the code away and shows it again: the same ticket a second time.
+    await expect.poll(() => verdictText(pageA), { timeout: 20_000, interval: 50 }).toMatch(/^DUPLICATE\b/);
+    expect(await verdictText(pageA)).toMatch(/Already scanned here at \d/);
+    await pageA.getByRole("button", { name: "Stop camera" }).click();
+    expect(await pageA.locator("#count").innerText()).toBe("1");
+
+    // Forged (manual entry: the camera path is proven above) and T3, still offline.
+    await pageA.getByLabel(/paste or type the ticket code/i).fill(forge(t1.jwt));
+    await pageA.getByRole("button", { name: "Check ticket" }).click();
+    await expect.poll(() => verdictText(pageA)).toMatch(/^INVALID\b/);
+    expect(await verdictText(pageA)).toContain("Forged");
+    await pageA.getByLabel(/paste or type the ticket code/i).fill(t3.jwt);
+    await pageA.getByRole("button", { name: "Check ticket" }).click();
+    await expect.poll(() => verdictText(pageA)).toMatch(/^VALID\b/);
+    expect(await pageA.locator("#count").innerText()).toBe("2");
+
+    // Reload while offline: the service worker serves the app, IndexedDB keeps bundle and log.
+    await pageA.reload();
+    await waitReady(pageA);
+    expect(await pageA.evaluate(() => navigator.onLine)).toBe(false);
+    expect(await pageA.locator("#event-name").innerText()).toBe(eventName);
+    expect(await pageA.locator("#count").innerText()).toBe("2");
+    expect(Number(await pageA.locator("#pending").getAttribute("data-pending"))).toBeGreaterThanOrEqual(3);
+    await pageA.getByLabel(/paste or type the ticket code/i).fill(t1.jwt);
+    await pageA.getByRole("button", { name: "Check ticket" }).click();
+    await expect.poll(() => verdictText(pageA)).toMatch(/^DUPLICATE\b/);
+    await ctxA.close();
+
+    // --- Device A again, started while offline with the refunded ticket in front of the camera.
+    ctxA = await launchDevice(profileA, system.origin, clipT2);
+    await ctxA.setOffline(true);
+    pageA = await firstPage(ctxA);
+    await pageA.goto(`${system.origin}/gate/`);
+    await waitReady(pageA);
+    await pageA.getByRole("button", { name: "Start camera" }).click();
+    await expect.poll(() => verdictText(pageA), { timeout: 20_000, interval: 50 }).toMatch(/^REVOKED\b/);
+    expect(await verdictText(pageA)).toContain("Seat R-A-3");
+    await pageA.getByRole("button", { name: "Stop camera" }).click();
+    expect(await pageA.locator("#count").innerText()).toBe("2");
+
+    // --- Device B: enrol and sync, then offline it lets T3 in too (after A did).
+    const ctxB = await launchDevice(profileB, system.origin);
+    const pageB = await firstPage(ctxB);
+    const bEnrolledAt = new Date(Date.now() - 1000).toISOString();
+    await pageB.goto(gateB.enroll_url);
+    await waitReady(pageB);
+    await waitSyncedAfter(pageB, bEnrolledAt);
+    await ctxB.setOffline(true);
+    await pageB.getByLabel(/paste or type the ticket code/i).fill(t3.jwt);
+    await pageB.getByRole("button", { name: "Check ticket" }).click();
+    await expect.poll(() => verdictText(pageB)).toMatch(/^VALID\b/); // B cannot know: it is offline
+
+    // --- Back online: B uploads first, then A; each sync pulls the other's entries.
+    const bBack = new Date().toISOString();
+    await ctxB.setOffline(false);
+    await waitSyncedAfter(pageB, bBack);
+    await expect.poll(() => pageB.locator("#pending").getAttribute("data-pending")).toBe("0");
+    const aBack = new Date().toISOString();
+    await ctxA.setOffline(false);
+    await waitSyncedAfter(pageA, aBack);
+    await expect.poll(() => pageA.locator("#pending").getAttribute("data-pending")).toBe("0");
+    await expect.poll(() => pageA.locator("#sync-status").innerText()).toMatch(/^Last synced/);
+    const bResync = new Date().toISOString();
+    await pageB.getByRole("button", { name: "Sync now" }).click();
+    await waitSyncedAfter(pageB, bResync);
+
+    // Both devices see that T3 got in twice; B learns it came second, after Gate A.
+    const conflictB = pageB.locator(`#conflict-list li[data-ticket="${t3.ticket_id}"]`);
+    await expect.poll(() => conflictB.innerText()).toMatch(/^DUPLICATE .*first let in at Gate A/);
+    const conflictA = pageA.locator(`#conflict-list li[data-ticket="${t3.ticket_id}"]`);
+    await expect.poll(() => conflictA.innerText()).toMatch(/^DUPLICATE .*let in again at another gate/);
+    expect(await pageA.locator("#conflict-list li").count()).toBe(1);
+
+    // After B's sync, the bundle makes T3 a DUPLICATE at B's gate too, even offline.
+    await ctxB.setOffline(true);
+    await pageB.getByLabel(/paste or type the ticket code/i).fill(t1.jwt);
+    await pageB.getByRole("button", { name: "Check ticket" }).click();
+    await expect.poll(() => verdictText(pageB)).toMatch(/^DUPLICATE\b.*Gate A/s);
+
+    // The server's view: valid entries checked the tickets in; the refunded one stays revoked.
+    expect((await api.ticket(buyer.token, kept.orderId, t1.ticket_id)).status).toBe("checked_in");
+    expect((await api.ticket(buyer.token, kept.orderId, t3.ticket_id)).status).toBe("checked_in");
+    expect((await api.ticket(buyer.token, refunded.orderId, t2.ticket_id)).status).toBe("revoked");
+
+    await ctxA.close();
+    await ctxB.close();
+  }, 300_000);
+});
