@@ -142,3 +142,10 @@ export async function deliverWebhook(rawBody: string, signature?: string) {
     headers: signature === undefined ? {} : { "Stripe-Signature": signature },
   });
 }
+
+/** The card authorizes at the local provider without a webhook (the test then delivers its own). */
+export async function authorizeAtProvider(paymentId: string): Promise<void> {
+  await env.DB.prepare("UPDATE local_payments SET status = 'requires_capture' WHERE id = ? AND status = 'requires_payment_method'")
+    .bind(paymentId)
+    .run();
+}
