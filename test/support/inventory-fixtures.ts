@@ -76,3 +76,15 @@ export function backdateHold(stub: Stub, holdId: string, expiresAt = Date.now() 
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A bearer token for a new user id (no account row: holds need only the principal). */
+export async function tokenFor(role: "buyer" | "organizer" = "buyer") {
+  const { issueSessionToken } = await import("../../src/worker/auth/tokens");
+  const userId = newUserId();
+  return { userId, token: await issueSessionToken(env, { role, userId }) };
+}
+
+export async function staffToken(eventId: string) {
+  const { issueSessionToken } = await import("../../src/worker/auth/tokens");
+  return issueSessionToken(env, { role: "staff", userId: newUserId(), deviceId: newId("dev"), eventId });
+}
