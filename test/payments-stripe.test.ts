@@ -1,0 +1,150 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import Stripe from "stripe";
+import { describe, it } from "vitest";
+import { app } from "../src/worker/index";
+import { LocalProvider } from "../src/worker/payments/local";
+import { StripeProvider } from "../src/worker/payments/stripe";
+import { PI_ID, canceledIntent, capturedIntent, createdIntent, refund, unexpectedStateError } from "./payments-stripe-recordings";
+import { stripeSigned } from "./support/checkout";
+
+interface Recorded {
+  method: string;
+  path: string;
+  headers: Headers;
+  form: URLSearchParams;
+}
+
+/** A fetch that answers Stripe API calls from the recordings, in the order given, and logs each request. */
+function replay(answers: [status: number, body: unknown][]) {
+  const requests: Recorded[] = [];
+  const fetchFn = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const req = new Request(input, init);
+    const url = new URL(req.url);
+    requests.push({ method: req.method, path: url.pathname, headers: req.headers, form: new URLSearchParams(await req.text()) });
+    const next = answers.shift();
+    if (!next) throw new Error(`unexpected Stripe call ${req.method} ${url.pathname}`);
+    return new Response(JSON.stringify(next[1]), { status: next[0], headers: { "Content-Type": "application/json", "Request-Id": "req_test" } });
+  }) as typeof fetch;
+  return { fetchFn, requests };
+}
+
+const provider = (fetchFn: typeof fetch) =>
+  new StripeProvider({ secretKey: "sk_test_51Fake", webhookSecret: env.PAYMENT_WEBHOOK_SECRET, fetch: fetchFn });
+
+describe("StripeProvider (recorded Stripe responses, no network)", () => {
+  it("authorizes with manual capture, the order id in metadata and an idempotency key", async ({ expect }) => {
+    const { fetchFn, requests } = replay([[200, createdIntent]]);
+    const auth = await provider(fetchFn).createAuthorization({
+      orderId: "ord_0123456789abcdefghjk",
+      amountCents: 12000,
+      currency: "usd",
+      idempotencyKey: "order-ord_0123456789abcdefghjk",
+    });
+    expect(auth).toEqual({ paymentId: PI_ID, clientSecret: createdIntent.client_secret });
+    const [req] = requests;
+    expect(req).toMatchObject({ method: "POST", path: "/v1/payment_intents" });
+    expect(req!.headers.get("Authorization")).toBe("Bearer sk_test_51Fake");
+    expect(req!.headers.get("Idempotency-Key")).toBe("order-ord_0123456789abcdefghjk");
+    expect(Object.fromEntries(req!.form)).toMatchObject({
+      amount: "12000",
+      currency: "usd",
+      capture_method: "manual",
+      "metadata[order_id]": "ord_0123456789abcdefghjk",
+    });
+  });
+
+  it("captures; a capture repeated after a lost answer counts as done", async ({ expect }) => {
+    const first = replay([[200, capturedIntent]]);
+    expect(await provider(first.fetchFn).capture(PI_ID)).toEqual({ ok: true });
+    expect(first.requests[0]).toMatchObject({ method: "POST", path: `/v1/payment_intents/${PI_ID}/capture` });
+
+    const repeated = replay([
+      [400, unexpectedStateError("succeeded")],
+      [200, capturedIntent],
+    ]);
+    expect(await provider(repeated.fetchFn).capture(PI_ID)).toEqual({ ok: true });
+    expect(repeated.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `POST /v1/payment_intents/${PI_ID}/capture`,
+      `GET /v1/payment_intents/${PI_ID}`,
+    ]);
+
+    const gone = replay([
+      [400, unexpectedStateError("canceled")],
+      [200, canceledIntent],
+    ]);
+    expect(await provider(gone.fetchFn).capture(PI_ID)).toEqual({ ok: false, reason: "not_capturable", status: "canceled" });
+  });
+
+  it("cancels an authorization, and reports one that was captured already", async ({ expect }) => {
+    const ok = replay([[200, canceledIntent]]);
+    expect(await provider(ok.fetchFn).cancel(PI_ID)).toEqual({ ok: true });
+    expect(ok.requests[0]).toMatchObject({ method: "POST", path: `/v1/payment_intents/${PI_ID}/cancel` });
+
+    const late = replay([
+      [400, unexpectedStateError("succeeded")],
+      [200, capturedIntent],
+    ]);
+    expect(await provider(late.fetchFn).cancel(PI_ID)).toEqual({ ok: false, reason: "already_captured" });
+  });
+
+  it("refunds with one idempotency key per payment", async ({ expect }) => {
+    const { fetchFn, requests } = replay([[200, refund]]);
+    expect(await provider(fetchFn).refund(PI_ID)).toEqual({ ok: true });
+    expect(requests[0]).toMatchObject({ method: "POST", path: "/v1/refunds" });
+    expect(requests[0]!.form.get("payment_intent")).toBe(PI_ID);
+    expect(requests[0]!.headers.get("Idempotency-Key")).toBe(`refund-${PI_ID}`);
+  });
+
+  it("verifies Stripe-signed webhooks and normalizes them", async ({ expect }) => {
+    const p = provider(replay([]).fetchFn);
+    const authorized = JSON.stringify({
+      id: "evt_3SVxYzAbCdEfGhIj0Auth",
+      object: "event",
+      type: "payment_intent.amount_capturable_updated",
+      data: { object: { ...createdIntent, status: "requires_capture", amount_capturable: 12000 } },
+    });
+    expect(await p.verifyWebhook(authorized, await stripeSigned(authorized))).toEqual({
+      id: "evt_3SVxYzAbCdEfGhIj0Auth",
+      type: "authorized",
+      paymentId: PI_ID,
+      providerType: "payment_intent.amount_capturable_updated",
+    });
+    const refunded = JSON.stringify({
+      id: "evt_refund",
+      object: "event",
+      type: "charge.refunded",
+      data: { object: { id: "ch_3SVxYzAbCdEfGhIj0xYzAbCd", object: "charge", payment_intent: PI_ID } },
+    });
+    expect(await p.verifyWebhook(refunded, await stripeSigned(refunded))).toMatchObject({ type: "refunded", paymentId: PI_ID });
+    expect(await p.verifyWebhook(authorized, await stripeSigned(authorized, { timestamp: Math.floor(Date.now() / 1000) - 301 }))).toBeNull();
+    expect(await p.verifyWebhook(authorized, undefined)).toBeNull();
+  });
+});
+
+describe("provider selection", () => {
+  it("with STRIPE_SECRET_KEY set, the test gateway does not exist", async ({ expect }) => {
+    const stripeEnv = { ...env, STRIPE_SECRET_KEY: "sk_test_51Fake" } as Env;
+    const ctx = createExecutionContext();
+    const res = await app.fetch(new Request("http://localhost/api/v1/test-gateway/payments/pi_x/succeed", { method: "POST" }), stripeEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: "not_found" } });
+  });
+
+  it("the local provider's webhooks pass the Stripe SDK's own verification", async ({ expect }) => {
+    const local = new LocalProvider(env);
+    const auth = await local.createAuthorization({ orderId: "ord_x", amountCents: 500, currency: "usd", idempotencyKey: crypto.randomUUID() });
+    const r = await local.testGateway.succeed(auth.paymentId);
+    if (!r.ok) throw new Error(r.reason);
+    const event = await Stripe.webhooks.constructEventAsync(
+      r.webhook.rawBody,
+      r.webhook.signature,
+      env.PAYMENT_WEBHOOK_SECRET,
+      300,
+      Stripe.createSubtleCryptoProvider(),
+    );
+    expect(event.type).toBe("payment_intent.amount_capturable_updated");
+    expect(event.data.object).toMatchObject({ id: auth.paymentId, object: "payment_intent", status: "requires_capture", capture_method: "manual" });
+  });
+});
