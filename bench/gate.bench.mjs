@@ -1,0 +1,191 @@
+// Gate scanner benchmark, in Debian's Chromium against the real system (wrangler dev):
+//  1. verifications per second of the scanner's own verify module (src/gate-scanner/verify.ts)
+//     with a bundle of 50,000 revoked ticket ids and two keys in the JWKS;
+//  2. time from a QR code appearing in front of the (fake) camera to the verdict on screen,
+//     through the whole app: frame capture, ZXing decode, verification, render.
+// Run: node bench/gate.bench.mjs  (also run by bench/run.mjs). Prints a summary and writes
+// bench/results/gate.json.
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { build } from "esbuild";
+import { SignJWT, exportJWK, generateKeyPair } from "jose";
+import { apiClient } from "../test/e2e/support/api.ts";
+import { firstPage, launchDevice, waitReady, waitSyncedAfter } from "../test/e2e/support/browser.ts";
+import { rasterizeSvg, writeQrVideo } from "../test/e2e/support/qr-video.ts";
+import { startSystem } from "../test/e2e/support/server.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+const REVOKED = 50_000;
+const TICKETS = 2_000;
+const LATENCY_SAMPLES = 10;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+
+async function verifyModuleSource() {
+  const out = await build({
+    entryPoints: [path.join(root, "src/gate-scanner/verify.ts")],
+    bundle: true,
+    write: false,
+    format: "iife",
+    globalName: "GateVerify",
+    platform: "browser",
+    target: "chrome109",
+  });
+  return out.outputFiles[0].text;
+}
+
+/** A bundle like the server's, with 50,000 revoked ids, and tickets signed by both keys. */
+async function syntheticBundle(eventId) {
+  const keys = [];
+  for (const kid of ["bench-old", "bench-new"]) {
+    const { privateKey, publicKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+    keys.push({ kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" } });
+  }
+  const revoked = Array.from({ length: REVOKED }, (_, i) => `tkt_rev${String(i).padStart(15, "0")}`);
+  const now = Math.floor(Date.now() / 1000);
+  const tickets = [];
+  for (let i = 0; i < TICKETS; i++) {
+    const key = keys[i % 2];
+    // Every tenth presented ticket is one of the revoked ones.
+    const jti = i % 10 === 0 ? revoked[i * 7] : `tkt_ok${String(i).padStart(16, "0")}`;
+    tickets.push(
+      await new SignJWT({ evt: eventId, sec: "R", seat: `R-A-${i + 1}`, ord: "ord_bench" })
+        .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "JWT" })
+        .setIssuer("https://tickets.edge.example")
+        .setJti(jti)
+        .setIssuedAt(now - 3600)
+        .setExpirationTime(now + 86_400)
+        .sign(key.privateKey),
+    );
+  }
+  const bundle = {
+    event: { event_id: eventId, name: "Bench", ticket_issuer: "https://tickets.edge.example" },
+    jwks: { keys: keys.map((k) => k.publicJwk) },
+    revoked,
+    generated_at: new Date().toISOString(),
+  };
+  return { bundle, tickets, expectedRevoked: tickets.filter((_, i) => i % 10 === 0).length };
+}
+
+async function verificationThroughput(page) {
+  await page.addScriptTag({ content: await verifyModuleSource() });
+  const { bundle, tickets, expectedRevoked } = await syntheticBundle("evt_benchbenchbenchbench");
+  return page.evaluate(
+    async ({ bundle, tickets, expectedRevoked }) => {
+      const { prepareVerifier, verifyTicket } = globalThis.GateVerify;
+      const t0 = performance.now();
+      const v = await prepareVerifier(bundle);
+      const prepareMs = performance.now() - t0;
+      const seen = new Map();
+      const ctx = { now: Date.now(), firstScanHere: (id) => seen.get(id) };
+      const counts = { VALID: 0, DUPLICATE: 0, REVOKED: 0, INVALID: 0 };
+      // One at a time, as tickets come to the gate.
+      const t1 = performance.now();
+      for (const jwt of tickets) {
+        const r = await verifyTicket(jwt, v, ctx);
+        counts[r.verdict]++;
+        if (r.verdict === "VALID") seen.set(r.ticketId, "x");
+      }
+      const ms = performance.now() - t1;
+      if (counts.REVOKED !== expectedRevoked || counts.VALID !== tickets.length - expectedRevoked)
+        throw new Error(`unexpected verdicts ${JSON.stringify(counts)}`);
+      return { prepareMs, perSecond: (tickets.length / ms) * 1000, counts, tickets: tickets.length };
+    },
+    { bundle, tickets, expectedRevoked },
+  );
+}
+
+/**
+ * Measures in the page: t0 = the first video frame showing the code (dark pixels at the centre
+ * after blank frames, seen by requestVideoFrameCallback), t1 = the verdict panel changing.
+ */
+async function cameraLatency(page, samples) {
+  await page.evaluate((samples) => {
+    const video = document.getElementById("video");
+    const status = document.getElementById("verdict");
+    const canvas = new OffscreenCanvas(32, 32);
+    const g = canvas.getContext("2d", { willReadFrequently: true });
+    const out = (window.__latency = { samples: [], pendingSince: null });
+    let lastDark = false;
+    const onFrame = (now, meta) => {
+      if (video.videoWidth) {
+        g.drawImage(video, video.videoWidth / 2 - 160, video.videoHeight / 2 - 160, 320, 320, 0, 0, 32, 32);
+        const px = g.getImageData(0, 0, 32, 32).data;
+        let dark = 0;
+        for (let i = 0; i < px.length; i += 4) if (px[i] < 80) dark++;
+        const isDark = dark > 50;
+        if (isDark && !lastDark) out.pendingSince = meta.presentationTime ?? now;
+        lastDark = isDark;
+      }
+      if (out.samples.length < samples) video.requestVideoFrameCallback(onFrame);
+    };
+    new MutationObserver(() => {
+      if (out.pendingSince !== null && /^(VALID|DUPLICATE)/.test(status.innerText)) {
+        out.samples.push(performance.now() - out.pendingSince);
+        out.pendingSince = null;
+      }
+    }).observe(status, { subtree: true, childList: true, characterData: true, attributes: true });
+    video.addEventListener("playing", () => video.requestVideoFrameCallback(onFrame), { once: true });
+  }, samples);
+  await page.getByRole("button", { name: "Start camera" }).click();
+  await page.waitForFunction((n) => window.__latency.samples.length >= n, samples, { timeout: 120_000, polling: 200 });
+  return page.evaluate(() => window.__latency.samples);
+}
+
+const work = await mkdtemp(path.join(tmpdir(), "gate-bench-"));
+const system = await startSystem();
+try {
+  const api = apiClient(system.origin);
+  const { organizer, eventId } = await api.publishedEvent(2);
+  const buyer = await api.signup("buyer");
+  const { tickets } = await api.buyTickets(buyer.token, eventId, ["R-A-1"]);
+  const clip = path.join(work, "ticket.y4m");
+  await writeQrVideo(clip, rasterizeSvg(await api.qrSvg(buyer.token, tickets[0].ticket_id)), { fps: 30, onFrames: 30, offFrames: 45 });
+  const device = await api.enrolGateDevice(organizer.token, eventId, "Bench gate");
+
+  const ctx = await launchDevice(path.join(work, "profile"), system.origin, clip);
+  const page = await firstPage(ctx);
+  const since = new Date(Date.now() - 1000).toISOString();
+  await page.goto(device.enroll_url);
+  await waitReady(page);
+  await waitSyncedAfter(page, since);
+  await ctx.setOffline(true);
+
+  const latencies = await cameraLatency(page, LATENCY_SAMPLES);
+  const decoder = await page.locator("#camera-status").innerText();
+  await page.getByRole("button", { name: "Stop camera" }).click();
+  const throughput = await verificationThroughput(page);
+  await ctx.close();
+
+  const result = {
+    bench: "gate",
+    browser: "Debian chromium (headless), fake camera 640x480 @30 fps",
+    decoder: /\((.+) decoder\)/.exec(decoder)?.[1] ?? decoder,
+    verify: {
+      revoked_ids_in_bundle: REVOKED,
+      keys_in_jwks: 2,
+      tickets_verified: throughput.tickets,
+      verifications_per_second: Math.round(throughput.perSecond),
+      prepare_bundle_ms: Math.round(throughput.prepareMs),
+    },
+    camera_to_verdict_ms: {
+      samples: latencies.length,
+      median: Math.round(median(latencies)),
+      p95: Math.round(pct(latencies, 95)),
+      min: Math.round(Math.min(...latencies)),
+      max: Math.round(Math.max(...latencies)),
+    },
+  };
+  console.log(
+    `gate: ${result.verify.verifications_per_second} verifications/s in Chromium (bundle with ${REVOKED} revoked ids, ` +
+      `prepared in ${result.verify.prepare_bundle_ms} ms); QR in front of the camera -> verdict on screen: ` +
+      `median ${result.camera_to_verdict_ms.median} ms, p95 ${result.camera_to_verdict_ms.p95} ms (${latencies.length} samples, ${result.decoder})`,
+  );
+  await mkdir(path.join(root, "bench/results"), { recursive: true });
+  await writeFile(path.join(root, "bench/results/gate.json"), JSON.stringify(result, null, 2));
+} finally {
+  await system.stop();
+  await rm(work, { recursive: true, force: true });
+}
