@@ -120,6 +120,26 @@ describe("login", () => {
     expect(wrong.body).toEqual(unknown.body);
   });
 
+  it("answers malformed JSON with 400 and huge bodies with 413", async ({ expect }) => {
+    const bad = await call("POST", "/api/v1/auth/login", { rawBody: "{'email':" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("invalid_request");
+    const huge = await call("POST", "/api/v1/auth/login", {
+      rawBody: JSON.stringify({ email: uniqueEmail(), password: "p".repeat(70 * 1024) }),
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe("payload_too_large");
+  });
+
+  it("refuses staff accounts: gate devices get their tokens from the gate-devices route", async ({ expect }) => {
+    const email = uniqueEmail();
+    await signup({ email, password: "password-1", name: "A" });
+    await env.DB.prepare("UPDATE users SET role = 'staff' WHERE email = ?").bind(email).run();
+    const res = await login({ email, password: "password-1" });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe("unauthenticated");
+  });
+
   it("answers bad input with 400", async ({ expect }) => {
     for (const body of [{}, { email: "a@b.test" }, { email: 5, password: "x" }, "text"]) {
       const res = await login(body);
