@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { handleEmailBatch } from "../src/worker/email/confirmation";
+import { handleEmailBatch, sendOrderConfirmation } from "../src/worker/email/confirmation";
 import { publishedEvent, signupBuyer } from "./support/fixtures";
 import { paidOrder } from "./support/checkout";
 
@@ -45,5 +45,12 @@ describe("confirmation email (EMAIL_QUEUE consumer)", () => {
     expect(outcomes).toEqual(["retry 0 after 60s", "ack 1"]);
     const row = await env.DB.prepare("SELECT status FROM orders WHERE id = ?").bind(order.order_id).first<{ status: string }>();
     expect(row?.status).toBe("paid");
+  });
+
+  it("the local EMAIL binding accepts the message", async ({ expect }) => {
+    const ev = await publishedEvent();
+    const buyer = await signupBuyer();
+    const { order } = await paidOrder(ev, buyer, { section: "GA", quantity: 1 });
+    expect(await sendOrderConfirmation(env, order.order_id)).toBe("sent");
   });
 });
