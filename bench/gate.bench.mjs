@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
+import { buildGate } from "../scripts/build-gate.mjs";
 import { apiClient } from "../test/e2e/support/api.ts";
 import { firstPage, launchDevice, waitReady, waitSyncedAfter } from "../test/e2e/support/browser.ts";
 import { rasterizeSvg, writeQrVideo } from "../test/e2e/support/qr-video.ts";
@@ -135,6 +136,7 @@ async function cameraLatency(page, samples) {
 }
 
 const work = await mkdtemp(path.join(tmpdir(), "gate-bench-"));
+await buildGate();
 const system = await startSystem();
 try {
   const api = apiClient(system.origin);

@@ -1,7 +1,7 @@
 // Builds the gate scanner (src/gate-scanner) into public/gate/, which the Worker serves as
 // static assets at /gate/. Run by `npm run build:gate` (and before `dev` and `test`).
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { ZXING_WASM_SHA256 } from "barcode-detector/ponyfill";
@@ -31,7 +31,7 @@ async function zxingWasm() {
 }
 
 export async function buildGate({ minify = true } = {}) {
-  await rm(out, { recursive: true, force: true });
+  // Files are overwritten in place (no wipe): a test runner may be serving this folder meanwhile.
   await mkdir(out, { recursive: true });
   await build({
     entryPoints: [path.join(src, "main.ts")],

@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import { prepareVerifier, verifyTicket } from "../src/gate-scanner/verify";
 import { verifySessionToken } from "../src/worker/auth/tokens";
+import { getOrder, paidOrder } from "./support/checkout";
 import { publishedEvent, signupBuyer, signupOrganizer } from "./support/fixtures";
 import { call } from "./support/http";
 
@@ -200,5 +202,45 @@ describe("POST /api/v1/gate/events/:eventId/scans", () => {
     expect((await call("POST", path, { token: ev.organizerToken, body: { device_id: d.device_id, scans: [ok] } })).status).toBe(403);
     const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM gate_scans WHERE event_id = ?").bind(ev.eventId).first<{ n: number }>();
     expect(count?.n).toBe(0);
+  });
+});
+
+describe("bundle and scans with tickets bought through checkout", () => {
+  it("lets kept tickets in and refunded ones not, offline from the bundle; the upload checks them in", async ({ expect }) => {
+    const ev = await publishedEvent();
+    const buyer = await signupBuyer();
+    const kept = await paidOrder(ev, buyer, { seats: ["R-A-1", "R-A-2"] });
+    const refunded = await paidOrder(ev, buyer, { seats: ["R-B-1"] });
+    const refund = await call("POST", `/api/v1/admin/orders/${refunded.order.order_id}/refund`, { token: ev.organizerToken });
+    expect(refund.status).toBe(200);
+    const keptTickets = kept.paid.tickets as { ticket_id: string; jwt: string; seat_label: string }[];
+    const revokedTicket = (await getOrder(buyer, refunded.order.order_id)).body.tickets[0] as { ticket_id: string; jwt: string };
+
+    const dev = await enrol(ev.eventId, ev.organizerToken);
+    const bundle = await call("GET", `/api/v1/gate/events/${ev.eventId}/bundle`, { token: dev.token });
+    expect(bundle.body.revoked).toEqual([revokedTicket.ticket_id]);
+
+    // The device decides with nothing but the bundle.
+    const verifier = await prepareVerifier(bundle.body);
+    const ctx = { now: Date.now(), firstScanHere: () => undefined };
+    for (const t of keptTickets)
+      expect(await verifyTicket(t.jwt, verifier, ctx)).toMatchObject({ verdict: "VALID", ticketId: t.ticket_id, seat: t.seat_label });
+    expect(await verifyTicket(revokedTicket.jwt, verifier, ctx)).toMatchObject({ verdict: "REVOKED" });
+
+    const at = new Date().toISOString();
+    const upload = await call("POST", `/api/v1/gate/events/${ev.eventId}/scans`, {
+      token: dev.token,
+      body: {
+        device_id: dev.device_id,
+        scans: [scan(keptTickets[0]!.ticket_id, at), scan(revokedTicket.ticket_id, at, "revoked")],
+      },
+    });
+    expect(upload.body).toMatchObject({ accepted: 2, duplicates: [], revoked: [] });
+    const after = (await getOrder(buyer, kept.order.order_id)).body.tickets as { ticket_id: string; status: string }[];
+    expect(Object.fromEntries(after.map((t) => [t.ticket_id, t.status]))).toEqual({
+      [keptTickets[0]!.ticket_id]: "checked_in",
+      [keptTickets[1]!.ticket_id]: "valid",
+    });
+    expect((await getOrder(buyer, refunded.order.order_id)).body.tickets[0].status).toBe("revoked");
   });
 });

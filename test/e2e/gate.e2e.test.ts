@@ -8,6 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
+import { buildGate } from "../../scripts/build-gate.mjs";
 import { apiClient, type Ticket } from "./support/api";
 import { firstPage, launchDevice, verdictText, waitReady, waitSyncedAfter } from "./support/browser";
 import { rasterizeSvg, writeQrVideo } from "./support/qr-video";
@@ -18,6 +19,7 @@ let work: string;
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), "gate-e2e-browser-"));
+  await buildGate(); // the app under test is the current source, not a stale build
   system = await startSystem();
 }, 180_000);
 
@@ -62,6 +64,13 @@ describe("gate scanner in Chromium", () => {
     const gateB = await api.enrolGateDevice(organizer.token, eventId, "Gate B");
     const profileA = path.join(work, "device-a");
     const profileB = path.join(work, "device-b");
+
+    // Installable: the page links a manifest the Worker serves, with SVG icons.
+    const manifest = await fetch(`${system.origin}/gate/manifest.webmanifest`).then((r) => r.json());
+    expect(manifest).toMatchObject({ display: "standalone", start_url: "./", scope: "./" });
+    expect(manifest.icons.map((i: { type: string }) => i.type)).toContain("image/svg+xml");
+    for (const f of ["sw.js", "app.js", "zxing_reader.wasm", "icon.svg"])
+      expect((await fetch(`${system.origin}/gate/${f}`)).status, f).toBe(200);
 
     // --- Device A: sign in with the enrol link, sync, go offline, scan T1 twice with the camera.
     let ctxA = await launchDevice(profileA, system.origin, clipT1);
