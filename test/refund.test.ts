@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { publishedEvent, signupBuyer, signupOrganizer } from "./support/fixtures";
 import { call } from "./support/http";
-import { getOrder, hold, invariantViolations, localPayment, paidOrder, pendingOrder, sectionSnapshot } from "./support/checkout";
+import { getOrder, hold, order as placeOrder, invariantViolations, localPayment, paidOrder, pendingOrder, sectionSnapshot } from "./support/checkout";
 
 describe("organizer refunds", () => {
   it("refunds the payment, revokes the tickets and puts the seats back on sale", async ({ expect }) => {
@@ -54,6 +54,7 @@ describe("event cancellation", () => {
     const p1 = await paidOrder(ev, b1, { seats: ["R-B-1"] });
     const p2 = await paidOrder(ev, b2, { section: "GA", quantity: 2 });
     const pending = await pendingOrder(ev, b3, { seats: ["R-B-2"] });
+    const spare = await hold(ev, b1, { seats: ["R-A-5"] });
 
     const path = `/api/v1/admin/events/${ev.eventId}/cancel`;
     expect((await call("POST", path, { token: (await signupOrganizer()).token })).status).toBe(404);
@@ -68,8 +69,11 @@ describe("event cancellation", () => {
     expect((await localPayment(pending.order.payment.payment_id))?.status).toBe("canceled");
     const state = await env.DB.prepare("SELECT state FROM events WHERE id = ?").bind(ev.eventId).first<{ state: string }>();
     expect(state?.state).toBe("cancelled");
-    const again = await call("POST", `/api/v1/events/${ev.eventId}/holds`, { token: b1.token, body: { seats: ["R-A-5"] } });
+    const again = await call("POST", `/api/v1/events/${ev.eventId}/holds`, { token: b1.token, body: { seats: ["R-A-4"] } });
     expect(again.status).toBe(422);
+    const late = await placeOrder(b1, spare.hold_id);
+    expect(late.status).toBe(422);
+    expect(late.body.error.code).toBe("not_on_sale");
     expect((await sectionSnapshot(ev.eventId, "GA")).sold).toBe(0);
     // Repeating the cancel is harmless.
     expect((await call("POST", path, { token: ev.organizerToken })).body).toMatchObject({ orders_refunded: 0, orders_cancelled: 0 });

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
+import { getEvent, publicStatus } from "../catalog/event-repo";
 import { db } from "../db/client";
 import { orders } from "../db/schema";
-import { conflict, notFound, unavailable } from "../errors";
+import { conflict, notFound, unavailable, unprocessable } from "../errors";
 import { newId } from "../ids";
 import { ledgerObjectName, parseHoldId } from "../inventory/hold-id";
 import type { HoldView } from "../inventory/types";
@@ -37,6 +38,11 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
   if (!hold.ok) {
     if (hold.reason === "not_found") throw notFound("Hold");
     throw conflict("hold_expired", "The hold has expired or was released; hold the seats again.", { reason: hold.reason });
+  }
+  const event = await getEvent(env, eventId);
+  const status = event ? publicStatus(event) : "cancelled";
+  if (status === "cancelled" || status === "ended") {
+    throw unprocessable("not_on_sale", `This event is not on sale (${status}).`, { status });
   }
   const existing = await db(env).select({ id: orders.id }).from(orders).where(eq(orders.holdId, input.holdId)).get();
   if (existing || hold.status !== "held") {
