@@ -116,6 +116,10 @@ export class WaitingRoom extends DurableObject<Env> {
   clock: () => number = () => Date.now();
 
   private state!: State;
+  /** When the alarm is set for (null: none), once known; saves a storage read per join. */
+  private alarmAt: number | null | undefined;
+  /** `state` has changes not yet written (joins batch them into one write). */
+  private dirty = false;
   private readonly ranks = new Fenwick(BUCKETS);
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -163,6 +167,7 @@ export class WaitingRoom extends DurableObject<Env> {
   }
 
   private saveState(): void {
+    this.dirty = false;
     const s = this.state;
     this.sql.exec(
       `UPDATE state SET enabled = ?, on_sale_at = ?, admit_per_minute = ?, session_seconds = ?, sealed = ?,
@@ -196,6 +201,7 @@ export class WaitingRoom extends DurableObject<Env> {
     if (!this.state.enabled) return { ok: false, reason: "disabled" };
     const now = this.clock();
     const view = this.placeFor(userId, now);
+    if (this.dirty) this.saveState();
     await this.ensureTicking(now);
     return { ok: true, ...view };
   }
@@ -209,6 +215,7 @@ export class WaitingRoom extends DurableObject<Env> {
     if (!this.state.enabled) return { ok: false, reason: "disabled" };
     const now = this.clock();
     for (const userId of userIds) this.placeFor(userId, now);
+    if (this.dirty) this.saveState();
     await this.ensureTicking(now);
     return { ok: true, joined: userIds.length };
   }
@@ -249,9 +256,10 @@ export class WaitingRoom extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const s = this.state;
     const now = this.clock();
+    this.alarmAt = null; // this alarm is spent; anything below that re-arms records it
     if (!s.enabled) return; // configure() re-arms when the room is switched back on
     if (now < s.onSaleAt) {
-      await this.ctx.storage.setAlarm(s.onSaleAt);
+      await this.setAlarm(s.onSaleAt);
       return;
     }
     s.sealed = true;
@@ -288,9 +296,10 @@ export class WaitingRoom extends DurableObject<Env> {
     if (admitted < due) s.carry = 0;
     s.lastTickAt = now;
     this.saveState();
-    if (s.early + s.late > s.processed) await this.ctx.storage.setAlarm(now + TICK_MS);
+    if (s.early + s.late > s.processed) await this.setAlarm(now + TICK_MS);
   }
 
+  /** The user's place, made if needed; the caller saves `state` (once per batch). */
   private placeFor(userId: string, now: number): PlaceView {
     const current = this.sql
       .exec<PlaceRow>("SELECT id, ord, admitted_at, expires_at FROM places WHERE user_id = ? ORDER BY id DESC LIMIT 1", userId)
@@ -298,6 +307,7 @@ export class WaitingRoom extends DurableObject<Env> {
     // One place per user; only once its admission has lapsed may the user queue again (at the back).
     if (current && !(current.expires_at !== null && current.expires_at <= now)) return this.view(current, now);
     const s = this.state;
+    this.dirty = true;
     if (!s.sealed && now >= s.onSaleAt) s.sealed = true;
     let ord: number;
     if (!s.sealed) {
@@ -314,7 +324,6 @@ export class WaitingRoom extends DurableObject<Env> {
     const { id } = this.sql
       .exec<{ id: number }>("INSERT INTO places (user_id, ord, joined_at) VALUES (?, ?, ?) RETURNING id", userId, ord, now)
       .one();
-    this.saveState();
     return this.view({ id, ord, admitted_at: null, expires_at: null }, now);
   }
 
@@ -350,7 +359,13 @@ export class WaitingRoom extends DurableObject<Env> {
   private async ensureTicking(now: number): Promise<void> {
     const s = this.state;
     if (!s.enabled || s.early + s.late === s.processed) return;
-    if ((await this.ctx.storage.getAlarm()) !== null) return;
-    await this.ctx.storage.setAlarm(now < s.onSaleAt ? s.onSaleAt : now + TICK_MS);
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt !== null) return;
+    await this.setAlarm(now < s.onSaleAt ? s.onSaleAt : now + TICK_MS);
+  }
+
+  private async setAlarm(at: number): Promise<void> {
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
   }
 }
