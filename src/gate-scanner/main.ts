@@ -196,6 +196,7 @@ async function toggleCamera() {
   if (state.camera) {
     state.camera.stop();
     state.camera = undefined;
+    $("video").hidden = true;
     button.textContent = "Start camera";
     $("camera-status").textContent = "Camera off";
     return;
@@ -203,10 +204,12 @@ async function toggleCamera() {
   button.disabled = true;
   $("camera-status").textContent = "Starting camera…";
   try {
+    $("video").hidden = false;
     state.camera = await startCameraScanner($<HTMLVideoElement>("video"), (text) => check(text, "camera"));
     button.textContent = "Stop camera";
     $("camera-status").textContent = `Camera on: hold the ticket's QR code in the frame (${state.camera.kind} decoder)`;
   } catch (err) {
+    $("video").hidden = true;
     $("camera-status").textContent = `Camera unavailable (${(err as Error).message}). Type or paste the ticket code below.`;
   } finally {
     button.disabled = false;
