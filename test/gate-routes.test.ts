@@ -164,6 +164,34 @@ describe("POST /api/v1/gate/events/:eventId/scans", () => {
     }
   });
 
+  it("racing uploads from many devices, each sent three times at once, store each scan once and agree on the first", async ({
+    expect,
+  }) => {
+    const ev = await publishedEvent();
+    const devices = await Promise.all(Array.from({ length: 8 }, (_, i) => enrol(ev.eventId, ev.organizerToken, `Gate ${i}`)));
+    const t = await insertTicket(ev.eventId);
+    // Device i scanned at 20:00:(10 - i): the last device enrolled scanned first.
+    const at = (i: number) => `2030-01-01T20:00:${String(10 - i).padStart(2, "0")}.000Z`;
+    const path = `/api/v1/gate/events/${ev.eventId}/scans`;
+    const sends = devices.flatMap((d, i) =>
+      [0, 1, 2].map(() => call("POST", path, { token: d.token, body: { device_id: d.device_id, scans: [scan(t, at(i))] } })),
+    );
+    const answers = await Promise.all(sends);
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    expect(answers.reduce((n, a) => n + a.body.new_scans, 0)).toBe(devices.length);
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM gate_scans WHERE ticket_id = ?").bind(t).first<{ n: number }>();
+    expect(rows?.n).toBe(devices.length);
+    const first = devices[devices.length - 1]!;
+    const views = await Promise.all(
+      devices.map((d, i) => call("POST", path, { token: d.token, body: { device_id: d.device_id, scans: [scan(t, at(i))] } })),
+    );
+    for (const [i, v] of views.entries()) {
+      if (devices[i] === first) expect(v.body.duplicates).toEqual([]);
+      else expect(v.body.duplicates).toMatchObject([{ ticket_id: t, first_device_id: first.device_id, first_scanned_at: at(devices.length - 1), valid_scans: 8 }]);
+    }
+    expect(await ticketStatus(t)).toBe("checked_in");
+  });
+
   it("tells a device that a ticket it admitted was revoked after its last sync", async ({ expect }) => {
     const ev = await publishedEvent();
     const d = await enrol(ev.eventId, ev.organizerToken);
