@@ -113,6 +113,16 @@ function showVerdict(r: VerifyResult) {
   navigator.vibrate?.(r.verdict === "VALID" ? 80 : [200, 80, 200]);
 }
 
+/** Past this, refunds made since the last sync may let a revoked ticket through: say so. */
+const STALE_MS = 60 * 60_000;
+
+function syncAge(iso: string) {
+  const minutes = Math.floor((Date.now() - Date.parse(iso)) / 60_000);
+  if (minutes < 1) return "just now";
+  const age = minutes < 120 ? `${minutes} min ago` : `${Math.floor(minutes / 60)} h ago`;
+  return minutes * 60_000 > STALE_MS ? `${age}: refunds since then are not known, sync when you can` : age;
+}
+
 function renderStatus() {
   const online = navigator.onLine;
   const net = $("net");
@@ -120,8 +130,9 @@ function renderStatus() {
   net.className = `pill ${online ? "pill-online" : "pill-offline"}`;
   $("count").textContent = String(state.admittedHere.size);
   $("sync-status").textContent = state.lastSyncedAt
-    ? `Last synced ${time(state.lastSyncedAt)} (${new Date(state.lastSyncedAt).toLocaleDateString()})`
+    ? `Last synced ${time(state.lastSyncedAt)} (${syncAge(state.lastSyncedAt)})`
     : "Not synced yet: connect to the internet once before the doors open.";
+  $("sync-status").classList.toggle("error", !!state.lastSyncedAt && Date.now() - Date.parse(state.lastSyncedAt) > STALE_MS);
   $("sync-status").dataset.syncedAt = state.lastSyncedAt ?? "";
   $("pending").textContent = state.pending ? `${state.pending} scan(s) waiting to upload` : "All scans uploaded";
   $("pending").dataset.pending = String(state.pending);
@@ -320,7 +331,10 @@ async function start() {
     void sync();
   });
   addEventListener("offline", renderStatus);
-  setInterval(() => void sync(), SYNC_EVERY_MS);
+  setInterval(() => {
+    renderStatus();
+    void sync();
+  }, SYNC_EVERY_MS);
   document.body.dataset.ready = "true";
   void sync();
 }
