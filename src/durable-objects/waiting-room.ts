@@ -94,6 +94,8 @@ interface State {
   carry: number;
 }
 
+type SocketAttachment = { id: number };
+
 type PlaceRow = { id: number; ord: number; admitted_at: number | null; expires_at: number | null };
 
 const queueIdOf = (id: number) => `que_${id.toString(36)}`;
@@ -252,6 +254,70 @@ export class WaitingRoom extends DurableObject<Env> {
     };
   }
 
+  /**
+   * WebSocket for position updates (the Worker has authenticated the caller and passes
+   * `X-User-Id`; the path ends with the queue id). Hibernatable: the socket's place rides in
+   * its attachment, and every admission tick pushes each socket its new status.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("Expected a WebSocket upgrade", { status: 426 });
+    const queueId = new URL(request.url).pathname.split("/").at(-2) ?? "";
+    const userId = request.headers.get("X-User-Id") ?? "";
+    const id = rowIdOf(queueId);
+    const row =
+      id === null
+        ? undefined
+        : this.sql.exec<PlaceRow & { user_id: string }>("SELECT id, user_id, ord, admitted_at, expires_at FROM places WHERE id = ?", id).toArray()[0];
+    if (!row || row.user_id !== userId) return new Response("Not found", { status: 404 });
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment({ id: row.id } satisfies SocketAttachment);
+    this.push(server, this.clock());
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, _message: string | ArrayBuffer): Promise<void> {
+    try {
+      this.push(ws, this.clock()); // any message asks for the current status
+    } catch (err) {
+      console.error("waiting room socket message failed", err);
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code === 1005 ? 1000 : code, reason);
+    } catch {
+      // already closed
+    }
+  }
+
+  override async webSocketError(ws: WebSocket, err: unknown): Promise<void> {
+    console.error("waiting room socket error", err);
+    try {
+      ws.close(1011, "error");
+    } catch {
+      // already closed
+    }
+  }
+
+  /** Sends a socket its place's status; admitted or lapsed places are told and closed. */
+  private push(ws: WebSocket, now: number): void {
+    const { id } = ws.deserializeAttachment() as SocketAttachment;
+    const row = this.sql.exec<PlaceRow>("SELECT id, ord, admitted_at, expires_at FROM places WHERE id = ?", id).toArray()[0];
+    if (!row) return ws.close(1011, "place gone");
+    const view = this.view(row, now);
+    const message =
+      view.status === "waiting"
+        ? { queue_id: view.queueId, status: view.status, position: view.position, eta_seconds: view.etaSeconds }
+        : view.status === "admitted"
+          ? { queue_id: view.queueId, status: view.status, expires_at: new Date(view.expiresAt).toISOString() }
+          : { queue_id: view.queueId, status: view.status, expired_at: new Date(view.expiredAt).toISOString() };
+    ws.send(JSON.stringify(message));
+    // The admission token itself is fetched with GET .../queue/{id}, as a bearer-authenticated call.
+    if (view.status !== "waiting") ws.close(1000, view.status);
+  }
+
   /** One admission tick: admits what the rate allows for the time since the last tick. */
   override async alarm(): Promise<void> {
     const s = this.state;
@@ -297,6 +363,15 @@ export class WaitingRoom extends DurableObject<Env> {
     s.lastTickAt = now;
     this.saveState();
     if (s.early + s.late > s.processed) await this.setAlarm(now + TICK_MS);
+    if (admitted > 0) {
+      for (const ws of this.ctx.getWebSockets()) {
+        try {
+          this.push(ws, now);
+        } catch (err) {
+          console.error("waiting room push failed", err);
+        }
+      }
+    }
   }
 
   /** The user's place, made if needed; the caller saves `state` (once per batch). */

@@ -5,7 +5,8 @@ import type { AppEnv } from "../app-env";
 import { getEvent, publicStatus, type EventRow } from "../catalog/event-repo";
 import { db } from "../db/client";
 import { events } from "../db/schema";
-import { ApiError, badRequest, notFound, unavailable, unprocessable } from "../errors";
+import { ApiError, badRequest, notFound, unauthenticated, unavailable, unprocessable } from "../errors";
+import { verifySessionToken } from "../auth/tokens";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
 import { parseOr400, validate } from "../validation";
@@ -110,6 +111,31 @@ queueRoutes.get("/api/v1/events/:eventId/queue/:queueId", requireAuth(), async (
   const body = await placeBody(c.env, event.id, principal.userId, status);
   if (status.status === "waiting") c.header("Retry-After", String(pollAfterSeconds(status.etaSeconds)));
   return c.json(body, 200);
+});
+
+/**
+ * Position updates over a WebSocket (contract extension): one message per admission tick,
+ * `{queue_id, status, position, eta_seconds}` while waiting; `{status: "admitted"}` (then
+ * close) once admitted, after which GET .../queue/{queueId} hands out the token. Browsers
+ * cannot set Authorization on a WebSocket, so the bearer token may also come as `access_token`.
+ */
+queueRoutes.get("/api/v1/events/:eventId/queue/:queueId/ws", async (c) => {
+  const header = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1];
+  const bearer = header ?? c.req.query("access_token");
+  const principal = bearer ? await verifySessionToken(c.env, bearer) : null;
+  if (!principal) throw unauthenticated();
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
+    throw new ApiError(426, "upgrade_required", "This endpoint speaks WebSocket only.");
+  const event = await publishedEvent(c.env, c.req.param("eventId"));
+  const queueId = c.req.param("queueId");
+  if (queueId.length > 32) throw notFound("Queue place");
+  const res = await roomFor(c.env, event.id).fetch(
+    new Request(`https://waiting-room/${encodeURIComponent(queueId)}/ws`, {
+      headers: { Upgrade: "websocket", "X-User-Id": principal.userId },
+    }),
+  );
+  if (res.status === 404) throw notFound("Queue place");
+  return res;
 });
 
 queueRoutes.patch(
