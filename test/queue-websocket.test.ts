@@ -41,12 +41,12 @@ describe("position WebSocket", () => {
     const buyers = await Promise.all([signupBuyer(), signupBuyer(), signupBuyer()]);
     const places: { queue_id: string }[] = [];
     for (const b of buyers) places.push((await call("POST", `/api/v1/events/${ev.eventId}/queue`, { token: b.token })).body);
-    const path = (i: number) => `/api/v1/events/${ev.eventId}/queue/${places[i].queue_id}/ws`;
+    const path = (i: number) => `/api/v1/events/${ev.eventId}/queue/${places[i]!.queue_id}/ws`;
 
     const second = (await openSocket(path(1), { Authorization: `Bearer ${buyers[1]!.token}` })).opened;
     const third = (await openSocket(`${path(2)}?access_token=${buyers[2]!.token}`, {})).opened;
     if (!second || !third) throw new Error("sockets did not open");
-    expect(await second.next()).toEqual({ queue_id: places[1].queue_id, status: "waiting", position: 2, eta_seconds: 2 });
+    expect(await second.next()).toEqual({ queue_id: places[1]!.queue_id, status: "waiting", position: 2, eta_seconds: 2 });
     expect(await third.next()).toMatchObject({ status: "waiting", position: 3 });
 
     await admitNextTick(ev.eventId); // 60/min: two per 2 s tick
