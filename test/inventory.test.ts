@@ -93,6 +93,12 @@ describe("reserved holds", () => {
     const b = await stub.hold(r);
     expect(b).toEqual(a);
     expect(await stub.snapshot()).toMatchObject({ held: 1 });
+    const ga = await gaSection(5);
+    const g = req(hid(), { quantity: 2 });
+    const [g1, g2] = await Promise.all([ga.stub.hold(g), ga.stub.hold(g)]);
+    expect(g1).toMatchObject({ ok: true, quantity: 2 });
+    expect(g2).toEqual(g1);
+    expect(await rawCounters(ga.stub)).toEqual({ capacity: 5, held: 2, sold: 0 });
   });
 });
 

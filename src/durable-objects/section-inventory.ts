@@ -4,7 +4,7 @@
  *
  * RPC surface (types in src/worker/inventory/types.ts):
  *   init(layout: SectionLayout): InitResult              idempotent; called on publish
- *   hold(req: SectionHoldRequest): SectionHoldResult     all-or-nothing; GA never past capacity
+ *   hold(req: SectionHoldRequest): Promise<SectionHoldResult>  all-or-nothing; GA never past capacity
  *   release(holdId: string): SectionReleaseResult        held -> available, at once; idempotent
  *   confirm(holdId: string): SectionConfirmResult        held -> sold; fails once expired/released
  *   unsell(holdId: string): SectionUnsellResult          sold -> available (refunds); idempotent
@@ -34,6 +34,15 @@ import type {
   SectionUnsellResult,
 } from "../worker/inventory/types";
 
+/** Thrown inside a savepoint to roll it back (not an error). */
+const ROLLBACK = Symbol("rollback");
+
+/**
+ * Storage. Reserved sections: `seats` is the truth (status and holder per seat); counts are
+ * derived from it. GA sections: the `section` row's held/sold counters are the truth, guarded
+ * by a CHECK. `holds` has one row per hold (any kind), kept after it ends as a tombstone so
+ * that late calls can tell "expired" from "released" from "unknown".
+ */
 const MIGRATIONS = [
   `CREATE TABLE section (
      id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -161,18 +170,40 @@ export class SectionInventory extends DurableObject<Env> {
     return { ok: true, created: true };
   }
 
-  hold(req: SectionHoldRequest): SectionHoldResult {
+  /**
+   * Holds are group-committed: calls that arrive together are applied one after another in
+   * one synchronous pass (each still checks and writes with no await in between, and sees
+   * the ones before it), so their writes share one storage commit instead of one each. A
+   * commit to disk costs far more than the SQL itself; this keeps holds close to a no-op RPC.
+   */
+  hold(req: SectionHoldRequest): Promise<SectionHoldResult> {
+    const { promise, resolve, reject } = Promise.withResolvers<SectionHoldResult>();
+    this.holdQueue.push({ req, resolve, reject });
+    // Yield once to the event loop so that calls already delivered can join the batch.
+    if (this.holdQueue.length === 1) setTimeout(() => this.applyQueuedHolds(), 0);
+    return promise;
+  }
+
+  private holdQueue: { req: SectionHoldRequest; resolve: (r: SectionHoldResult) => void; reject: (e: unknown) => void }[] = [];
+
+  private applyQueuedHolds(): void {
+    const batch = this.holdQueue;
+    this.holdQueue = [];
+    for (const { req, resolve, reject } of batch) {
+      try {
+        resolve(this.holdNow(req));
+      } catch (err) {
+        reject(err);
+      }
+    }
+  }
+
+  private holdNow(req: SectionHoldRequest): SectionHoldResult {
     const now = Date.now();
     this.expireDue(now);
     const meta = this.meta;
     if (!meta) return { ok: false, reason: "not_initialized" };
     if (!(req.expiresAt > now)) throw new Error("hold: expiresAt must be in the future");
-    const existing = this.getHoldRow(req.holdId);
-    if (existing) {
-      // A retried call (same hold id) gets the same answer instead of a second hold.
-      if (existing.status === "held" && existing.user_id === req.userId) return { ok: true, ...this.toSectionHold(existing) };
-      throw new Error(`hold: hold id ${req.holdId} already used`);
-    }
     if ("seats" in req) {
       if (meta.kind !== "reserved") return { ok: false, reason: "wrong_kind", kind: meta.kind };
       return this.holdSeats(req, req.seats);
@@ -225,6 +256,11 @@ export class SectionInventory extends DurableObject<Env> {
     this.expireDue(Date.now());
     const s = this.sql.exec<SectionRow>("SELECT * FROM section WHERE id = 1").toArray()[0];
     if (!s) return null;
+    if (s.kind === "reserved")
+      Object.assign(
+        s,
+        this.sql.exec<{ held: number; sold: number }>("SELECT COALESCE(SUM(status = 'held'), 0) AS held, COALESCE(SUM(status = 'sold'), 0) AS sold FROM seats").one(),
+      );
     const snap: SectionSnapshot = {
       key: s.key,
       kind: s.kind,
@@ -256,45 +292,87 @@ export class SectionInventory extends DurableObject<Env> {
 
   // ---- internals (all synchronous: no await between a check and its write) ----
 
+  /**
+   * Hot path: one UPDATE per seat that checks and takes it (`WHERE status = 'available'`),
+   * plus the hold row, in one savepoint. If any seat is not free, the savepoint is rolled
+   * back and the refusal is worked out on the (slower) losing path.
+   */
   private holdSeats(req: SectionHoldRequest, seats: string[]): SectionHoldResult {
     if (seats.length === 0 || new Set(seats).size !== seats.length) throw new Error("hold: seat list empty or with duplicates");
-    const unknown: string[] = [];
-    const unavailable: string[] = [];
+    const { from, to } = SEAT_MOVES.hold;
     let total = 0;
-    for (const seatId of seats) {
-      const seat = this.sql.exec<{ status: string; price_cents: number }>("SELECT status, price_cents FROM seats WHERE seat_id = ?", seatId).toArray()[0];
-      if (!seat) unknown.push(seatId);
-      else if (seat.status !== SEAT_MOVES.hold.from) unavailable.push(seatId);
-      else total += seat.price_cents;
-    }
-    if (unknown.length > 0) return { ok: false, reason: "unknown_seats", seats: unknown };
-    if (unavailable.length > 0) return { ok: false, reason: "seat_unavailable", unavailable };
-    this.ctx.storage.transactionSync(() => {
-      for (const seatId of seats)
-        this.sql.exec("UPDATE seats SET status = ?, hold_id = ? WHERE seat_id = ? AND status = ?", SEAT_MOVES.hold.to, req.holdId, seatId, SEAT_MOVES.hold.from);
+    const held = this.attempt(() => {
+      for (const seatId of seats) {
+        const seat = this.sql
+          .exec<{ price_cents: number }>("UPDATE seats SET status = ?, hold_id = ? WHERE seat_id = ? AND status = ? RETURNING price_cents", to, req.holdId, seatId, from)
+          .toArray()[0];
+        if (!seat) throw ROLLBACK;
+        total += seat.price_cents;
+      }
       this.insertHold(req, seats, seats.length, total);
     });
+    if (!held) return this.seatRefusal(req, seats);
     return { ok: true, ...this.sectionHold(req.holdId, seats, seats.length, total, req.expiresAt) };
+  }
+
+  /** Why seats could not be held: unknown ids, taken seats, or a retry of this very hold. */
+  private seatRefusal(req: SectionHoldRequest, seats: string[]): SectionHoldResult {
+    const unknown: string[] = [];
+    const unavailable: string[] = [];
+    let mine = 0;
+    for (const seatId of seats) {
+      const seat = this.sql.exec<{ status: string; hold_id: string | null }>("SELECT status, hold_id FROM seats WHERE seat_id = ?", seatId).toArray()[0];
+      if (!seat) unknown.push(seatId);
+      else if (seat.hold_id === req.holdId) mine++;
+      else if (seat.status !== SEAT_MOVES.hold.from) unavailable.push(seatId);
+    }
+    if (unknown.length > 0) return { ok: false, reason: "unknown_seats", seats: unknown };
+    if (mine > 0) return this.retried(req);
+    if (unavailable.length > 0) return { ok: false, reason: "seat_unavailable", unavailable };
+    throw new Error(`hold ${req.holdId}: seats free but not taken`);
   }
 
   private holdQuantity(req: SectionHoldRequest, quantity: number, priceCents: number): SectionHoldResult {
     if (!Number.isSafeInteger(quantity) || quantity < 1) throw new Error("hold: quantity must be a positive integer");
     const total = quantity * priceCents;
-    const held = this.ctx.storage.transactionSync(() => {
+    let soldOut = false;
+    const held = this.attempt(() => {
       // The guard and the increment are one statement: the counter can never pass capacity.
       const cur = this.sql.exec("UPDATE section SET held = held + ?1 WHERE id = 1 AND capacity - held - sold >= ?1 RETURNING held", quantity);
-      if (cur.toArray().length === 0) return false;
-      this.insertHold(req, [], quantity, total, false);
-      return true;
+      if (cur.toArray().length === 0) {
+        soldOut = true;
+        throw ROLLBACK;
+      }
+      this.insertHold(req, [], quantity, total);
     });
-    if (!held) {
-      const s = this.sql.exec<{ available: number }>("SELECT capacity - held - sold AS available FROM section WHERE id = 1").one();
-      return { ok: false, reason: "sold_out", available: s.available };
-    }
-    return { ok: true, ...this.sectionHold(req.holdId, [], quantity, total, req.expiresAt) };
+    if (held) return { ok: true, ...this.sectionHold(req.holdId, [], quantity, total, req.expiresAt) };
+    if (!soldOut) return this.retried(req);
+    const s = this.sql.exec<{ available: number }>("SELECT capacity - held - sold AS available FROM section WHERE id = 1").one();
+    return { ok: false, reason: "sold_out", available: s.available };
   }
 
-  private insertHold(req: SectionHoldRequest, seats: string[], quantity: number, total: number, bumpCounter = true): void {
+  /** A hold id that is already here: a retried call gets the same answer, anything else is a bug. */
+  private retried(req: SectionHoldRequest): SectionHoldResult {
+    const existing = this.getHoldRow(req.holdId);
+    if (existing?.status === "held" && existing.user_id === req.userId) return { ok: true, ...this.toSectionHold(existing) };
+    throw new Error(`hold: hold id ${req.holdId} already used`);
+  }
+
+  /**
+   * Runs `fn` in a savepoint. Returns false when it was rolled back because `fn` threw
+   * ROLLBACK or the hold id already existed (primary key); rethrows anything else.
+   */
+  private attempt(fn: () => void): boolean {
+    try {
+      this.ctx.storage.transactionSync(fn);
+      return true;
+    } catch (err) {
+      if (err === ROLLBACK || /UNIQUE constraint failed: holds\.hold_id/.test(String(err))) return false;
+      throw err;
+    }
+  }
+
+  private insertHold(req: SectionHoldRequest, seats: string[], quantity: number, total: number): void {
     this.sql.exec(
       "INSERT INTO holds (hold_id, user_id, status, quantity, total_cents, expires_at, seats) VALUES (?, ?, 'held', ?, ?, ?, ?)",
       req.holdId,
@@ -304,7 +382,6 @@ export class SectionInventory extends DurableObject<Env> {
       req.expiresAt,
       JSON.stringify(seats),
     );
-    if (bumpCounter) this.sql.exec("UPDATE section SET held = held + ? WHERE id = 1", quantity);
     if (this.nextExpiry === null || req.expiresAt < this.nextExpiry) {
       this.nextExpiry = req.expiresAt;
       this.armAlarm();
@@ -336,10 +413,11 @@ export class SectionInventory extends DurableObject<Env> {
           from,
         ).toArray().length;
         if (seats !== row.quantity) throw new Error(`${move}: hold ${row.hold_id} moved ${seats} of ${row.quantity} seats`);
+      } else {
+        // GA counters: leave the `from` bucket, enter the `to` bucket.
+        const delta = (state: SeatStatus) => (to === state ? row.quantity : 0) - (from === state ? row.quantity : 0);
+        this.sql.exec("UPDATE section SET held = held + ?, sold = sold + ? WHERE id = 1", delta("held"), delta("sold"));
       }
-      // Counters follow the seats: leave the `from` bucket, enter the `to` bucket.
-      const delta = (state: SeatStatus) => (to === state ? row.quantity : 0) - (from === state ? row.quantity : 0);
-      this.sql.exec("UPDATE section SET held = held + ?, sold = sold + ? WHERE id = 1", delta("held"), delta("sold"));
     });
     row.status = HOLD_STATUS_AFTER[move];
   }

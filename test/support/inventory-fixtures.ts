@@ -62,10 +62,17 @@ export function rawHolds(stub: Stub): Promise<{ hold_id: string; status: string;
   );
 }
 
+/** Counts as stored: GA counters, or counted from the seats of a reserved section. */
 export function rawCounters(stub: Stub): Promise<{ capacity: number; held: number; sold: number }> {
-  return runInDurableObject(stub, (_i, state) =>
-    state.storage.sql.exec<{ capacity: number; held: number; sold: number }>("SELECT capacity, held, sold FROM section").one(),
-  );
+  return runInDurableObject(stub, (_i, state) => {
+    const sql = state.storage.sql;
+    const s = sql.exec<{ kind: string; capacity: number; held: number; sold: number }>("SELECT kind, capacity, held, sold FROM section").one();
+    if (s.kind === "ga") return { capacity: s.capacity, held: s.held, sold: s.sold };
+    const c = sql
+      .exec<{ held: number; sold: number }>("SELECT COALESCE(SUM(status = 'held'), 0) AS held, COALESCE(SUM(status = 'sold'), 0) AS sold FROM seats")
+      .one();
+    return { capacity: s.capacity, held: c.held, sold: c.sold };
+  });
 }
 
 /** Moves a hold's expiry into the past in storage only, as if time had passed (the object's caches don't know). */

@@ -1,0 +1,71 @@
+/**
+ * Bench-only Worker: the real SectionInventory class plus a load driver. `/drive` runs N
+ * calls from C concurrent client loops inside this Worker, each calling the object over RPC
+ * (the same path the hold route takes), and returns per-call latencies. Driving from inside
+ * workerd keeps Node's HTTP client out of the figures, so they are the Durable Object's:
+ * RPC, SQL, and the commit to SQLite on disk. Built and run by bench/inventory.bench.mjs.
+ */
+import { SectionInventory } from "../src/durable-objects/section-inventory";
+import type { LayoutSeat } from "../src/worker/inventory/types";
+
+export { SectionInventory };
+
+interface BenchEnv {
+  INVENTORY: DurableObjectNamespace<SectionInventory>;
+}
+
+const HOLD_TTL_MS = 30 * 60_000;
+
+/** Seat i of the hot section, row-major. */
+const seatId = (i: number, perRow: number) => `HOT-R${Math.floor(i / perRow) + 1}-${(i % perRow) + 1}`;
+
+export default {
+  async fetch(request: Request, env: BenchEnv): Promise<Response> {
+    const url = new URL(request.url);
+    const param = (name: string) => Number(url.searchParams.get(name));
+    const stub = env.INVENTORY.getByName(url.searchParams.get("section") ?? "bench");
+    switch (url.pathname) {
+      case "/init": {
+        const seats: LayoutSeat[] = [];
+        for (let i = 0; i < param("rows") * param("seats"); i++) {
+          const label = seatId(i, param("seats"));
+          seats.push({ seat_id: label, label, row: label.split("-")[1]!, number: (i % param("seats")) + 1, price_cents: 5000 });
+        }
+        return Response.json(await stub.init({ eventId: "evt_bench", sectionKey: "HOT", kind: "reserved", seats }));
+      }
+      case "/drive": {
+        const op = url.searchParams.get("op");
+        const total = param("n");
+        const clients = param("clients");
+        const start = param("start");
+        const perRow = param("seats");
+        const latencies: number[] = new Array(total);
+        let next = 0;
+        let failures = 0;
+        const call = async (i: number) => {
+          if (op === "ping") return stub.ping();
+          // Every hold takes a seat no one holds yet, so each one is a real write that succeeds.
+          const k = start + i;
+          const r = await stub.hold({ holdId: `hold_${k}`, userId: `usr_${k % 997}`, expiresAt: Date.now() + HOLD_TTL_MS, seats: [seatId(k, perRow)] });
+          if (!r.ok) failures++;
+        };
+        const client = async () => {
+          for (let i = next++; i < total; i = next++) {
+            const t0 = performance.now();
+            await call(i);
+            latencies[i] = performance.now() - t0;
+          }
+        };
+        const t0 = performance.now();
+        await Promise.all(Array.from({ length: clients }, client));
+        return Response.json({ wall_ms: performance.now() - t0, latencies, failures });
+      }
+      case "/snapshot": {
+        const s = await stub.snapshot();
+        return Response.json(s && { capacity: s.capacity, available: s.available, held: s.held, sold: s.sold });
+      }
+      default:
+        return new Response("not found", { status: 404 });
+    }
+  },
+};

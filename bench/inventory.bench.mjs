@@ -1,0 +1,140 @@
+// Inventory benchmark, against workerd itself (Miniflare's runtime, not `wrangler dev`):
+// one hot reserved section of 10,000 seats (100 rows x 100) in a SectionInventory Durable
+// Object with SQLite storage persisted on disk (a temp dir), 64 concurrent clients.
+// Measures holds/second and p50/p99 latency, and in the same run the rate of a no-op RPC
+// (ping) to the same object, in alternating rounds so that machine noise hits both alike.
+// Goal: holds >= 70% of the no-op rate. Each hold is a real single-seat hold that succeeds
+// (every seat ends up held exactly once, checked at the end). The clients are call loops in
+// a bench Worker in the same workerd (bench/inventory-worker.ts), calling over RPC.
+// Run: npm run bench (all benches) or node bench/inventory.bench.mjs. Writes bench/results/inventory.json.
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+
+const root = path.resolve(import.meta.dirname, "..");
+const ROWS = 100;
+const SEATS_PER_ROW = 100;
+const SEATS = ROWS * SEATS_PER_ROW;
+const CLIENTS = 64;
+const ROUNDS = 10;
+const HOLDS_PER_ROUND = SEATS / ROUNDS;
+const PINGS_PER_ROUND = 2_000;
+const WARMUP = 2_000;
+const GOAL = 0.7;
+
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+const fmt = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+
+async function bundle() {
+  const outfile = path.join(root, "dist/bench/inventory-worker.js");
+  await build({
+    entryPoints: [path.join(root, "bench/inventory-worker.ts")],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2024",
+    conditions: ["workerd", "worker", "browser"],
+    external: ["cloudflare:*", "node:*"],
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
+/** One round of `n` calls of `op` from CLIENTS concurrent loops inside workerd. */
+async function drive(base, q, op, n, start = 0) {
+  const res = await fetch(`${base}/drive?${q}&op=${op}&n=${n}&clients=${CLIENTS}&start=${start}&seats=${SEATS_PER_ROW}`);
+  if (!res.ok) throw new Error(`drive ${op}: ${res.status} ${await res.text()}`);
+  const { wall_ms, latencies, failures } = await res.json();
+  return { latencies, wallMs: wall_ms, bad: failures };
+}
+
+function summary(name, runs) {
+  const n = runs.reduce((s, r) => s + r.latencies.length, 0);
+  const wall = runs.reduce((s, r) => s + r.wallMs, 0);
+  const all = Float64Array.from(runs.flatMap((r) => r.latencies)).sort();
+  return { name, requests: n, per_second: (n / wall) * 1000, p50_ms: pct(all, 50), p99_ms: pct(all, 99), errors: runs.reduce((s, r) => s + r.bad, 0) };
+}
+
+async function dirBytes(dir) {
+  let total = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) total += (await stat(path.join(e.parentPath, e.name))).size;
+  return total;
+}
+
+/** Per-round rates too, to show the spread. */
+const rates = (runs) => runs.map((r) => Math.round((r.latencies.length / r.wallMs) * 1000));
+
+const persist = await mkdtemp(path.join(tmpdir(), "inventory-bench-"));
+const WORKER = "inventory-bench";
+const mf = new Miniflare({
+  workers: [
+    {
+      config: {
+        name: WORKER,
+        compatibilityDate: "2026-11-01",
+        compatibilityFlags: ["nodejs_compat"],
+        manifest: {
+          mainModule: "inventory-worker.js",
+          modules: { "inventory-worker.js": { type: "esm", contents: await readFile(await bundle(), "utf8") } },
+        },
+        env: { INVENTORY: { type: "durable-object", worker: WORKER, exportName: "SectionInventory" } },
+        exports: { SectionInventory: { type: "durable-object", storage: "sqlite" } },
+      },
+    },
+  ],
+  // Durable Object SQLite files live here, on disk.
+  resourcePersistencePath: persist,
+});
+try {
+  const base = (await mf.ready).href.replace(/\/$/, "");
+  const section = `evt_bench:HOT-${Date.now()}`;
+  const q = `section=${encodeURIComponent(section)}`;
+
+  const t0 = performance.now();
+  const init = await (await fetch(`${base}/init?${q}&rows=${ROWS}&seats=${SEATS_PER_ROW}`)).json();
+  if (!init.ok) throw new Error(`init failed: ${JSON.stringify(init)}`);
+  console.log(`init: ${fmt(SEATS)} seats in ${fmt(performance.now() - t0)} ms`);
+
+  // Warm up connections, the isolate and the object (pings only: holds would use up seats).
+  await drive(base, q, "ping", WARMUP);
+
+  const pings = [];
+  const holds = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    pings.push(await drive(base, q, "ping", PINGS_PER_ROUND));
+    holds.push(await drive(base, q, "hold", HOLDS_PER_ROUND, round * HOLDS_PER_ROUND));
+  }
+
+  const snap = await (await fetch(`${base}/snapshot?${q}`)).json();
+  const ping = summary("no-op RPC (ping)", pings);
+  const hold = summary("hold (1 seat)", holds);
+  const ratio = hold.per_second / ping.per_second;
+  const onDisk = await dirBytes(persist);
+
+  console.log(`section: ${fmt(snap.capacity)} seats, ${fmt(snap.held)} held, ${fmt(snap.available)} available; storage on disk ${fmt(onDisk / 1024)} KiB (${persist})`);
+  console.log(`clients: ${CLIENTS} concurrent RPC call loops in workerd, ${ROUNDS} alternating rounds; machine load ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
+  console.log("");
+  console.log("operation             requests   per second   p50 ms   p99 ms   errors");
+  for (const s of [ping, hold])
+    console.log(
+      `${s.name.padEnd(20)} ${fmt(s.requests).padStart(9)} ${fmt(s.per_second).padStart(12)} ${fmt(s.p50_ms, 2).padStart(8)} ${fmt(s.p99_ms, 2).padStart(8)} ${fmt(s.errors).padStart(8)}`,
+    );
+  console.log(`per-round rates: ping ${rates(pings).join(" ")}; hold ${rates(holds).join(" ")}`);
+  console.log("");
+  console.log(`holds / no-op = ${fmt(ratio * 100, 1)}% (goal >= ${GOAL * 100}%): ${ratio >= GOAL ? "met" : "NOT met"}`);
+
+  if (snap.held !== SEATS || hold.errors > 0 || ping.errors > 0) throw new Error("bench run was not clean: every seat should be held exactly once");
+  await mkdir(path.join(root, "bench/results"), { recursive: true });
+  await writeFile(
+    path.join(root, "bench/results/inventory.json"),
+    JSON.stringify({ at: new Date().toISOString(), seats: SEATS, clients: CLIENTS, ping, hold, ratio, storage_bytes: onDisk }, null, 2),
+  );
+} finally {
+  await mf.dispose();
+  await rm(persist, { recursive: true, force: true });
+}
