@@ -91,6 +91,22 @@ describe("POST /api/v1/orders", () => {
     expect(again.body).toEqual(first.body);
   });
 
+  it("a key whose first request died long ago (never answered) is taken over", async ({ expect }) => {
+    const ev = await publishedEvent();
+    const buyer = await signupBuyer();
+    const h = await hold(ev, buyer, { seats: ["R-B-4"] });
+    const key = crypto.randomUUID();
+    const { requestHash } = await import("../src/worker/checkout/idempotency");
+    const hash = await requestHash("POST", "/api/v1/orders", { hold_id: h.hold_id });
+    await env.DB.prepare("INSERT INTO idempotency_keys (user_id, key, request_hash, state, created_at) VALUES (?, ?, ?, 'in_progress', ?)")
+      .bind(buyer.userId, key, hash, new Date(Date.now() - 5 * 60_000).toISOString())
+      .run();
+    const res = await order(buyer, h.hold_id, { key });
+    expect(res.status).toBe(201);
+    expect(res.headers.get("Idempotent-Replayed")).toBeNull();
+    expect((await order(buyer, h.hold_id, { key })).body).toEqual(res.body);
+  });
+
   it("20 concurrent identical requests make one order; all get the same answer", async ({ expect }) => {
     const ev = await publishedEvent();
     const buyer = await signupBuyer();

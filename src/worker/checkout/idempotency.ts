@@ -8,6 +8,8 @@ export interface StoredResponse {
 /** How long a repeated request waits for the first one to finish before giving up with 409. */
 const WAIT_MS = 15_000;
 const POLL_MS = 50;
+/** An `in_progress` claim older than this belongs to a request that is no longer running. */
+const ABANDONED_MS = 60_000;
 
 /** SHA-256 of the request's canonical JSON (sorted keys), so formatting does not matter. */
 export async function requestHash(method: string, path: string, body: unknown): Promise<string> {
@@ -45,6 +47,14 @@ export async function idempotent(
       .bind(userId, key, hash)
       .run();
     if (claimed.meta.changes === 1) return { ...(await runAndStore(env, userId, key, fn)), replayed: false };
+    // A first attempt that died without an answer (isolate gone) would block the key forever.
+    const takenOver = await env.DB.prepare(
+      `UPDATE idempotency_keys SET created_at = ? WHERE user_id = ? AND key = ? AND request_hash = ?
+         AND state = 'in_progress' AND created_at < ?`,
+    )
+      .bind(new Date().toISOString(), userId, key, hash, new Date(Date.now() - ABANDONED_MS).toISOString())
+      .run();
+    if (takenOver.meta.changes === 1) return { ...(await runAndStore(env, userId, key, fn)), replayed: false };
 
     for (;;) {
       const row = await env.DB.prepare(

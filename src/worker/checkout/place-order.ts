@@ -55,12 +55,11 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
   const orderId = newId("ord");
 
   await writeOrder(env, { orderId, userId, eventId, hold, subtotal, discount, promo }, input.promoCode ?? "");
-  // From here on the saga owns the order's fate: it fails it if no payment arrives in time.
-  await env.CHECKOUT.getByName(orderId).start(orderId, hold.expiresAt);
-
   const provider = paymentProvider(env);
   let auth;
   try {
+    // From here on the saga owns the order's fate: it fails it if no payment arrives in time.
+    await env.CHECKOUT.getByName(orderId).start(orderId, hold.expiresAt);
     auth = await provider.createAuthorization({
       orderId,
       amountCents: subtotal - discount,
@@ -68,10 +67,12 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
       idempotencyKey: `order-${orderId}`,
     });
   } catch (err) {
-    console.error("payment authorization failed", orderId, err);
+    console.error("order could not be started", orderId, err);
+    // Undone entirely (no payment exists yet), so the buyer can retry with the same hold.
     await env.DB.batch([
       ...releasePromoStatements(env, orderId),
-      env.DB.prepare("UPDATE orders SET status = 'failed', failure_reason = 'payment_unavailable' WHERE id = ?").bind(orderId),
+      env.DB.prepare("DELETE FROM order_items WHERE order_id = ?").bind(orderId),
+      env.DB.prepare("DELETE FROM orders WHERE id = ? AND payment_id IS NULL").bind(orderId),
     ]);
     throw unavailable(5, "The payment provider is unavailable; try again shortly.");
   }
