@@ -19,7 +19,7 @@ import { Miniflare } from "miniflare";
 const root = path.resolve(import.meta.dirname, "..");
 const TARGET_USERS = Number(process.argv[2] ?? 1_000_000);
 const OPS = 5_000;
-const CONCURRENCY = 32;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const BATCH = 10_000;
 
 const HARNESS = `

@@ -131,3 +131,39 @@ describe("rate-limited routes", () => {
     expect(await byIp.json()).toMatchObject({ error: { code: "rate_limited" } });
   });
 });
+
+describe("wired into the hold and order routes", () => {
+  it("POST holds: the third hold in a minute under a limit of 2 is refused with 429, nothing held", async ({ expect }) => {
+    const ev = await publishedEvent();
+    const buyer = await signupBuyer();
+    const small = { ...env, RATE_LIMITS: JSON.stringify({ hold: { user: { limit: 2, windowSeconds: 60 } } }) };
+    const hold = () =>
+      app.request(
+        `/api/v1/events/${ev.eventId}/holds`,
+        { method: "POST", headers: { Authorization: `Bearer ${buyer.token}`, "Content-Type": "application/json" }, body: JSON.stringify({ section: "GA", quantity: 1 }) },
+        small,
+      );
+    expect((await hold()).status).toBe(201);
+    expect((await hold()).status).toBe(201);
+    const third = await hold();
+    expect(third.status).toBe(429);
+    expect(third.headers.get("Retry-After")).toBe("30");
+    const seats = await call("GET", `/api/v1/events/${ev.eventId}/seats?section=GA`);
+    expect(seats.body.sections[0]).toMatchObject({ available: 98 });
+  });
+
+  it("POST orders: past the order limit, 429 before the order is looked at", async ({ expect }) => {
+    const buyer = await signupBuyer();
+    const small = { ...env, RATE_LIMITS: JSON.stringify({ order: { user: { limit: 1, windowSeconds: 60 } } }) };
+    const order = () =>
+      app.request(
+        "/api/v1/orders",
+        { method: "POST", headers: { Authorization: `Bearer ${buyer.token}`, "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() }, body: JSON.stringify({ hold_id: "nope" }) },
+        small,
+      );
+    expect((await order()).status).not.toBe(429); // the first is judged on its merits (an unknown hold)
+    const second = await order();
+    expect(second.status).toBe(429);
+    expect(await second.json()).toMatchObject({ error: { code: "rate_limited" } });
+  });
+});
