@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { publishedEvent, signupBuyer, signupOrganizer } from "./support/fixtures";
 import { call } from "./support/http";
-import { getOrder, hold, order as placeOrder, invariantViolations, localPayment, paidOrder, pendingOrder, sectionSnapshot } from "./support/checkout";
+import { gateway, getOrder, hold, order as placeOrder, invariantViolations, localPayment, paidOrder, pendingOrder, sectionSnapshot } from "./support/checkout";
 
 describe("organizer refunds", () => {
   it("refunds the payment, revokes the tickets and puts the seats back on sale", async ({ expect }) => {
@@ -77,6 +77,19 @@ describe("event cancellation", () => {
     expect((await sectionSnapshot(ev.eventId, "GA")).sold).toBe(0);
     // Repeating the cancel is harmless.
     expect((await call("POST", path, { token: ev.organizerToken })).body).toMatchObject({ orders_refunded: 0, orders_cancelled: 0 });
+    expect(await invariantViolations(ev)).toEqual([]);
+  });
+
+  it("a payment authorized after the event was cancelled is voided, never captured", async ({ expect }) => {
+    const ev = await publishedEvent();
+    const buyer = await signupBuyer();
+    const { order } = await pendingOrder(ev, buyer, { seats: ["R-A-3"] });
+    // The cancel lands between the buyer paying and the webhook arriving.
+    await env.DB.prepare("UPDATE events SET state = 'cancelled' WHERE id = ?").bind(ev.eventId).run();
+    expect((await gateway(order.payment.payment_id, "succeed")).status).toBe(200);
+    expect((await getOrder(buyer, order.order_id)).body).toMatchObject({ status: "failed", failure_reason: "event_cancelled", tickets: [] });
+    expect((await localPayment(order.payment.payment_id))?.status).toBe("canceled");
+    expect((await sectionSnapshot(ev.eventId, "R")).seats!.find((s) => s.label === "R-A-3")?.status).toBe("available");
     expect(await invariantViolations(ev)).toEqual([]);
   });
 });
