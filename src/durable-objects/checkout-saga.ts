@@ -55,8 +55,11 @@ export class CheckoutSaga extends DurableObject<Env> {
 
   /** A new order: fail it if neither payment nor cancel arrives by its hold's expiry. */
   async start(orderId: string, holdExpiresAt: number): Promise<void> {
-    this.#add("expire", orderId, holdExpiresAt + UNPAID_GRACE_MS);
-    await this.#rearm();
+    // Serialized so that re-arming never moves a running step's safety-net alarm away.
+    await this.#serial(async () => {
+      this.#add("expire", orderId, holdExpiresAt + UNPAID_GRACE_MS);
+      await this.#rearm();
+    });
   }
 
   /** A verified provider event for this order. Returns once handled (or queued for retry). */
