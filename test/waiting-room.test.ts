@@ -1,7 +1,8 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { TICK_MS, type WaitingRoom, type WaitingRoomConfig } from "../src/durable-objects/waiting-room";
+import { pollAfterSeconds } from "../src/worker/waiting-room/polling";
 
 // Fake time lives far in the future so that alarms the object schedules for itself never fire
 // on their own during a test: every tick is driven explicitly with runDurableObjectAlarm.
@@ -51,31 +52,33 @@ async function tick(r: ReturnType<typeof room>, ms = TICK_MS) {
 }
 
 describe("fairness", () => {
-  it("admits 1,000 early arrivals in random order, then later arrivals first come first served", async ({ expect }) => {
+  it("admits 1,000 early arrivals in random order, then later arrivals first come first served", { timeout: 120_000 }, async ({ expect }) => {
     const r = room({ admitPerMinute: 600 }); // 20 per 2 s tick
     await r.ready;
     const early = Array.from({ length: 1000 }, (_, i) => `usr_early_${i}`);
+    // Calls go straight to the instance (no RPC hop per user) to keep 1,000 users quick.
     const queueIds = new Map<string, string>();
-    for (const [i, user] of early.entries()) {
-      r.clock.now = ON_SALE - 60_000 + i; // arrival order: one millisecond apart
-      const joined = await r.stub.join(user, r.config);
-      if (!joined.ok) throw new Error("join refused");
-      queueIds.set(user, joined.queueId);
-    }
-    // Many tabs: joining again is the same place, not another lottery ticket.
-    for (const user of early.slice(0, 20)) {
-      const again = await r.stub.join(user, r.config);
-      expect(again.ok && again.queueId).toBe(queueIds.get(user));
-    }
-    expect((await r.stub.stats()).early).toBe(1000);
-
-    // Positions before the sale are a permutation of 1..1000.
     const positions = new Map<string, number>();
-    for (const user of early) {
-      const s = await r.stub.status(queueIds.get(user)!, user);
-      if (!s.ok || s.status !== "waiting") throw new Error(`unexpected status ${JSON.stringify(s)}`);
-      positions.set(user, s.position);
-    }
+    await runInDurableObject(r.stub, async (instance: WaitingRoom) => {
+      for (const [i, user] of early.entries()) {
+        r.clock.now = ON_SALE - 60_000 + i; // arrival order: one millisecond apart
+        const joined = await instance.join(user, r.config);
+        if (!joined.ok) throw new Error("join refused");
+        queueIds.set(user, joined.queueId);
+      }
+      // Many tabs: joining again is the same place, not another lottery ticket.
+      for (const user of early.slice(0, 20)) {
+        const again = await instance.join(user, r.config);
+        expect(again.ok && again.queueId).toBe(queueIds.get(user));
+      }
+      for (const user of early) {
+        const s = await instance.status(queueIds.get(user)!, user);
+        if (!s.ok || s.status !== "waiting") throw new Error(`unexpected status ${JSON.stringify(s)}`);
+        positions.set(user, s.position);
+      }
+    });
+    expect((await r.stub.stats()).early).toBe(1000);
+    // Positions before the sale are a permutation of 1..1000.
     expect([...positions.values()].sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
 
     // Nobody is admitted before the sale opens.
@@ -100,11 +103,13 @@ describe("fairness", () => {
     expect(ticks).toBe(Math.ceil(1050 / 20));
 
     const admittedAt = new Map<string, number>();
-    for (const user of [...early, ...late]) {
-      const s = await r.stub.status(queueIds.get(user)!, user);
-      if (!s.ok || s.status !== "admitted") throw new Error(`not admitted: ${JSON.stringify(s)}`);
-      admittedAt.set(user, s.admittedAt);
-    }
+    await runInDurableObject(r.stub, async (instance: WaitingRoom) => {
+      for (const user of [...early, ...late]) {
+        const s = await instance.status(queueIds.get(user)!, user);
+        if (!s.ok || s.status !== "admitted") throw new Error(`not admitted: ${JSON.stringify(s)}`);
+        admittedAt.set(user, s.admittedAt);
+      }
+    });
     // Admission follows the announced positions exactly: the k-th tick admits positions 20k-19..20k.
     const firstTick = Math.min(...admittedAt.values());
     for (const user of early) {
@@ -202,7 +207,7 @@ describe("sessions", () => {
 });
 
 describe("positions at scale", () => {
-  it("match an exact count of everyone ahead, across many key buckets", async ({ expect }) => {
+  it("match an exact count of everyone ahead, across many key buckets", { timeout: 120_000 }, async ({ expect }) => {
     const r = room({ admitPerMinute: 6000 });
     await r.ready;
     const users = Array.from({ length: 20_000 }, (_, i) => `usr_${i}`);
@@ -213,16 +218,50 @@ describe("positions at scale", () => {
     expect((await r.stub.stats()).admitted).toBe(600);
 
     const sample = [...users.filter((_, i) => i % 400 === 0), "usr_late_1", "usr_late_2"];
-    for (const user of sample) {
-      const got = await r.stub.join(user, r.config);
-      const truth = await runInDurableObject(r.stub, (_: WaitingRoom, state) => {
+    await runInDurableObject(r.stub, async (instance: WaitingRoom, state) => {
+      for (const user of sample) {
+        const got = await instance.join(user, r.config);
         const row = state.storage.sql.exec<{ ord: number; admitted_at: number | null }>("SELECT ord, admitted_at FROM places WHERE user_id = ?", user).one();
         const ahead = state.storage.sql
           .exec<{ n: number }>("SELECT count(*) AS n FROM places WHERE ord < ? AND admitted_at IS NULL", row.ord)
           .one().n;
-        return row.admitted_at === null ? { status: "waiting", position: ahead + 1 } : { status: "admitted" };
-      });
-      expect(got).toMatchObject(truth);
-    }
+        expect(got, user).toMatchObject(row.admitted_at === null ? { status: "waiting", position: ahead + 1 } : { status: "admitted" });
+      }
+    });
+  });
+});
+
+describe("restarts", () => {
+  it("keeps places, positions, admission progress and the rate after the object is evicted", async ({ expect }) => {
+    const r = room({ admitPerMinute: 300 }); // 10 per tick
+    await r.ready;
+    const users = Array.from({ length: 500 }, (_, i) => `usr_${i}`);
+    await r.stub.joinMany(users, r.config);
+    r.clock.now = ON_SALE + 1;
+    await r.stub.join("usr_late", r.config);
+    await tick(r);
+    const before = new Map<string, unknown>();
+    for (const u of [...users.slice(0, 50), "usr_late"]) before.set(u, await r.stub.join(u, r.config));
+
+    await evictDurableObject(r.stub);
+    await runInDurableObject(r.stub, (instance: WaitingRoom) => {
+      instance.clock = () => r.clock.now;
+    });
+    for (const [u, view] of before) expect(await r.stub.join(u, r.config)).toEqual(view);
+    expect(await r.stub.stats()).toMatchObject({ early: 500, late: 1, admitted: 10, admitPerMinute: 300 });
+    expect(await tick(r)).toBe(10);
+  });
+});
+
+describe("polling hint", () => {
+  it("grows with the ETA, stays within 2..45 s, and spreads clients with jitter", ({ expect }) => {
+    expect(pollAfterSeconds(1, () => 0)).toBe(2);
+    expect(pollAfterSeconds(100, () => 0)).toBe(10);
+    expect(pollAfterSeconds(100_000, () => 0)).toBe(30);
+    expect(pollAfterSeconds(100_000, () => 0.999)).toBe(45);
+    const spread = new Set(Array.from({ length: 200 }, () => pollAfterSeconds(100)));
+    expect(spread.size).toBeGreaterThan(3);
+    for (const v of spread) expect(v).toBeGreaterThanOrEqual(10);
+    for (const v of spread) expect(v).toBeLessThanOrEqual(15);
   });
 });
