@@ -41,7 +41,7 @@ describe("reserved holds", () => {
   it("holds all requested seats or none, naming the taken ones", async ({ expect }) => {
     const { stub } = await reservedSection([{ label: "A", seats: 5 }]);
     const first = await stub.hold(req(hid(), { seats: ["R-A-1", "R-A-2"] }));
-    expect(first).toMatchObject({ ok: true, seats: ["R-A-1", "R-A-2"], quantity: 2, totalCents: 2000, section: "R", kind: "reserved" });
+    expect(first).toEqual({ ok: true, totalCents: 2000 });
     const second = await stub.hold(req(hid(), { seats: ["R-A-2", "R-A-3", "R-A-1"] }));
     expect(second).toEqual({ ok: false, reason: "seat_unavailable", unavailable: ["R-A-2", "R-A-1"] });
     // R-A-3 was free but must not be held by the refused request.
@@ -96,7 +96,7 @@ describe("reserved holds", () => {
     const ga = await gaSection(5);
     const g = req(hid(), { quantity: 2 });
     const [g1, g2] = await Promise.all([ga.stub.hold(g), ga.stub.hold(g)]);
-    expect(g1).toMatchObject({ ok: true, quantity: 2 });
+    expect(g1).toEqual({ ok: true, totalCents: 5000 });
     expect(g2).toEqual(g1);
     expect(await rawCounters(ga.stub)).toEqual({ capacity: 5, held: 2, sold: 0 });
   });
@@ -105,12 +105,12 @@ describe("reserved holds", () => {
 describe("GA holds", () => {
   it("counts down to zero and never past capacity", async ({ expect }) => {
     const { stub } = await gaSection(5, 3000);
-    expect(await stub.hold(req(hid(), { quantity: 3 }))).toMatchObject({ ok: true, quantity: 3, totalCents: 9000, seats: [] });
+    expect(await stub.hold(req(hid(), { quantity: 3 }))).toEqual({ ok: true, totalCents: 9000 });
     expect(await stub.hold(req(hid(), { quantity: 3 }))).toEqual({ ok: false, reason: "sold_out", available: 2 });
     const b = hid();
     expect(await stub.hold(req(b, { quantity: 2 }))).toMatchObject({ ok: true });
     expect(await stub.hold(req(hid(), { quantity: 1 }))).toEqual({ ok: false, reason: "sold_out", available: 0 });
-    expect(await stub.confirm(b)).toMatchObject({ ok: true });
+    expect(await stub.confirm(b)).toEqual({ ok: true, holdId: b, section: "GA", kind: "ga", seats: [], quantity: 2, totalCents: 6000, expiresAt: expect.any(Number) });
     expect(await stub.snapshot()).toMatchObject({ capacity: 5, available: 0, held: 3, sold: 2, price_cents: 3000 });
     await stub.unsell(b);
     await stub.unsell(b);
@@ -137,7 +137,7 @@ describe("races", () => {
       if (!res.ok) continue;
       for (const seat of requests[i]!.seats) {
         expect(owner.has(seat), `seat ${seat} held twice`).toBe(false);
-        owner.set(seat, res.holdId);
+        owner.set(seat, requests[i]!.holdId);
       }
     }
     const seats = await rawSeats(stub);
@@ -176,12 +176,10 @@ describe("races", () => {
 
   it("concurrent confirm and release of the same hold: exactly one wins, counts stay whole", async ({ expect }) => {
     const { stub } = await reservedSection([{ label: "A", seats: 30 }]);
-    const holds = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => stub.hold(req(hid(), { seats: [`R-A-${i + 1}`] }))),
-    );
-    const outcomes = await Promise.all(
-      holds.flatMap((h) => (h.ok ? [stub.confirm(h.holdId), stub.release(h.holdId)] : [])),
-    );
+    const ids = Array.from({ length: 30 }, hid);
+    const holds = await Promise.all(ids.map((id, i) => stub.hold(req(id, { seats: [`R-A-${i + 1}`] }))));
+    expect(holds.every((h) => h.ok)).toBe(true);
+    const outcomes = await Promise.all(ids.flatMap((id) => [stub.confirm(id), stub.release(id)]));
     let sold = 0;
     for (let i = 0; i < outcomes.length; i += 2) {
       const confirmed = outcomes[i]!.ok;

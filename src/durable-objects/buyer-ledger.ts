@@ -40,6 +40,7 @@ import type {
   ReleaseHoldResult,
   ReturnSoldResult,
   SectionHold,
+  SectionHoldRequest,
   SectionHoldResult,
 } from "../worker/inventory/types";
 import type { SectionInventory } from "./section-inventory";
@@ -121,7 +122,9 @@ export class BuyerLedger extends DurableObject<Env> {
       req.items.map((it) => this.section(req.eventId, it.section).hold(sectionRequest(holdId, req.userId, expiresAt, it))),
     );
     const parts: SectionHold[] = [];
-    for (const s of settled) if (s.status === "fulfilled" && s.value.ok) parts.push(stripOk(s.value));
+    settled.forEach((s, i) => {
+      if (s.status === "fulfilled" && s.value.ok) parts.push(sectionHold(holdId, expiresAt, req.items[i]!, s.value.totalCents));
+    });
 
     if (parts.length === req.items.length) {
       const total = parts.reduce((n, p) => n + p.totalCents, 0);
@@ -265,13 +268,14 @@ export class BuyerLedger extends DurableObject<Env> {
 }
 
 
-function sectionRequest(holdId: string, userId: string, expiresAt: number, it: HoldItemRequest) {
+function sectionRequest(holdId: string, userId: string, expiresAt: number, it: HoldItemRequest): SectionHoldRequest {
   return "seats" in it ? { holdId, userId, expiresAt, seats: it.seats } : { holdId, userId, expiresAt, quantity: it.quantity };
 }
 
-function stripOk(r: Extract<SectionHoldResult, { ok: true }>): SectionHold {
-  const { ok: _ok, ...hold } = r;
-  return hold;
+function sectionHold(holdId: string, expiresAt: number, it: HoldItemRequest, totalCents: number): SectionHold {
+  return "seats" in it
+    ? { holdId, section: it.section, kind: "reserved", seats: it.seats, quantity: it.seats.length, totalCents, expiresAt }
+    : { holdId, section: it.section, kind: "ga", seats: [], quantity: it.quantity, totalCents, expiresAt };
 }
 
 function goneReason(status: LedgerStatus): "not_found" | "expired" | "released" | "returned" {

@@ -34,9 +34,6 @@ import type {
   SectionUnsellResult,
 } from "../worker/inventory/types";
 
-/** Thrown inside a savepoint to roll it back (not an error). */
-const ROLLBACK = Symbol("rollback");
-
 /**
  * Storage. Reserved sections: `seats` is the truth (status and holder per seat); counts are
  * derived from it. GA sections: the `section` row's held/sold counters are the truth, guarded
@@ -294,25 +291,26 @@ export class SectionInventory extends DurableObject<Env> {
 
   /**
    * Hot path: one UPDATE per seat that checks and takes it (`WHERE status = 'available'`),
-   * plus the hold row, in one savepoint. If any seat is not free, the savepoint is rolled
-   * back and the refusal is worked out on the (slower) losing path.
+   * then the hold row: two statements for one seat. No savepoint: if a seat is not free,
+   * the seats already taken are put back (the losing path, cheaper than a savepoint on every
+   * hold), and the refusal is worked out from the seats.
    */
   private holdSeats(req: SectionHoldRequest, seats: string[]): SectionHoldResult {
     if (seats.length === 0 || new Set(seats).size !== seats.length) throw new Error("hold: seat list empty or with duplicates");
     const { from, to } = SEAT_MOVES.hold;
     let total = 0;
-    const held = this.attempt(() => {
-      for (const seatId of seats) {
-        const seat = this.sql
-          .exec<{ price_cents: number }>("UPDATE seats SET status = ?, hold_id = ? WHERE seat_id = ? AND status = ? RETURNING price_cents", to, req.holdId, seatId, from)
-          .toArray()[0];
-        if (!seat) throw ROLLBACK;
-        total += seat.price_cents;
-      }
-      this.insertHold(req, seats, seats.length, total);
-    });
-    if (!held) return this.seatRefusal(req, seats);
-    return { ok: true, ...this.sectionHold(req.holdId, seats, seats.length, total, req.expiresAt) };
+    let taken = 0;
+    for (const seatId of seats) {
+      const seat = this.sql
+        .exec<{ price_cents: number }>("UPDATE seats SET status = ?, hold_id = ? WHERE seat_id = ? AND status = ? RETURNING price_cents", to, req.holdId, seatId, from)
+        .toArray()[0];
+      if (!seat) break;
+      total += seat.price_cents;
+      taken++;
+    }
+    if (taken === seats.length && this.insertHold(req, seats, seats.length, total)) return { ok: true, totalCents: total };
+    if (taken > 0) this.sql.exec("UPDATE seats SET status = ?, hold_id = NULL WHERE hold_id = ? AND status = ?", from, req.holdId, to);
+    return this.seatRefusal(req, seats);
   }
 
   /** Why seats could not be held: unknown ids, taken seats, or a retry of this very hold. */
@@ -335,18 +333,11 @@ export class SectionInventory extends DurableObject<Env> {
   private holdQuantity(req: SectionHoldRequest, quantity: number, priceCents: number): SectionHoldResult {
     if (!Number.isSafeInteger(quantity) || quantity < 1) throw new Error("hold: quantity must be a positive integer");
     const total = quantity * priceCents;
-    let soldOut = false;
-    const held = this.attempt(() => {
-      // The guard and the increment are one statement: the counter can never pass capacity.
-      const cur = this.sql.exec("UPDATE section SET held = held + ?1 WHERE id = 1 AND capacity - held - sold >= ?1 RETURNING held", quantity);
-      if (cur.toArray().length === 0) {
-        soldOut = true;
-        throw ROLLBACK;
-      }
-      this.insertHold(req, [], quantity, total);
-    });
-    if (held) return { ok: true, ...this.sectionHold(req.holdId, [], quantity, total, req.expiresAt) };
-    if (!soldOut) return this.retried(req);
+    if (!this.insertHold(req, [], quantity, total)) return this.retried(req);
+    // The guard and the increment are one statement: the counter can never pass capacity.
+    const cur = this.sql.exec("UPDATE section SET held = held + ?1 WHERE id = 1 AND capacity - held - sold >= ?1 RETURNING held", quantity);
+    if (cur.toArray().length > 0) return { ok: true, totalCents: total };
+    this.sql.exec("DELETE FROM holds WHERE hold_id = ?", req.holdId);
     const s = this.sql.exec<{ available: number }>("SELECT capacity - held - sold AS available FROM section WHERE id = 1").one();
     return { ok: false, reason: "sold_out", available: s.available };
   }
@@ -354,38 +345,29 @@ export class SectionInventory extends DurableObject<Env> {
   /** A hold id that is already here: a retried call gets the same answer, anything else is a bug. */
   private retried(req: SectionHoldRequest): SectionHoldResult {
     const existing = this.getHoldRow(req.holdId);
-    if (existing?.status === "held" && existing.user_id === req.userId) return { ok: true, ...this.toSectionHold(existing) };
+    if (existing?.status === "held" && existing.user_id === req.userId) return { ok: true, totalCents: existing.total_cents };
     throw new Error(`hold: hold id ${req.holdId} already used`);
   }
 
-  /**
-   * Runs `fn` in a savepoint. Returns false when it was rolled back because `fn` threw
-   * ROLLBACK or the hold id already existed (primary key); rethrows anything else.
-   */
-  private attempt(fn: () => void): boolean {
-    try {
-      this.ctx.storage.transactionSync(fn);
-      return true;
-    } catch (err) {
-      if (err === ROLLBACK || /UNIQUE constraint failed: holds\.hold_id/.test(String(err))) return false;
-      throw err;
-    }
-  }
-
-  private insertHold(req: SectionHoldRequest, seats: string[], quantity: number, total: number): void {
-    this.sql.exec(
-      "INSERT INTO holds (hold_id, user_id, status, quantity, total_cents, expires_at, seats) VALUES (?, ?, 'held', ?, ?, ?, ?)",
-      req.holdId,
-      req.userId,
-      quantity,
-      total,
-      req.expiresAt,
-      JSON.stringify(seats),
-    );
+  /** Inserts the hold row; false when the hold id is already there (a retry). */
+  private insertHold(req: SectionHoldRequest, seats: string[], quantity: number, total: number): boolean {
+    const inserted = this.sql
+      .exec(
+        "INSERT INTO holds (hold_id, user_id, status, quantity, total_cents, expires_at, seats) VALUES (?, ?, 'held', ?, ?, ?, ?) ON CONFLICT (hold_id) DO NOTHING RETURNING hold_id",
+        req.holdId,
+        req.userId,
+        quantity,
+        total,
+        req.expiresAt,
+        JSON.stringify(seats),
+      )
+      .toArray().length;
+    if (inserted === 0) return false;
     if (this.nextExpiry === null || req.expiresAt < this.nextExpiry) {
       this.nextExpiry = req.expiresAt;
       this.armAlarm();
     }
+    return true;
   }
 
   /**

@@ -62,8 +62,12 @@ export interface SectionHold {
   expiresAt: number;
 }
 
+/**
+ * The answer to `hold`. Success is deliberately small (the caller knows what it asked for):
+ * on the hot path, RPC serialization of a larger result costs more than the SQL.
+ */
 export type SectionHoldResult =
-  | ({ ok: true } & SectionHold)
+  | { ok: true; totalCents: number }
   | { ok: false; reason: "seat_unavailable"; unavailable: string[] }
   | { ok: false; reason: "unknown_seats"; seats: string[] }
   | { ok: false; reason: "sold_out"; available: number }
