@@ -42,12 +42,12 @@ const MAX_ADMIT_PER_TICK = 10_000;
  *   all behind every early arrival.
  * Admission walks `ord` upwards from a frontier. Rows are never deleted, so the number of rows
  * before a place is its rank; the rank of a late place is arithmetic, and the rank of an
- * early one is a Fenwick prefix over 4096 key buckets plus an index scan inside one bucket
- * (about n/4096 entries), which keeps position reads cheap at millions of waiting users.
+ * early one is a Fenwick prefix over 65,536 key buckets plus an index scan inside one bucket
+ * (about n/65,536 entries), which keeps position reads cheap at millions of waiting users.
  */
 const LATE_BASE = 2 ** 52;
-const BUCKET_SPAN = 2 ** 40;
-const BUCKETS = LATE_BASE / BUCKET_SPAN; // 4096
+const BUCKET_SPAN = 2 ** 36;
+const BUCKETS = LATE_BASE / BUCKET_SPAN; // 65,536: about 15 places per bucket at a million
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE places (
