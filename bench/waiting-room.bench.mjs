@@ -8,6 +8,8 @@
 // times them inside workerd: the figures are the object's (plus the Worker->object hop), not
 // Node's HTTP client, and leave out auth and the D1 event lookup of the public routes.
 // All joins happen before on-sale: the random-key path, the dearer of the two.
+// Local workerd syncs each join's write to disk before answering, so joins/s here is bound by
+// the disk; TMPDIR=/dev/shm shows the object's own cost. BENCH_CONCURRENCY sets the RPCs in flight.
 // Run: node bench/waiting-room.bench.mjs [users]   (also run by bench/run.mjs). Prints a
 // summary and writes bench/results/waiting-room.json.
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
