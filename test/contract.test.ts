@@ -115,6 +115,36 @@ describe("Errors", () => {
     expectError(expect, await call("GET", "/api/v1/me/orders", { headers: { Authorization: "Basic abc" } }), 401, "unauthenticated");
   });
 
+  it("every route that needs a bearer token answers 401 unauthenticated without one", async ({ expect }) => {
+    const routes: [string, string][] = [
+      ["POST", "/api/v1/admin/venues"],
+      ["POST", "/api/v1/admin/events"],
+      ["POST", "/api/v1/admin/events/evt_x/publish"],
+      ["POST", "/api/v1/admin/events/evt_x/cancel"],
+      ["POST", "/api/v1/admin/events/evt_x/promo-codes"],
+      ["GET", "/api/v1/admin/events/evt_x/stats"],
+      ["POST", "/api/v1/admin/orders/ord_x/refund"],
+      ["POST", "/api/v1/admin/events/evt_x/gate-devices"],
+      ["POST", "/api/v1/events/evt_x/holds"],
+      ["GET", "/api/v1/holds/hld_x"],
+      ["DELETE", "/api/v1/holds/hld_x"],
+      ["POST", "/api/v1/orders"],
+      ["GET", "/api/v1/orders/ord_x"],
+      ["GET", "/api/v1/me/orders"],
+      ["POST", "/api/v1/orders/ord_x/cancel"],
+      ["GET", "/api/v1/tickets/tkt_x/qr.svg"],
+      ["POST", "/api/v1/events/evt_x/queue"],
+      ["GET", "/api/v1/events/evt_x/queue/que_x"],
+      ["GET", "/api/v1/gate/events/evt_x/bundle"],
+      ["POST", "/api/v1/gate/events/evt_x/scans"],
+    ];
+    for (const [method, path] of routes) {
+      const body = method === "POST" ? {} : undefined;
+      expectError(expect, await call(method, path, { body }), 401, "unauthenticated");
+      expectError(expect, await call(method, path, { body, token: "bogus.token.value" }), 401, "unauthenticated");
+    }
+  });
+
   it("validation failures are 400 invalid_request with details.issues, on every JSON route", async ({ expect }) => {
     const ev = await publishedEvent();
     const buyer = await signupBuyer();
@@ -807,6 +837,10 @@ describe("Gate", () => {
     expect(other.body.accepted).toBe(1);
     expect(other.body.duplicates).toEqual([expect.objectContaining({ ticket_id: ticketId, first_scanned_at: t1, first_device_id: d1.device_id })]);
     expectTime(expect, other.body.duplicates[0].first_scanned_at);
+
+    // The ticket now reads as checked in to its owner.
+    const owned = await getOrder(buyer, kept.order.order_id);
+    expect(owned.body.tickets[0].status).toBe("checked_in");
 
     // A device cannot upload as another device.
     const spoof = await call("POST", scansPath, { token: d2.token, body: batch });
