@@ -465,6 +465,16 @@ describe("Buying: holds", () => {
     expect((await call("POST", eventPath(ev, "/holds"), { token: buyer.token, body: { seats: ["R-A-2"] } })).status).toBe(201);
   });
 
+  it("422 limit_exceeded for any request past max_tickets_per_user, however large", async ({ expect }) => {
+    const ev = await publishedEvent({ gaCapacity: 1000 });
+    const buyer = await signupBuyer();
+    for (const quantity of [9, 51, 500]) {
+      const res = await call("POST", eventPath(ev, "/holds"), { token: buyer.token, body: { section: "GA", quantity } });
+      expectError(expect, res, 422, "limit_exceeded");
+    }
+    expect((await call("GET", eventPath(ev, "/seats?section=GA"))).body.sections[0].available).toBe(1000);
+  });
+
   it("422 sold_out when a GA section has fewer places left than asked", async ({ expect }) => {
     const ev = await publishedEvent({ gaCapacity: 2 });
     const buyer = await signupBuyer();
