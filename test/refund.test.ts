@@ -93,3 +93,33 @@ describe("event cancellation", () => {
     expect(await invariantViolations(ev)).toEqual([]);
   });
 });
+
+describe("organizer order list", () => {
+  it("lists the event's orders newest first with status filter and cursor paging; others' events 404", async ({ expect }) => {
+    const ev = await publishedEvent({ rows: [], gaCapacity: 50 });
+    const buyer = await signupBuyer();
+    const paid = await paidOrder(ev, buyer, { section: "GA", quantity: 1 });
+    const pending = await Promise.all([1, 2, 3].map(() => pendingOrder(ev, buyer, { section: "GA", quantity: 1 })));
+    const path = `/api/v1/admin/events/${ev.eventId}/orders`;
+
+    const paidOnly = await call("GET", `${path}?status=paid`, { token: ev.organizerToken });
+    expect(paidOnly.status).toBe(200);
+    expect(paidOnly.body.orders.map((o: any) => o.order_id)).toEqual([paid.order.order_id]);
+    expect(paidOnly.body.orders[0]).toMatchObject({ user_id: buyer.userId, tickets: [{ status: "valid" }] });
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await call("GET", `${path}?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token: ev.organizerToken });
+      expect(page.status).toBe(200);
+      seen.push(...page.body.orders.map((o: any) => o.order_id));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual([paid.order.order_id, ...pending.map((p) => p.order.order_id)].sort());
+
+    expect((await call("GET", path, { token: (await signupOrganizer()).token })).status).toBe(404);
+    expect((await call("GET", path, { token: buyer.token })).status).toBe(403);
+    expect((await call("GET", `${path}?status=bogus`, { token: ev.organizerToken })).status).toBe(400);
+    expect((await call("GET", `${path}?cursor=nope`, { token: ev.organizerToken })).status).toBe(400);
+  });
+});
