@@ -116,4 +116,15 @@ describe("organizer promo codes", () => {
     const other = await signupBuyer();
     expect((await pendingOrder(ev, other, { section: "GA", quantity: 1 }, "TWICE")).order.discount_cents).toBe(500);
   });
+
+  it("a 100% code makes a free order: paid with tickets at once, no payment", async ({ expect }) => {
+    const ev = await publishedEvent();
+    await createPromo(ev, { code: "COMP", percent_off: 100, max_uses: 1 });
+    const buyer = await signupBuyer();
+    const { order: free } = await pendingOrder(ev, buyer, { seats: ["R-B-5"] }, "COMP");
+    expect(free).toMatchObject({ status: "paid", amount_cents: 0, discount_cents: 5000, payment: { provider: "none", payment_id: null } });
+    const shown = await call("GET", `/api/v1/orders/${free.order_id}`, { token: buyer.token });
+    expect(shown.body.tickets).toHaveLength(1);
+    expect(await invariantViolations(ev)).toEqual([]);
+  });
 });

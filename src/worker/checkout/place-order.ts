@@ -56,16 +56,19 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
 
   await writeOrder(env, { orderId, userId, eventId, hold, subtotal, discount, promo }, input.promoCode ?? "");
   const provider = paymentProvider(env);
+  const saga = env.CHECKOUT.getByName(orderId);
   let auth;
   try {
     // From here on the saga owns the order's fate: it fails it if no payment arrives in time.
-    await env.CHECKOUT.getByName(orderId).start(orderId, hold.expiresAt);
-    auth = await provider.createAuthorization({
-      orderId,
-      amountCents: subtotal - discount,
-      currency: PAYMENT_CURRENCY,
-      idempotencyKey: `order-${orderId}`,
-    });
+    await saga.start(orderId, hold.expiresAt);
+    if (subtotal - discount > 0) {
+      auth = await provider.createAuthorization({
+        orderId,
+        amountCents: subtotal - discount,
+        currency: PAYMENT_CURRENCY,
+        idempotencyKey: `order-${orderId}`,
+      });
+    }
   } catch (err) {
     console.error("order could not be started", orderId, err);
     // Undone entirely (no payment exists yet), so the buyer can retry with the same hold.
@@ -75,6 +78,12 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
       env.DB.prepare("DELETE FROM orders WHERE id = ? AND payment_id IS NULL").bind(orderId),
     ]);
     throw unavailable(5, "The payment provider is unavailable; try again shortly.");
+  }
+  if (!auth) {
+    // Nothing to pay (a 100% promo): no provider involved, the seats are sold right away.
+    await db(env).update(orders).set({ paymentProvider: "none" }).where(eq(orders.id, orderId)).run();
+    await saga.paymentEvent(orderId, "authorized");
+    return placedOrderJson((await getOrder(env, orderId))!);
   }
   const updated = await db(env)
     .update(orders)

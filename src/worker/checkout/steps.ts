@@ -70,8 +70,11 @@ export async function fulfil(env: Env, orderId: string): Promise<void> {
   }
   if (!o.capturedAt) {
     if (event.state === "cancelled") return failThenSettle(env, orderId, "event_cancelled");
-    const captured = await paymentProvider(env).capture(o.paymentId!);
-    if (!captured.ok) return failThenSettle(env, orderId, "payment_not_capturable");
+    // Free orders (amount 0) have no payment to capture.
+    if (o.paymentId) {
+      const captured = await paymentProvider(env).capture(o.paymentId);
+      if (!captured.ok) return failThenSettle(env, orderId, "payment_not_capturable");
+    }
     await setStep(env, orderId, "captured_at");
   }
   await issueTicketsAndMarkPaid(env, o, ticketExpiry(event.endsAt));
