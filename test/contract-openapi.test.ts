@@ -206,6 +206,14 @@ describe("docs/openapi.json", () => {
     await expectDoc("GET", "/api/v1/gate/events/{eventId}/bundle", `/api/v1/gate/events/${plain.eventId}/bundle`, { token: dev.body.token });
     const scans = { device_id: dev.body.device_id, scans: [{ ticket_id: ticket.ticket_id, scanned_at: new Date().toISOString(), verdict: "valid" }] };
     await expectDoc("POST", "/api/v1/gate/events/{eventId}/scans", `/api/v1/gate/events/${plain.eventId}/scans`, { token: dev.body.token, body: scans });
+    await expectDoc("GET", "/api/v1/admin/events/{eventId}/orders", admin("/orders?limit=2"), { token: t });
+    await call("POST", admin("/promo-codes"), { token: t, body: { code: "OASFREE", percent_off: 100 } });
+    const freeHold = await call("POST", e("/holds"), { token: buyer.token, body: { seats: ["R-B-5"] } });
+    await expectDoc("POST", "/api/v1/orders", "/api/v1/orders", {
+      token: buyer.token,
+      body: { hold_id: freeHold.body.hold_id, promo_code: "OASFREE" },
+      headers: { "Idempotency-Key": crypto.randomUUID() },
+    });
     await expectDoc("POST", "/api/v1/admin/orders/{orderId}/refund", `/api/v1/admin/orders/${paid.order.order_id}/refund`, { token: t });
     await expectDoc("POST", "/api/v1/admin/events/{eventId}/cancel", admin("/cancel"), { token: t });
     expect(env.TICKET_ISSUER).toBeTruthy();
