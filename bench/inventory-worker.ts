@@ -6,6 +6,7 @@
  * RPC, SQL, and the commit to SQLite on disk. Built and run by bench/inventory.bench.mjs.
  */
 import { SectionInventory } from "../src/durable-objects/section-inventory";
+import { makeHoldId } from "../src/worker/inventory/hold-id";
 import type { LayoutSeat } from "../src/worker/inventory/types";
 
 export { SectionInventory };
@@ -15,6 +16,7 @@ interface BenchEnv {
 }
 
 const HOLD_TTL_MS = 30 * 60_000;
+const EVENT_ID = "evt_bench000000000000000";
 
 /** Seat i of the hot section, row-major. */
 const seatId = (i: number, perRow: number) => `HOT-R${Math.floor(i / perRow) + 1}-${(i % perRow) + 1}`;
@@ -31,7 +33,7 @@ export default {
           const label = seatId(i, param("seats"));
           seats.push({ seat_id: label, label, row: label.split("-")[1]!, number: (i % param("seats")) + 1, price_cents: 5000 });
         }
-        return Response.json(await stub.init({ eventId: "evt_bench", sectionKey: "HOT", kind: "reserved", seats }));
+        return Response.json(await stub.init({ eventId: EVENT_ID, sectionKey: "HOT", kind: "reserved", seats }));
       }
       case "/drive": {
         const op = url.searchParams.get("op");
@@ -46,7 +48,9 @@ export default {
           if (op === "ping") return stub.ping();
           // Every hold takes a seat no one holds yet, so each one is a real write that succeeds.
           const k = start + i;
-          const r = await stub.hold({ holdId: `hold_${k}`, userId: `usr_${k % 997}`, expiresAt: Date.now() + HOLD_TTL_MS, seats: [seatId(k, perRow)] });
+          // Hold ids as the ledger makes them.
+          const holdId = makeHoldId(EVENT_ID);
+          const r = await stub.hold({ holdId, userId: `usr_${k % 997}`, expiresAt: Date.now() + HOLD_TTL_MS, seats: [seatId(k, perRow)] });
           if (!r.ok) failures++;
         };
         const client = async () => {

@@ -2,15 +2,28 @@ import { idPattern, newId } from "../ids";
 
 /**
  * Hold ids carry the event id so that `/api/v1/holds/:holdId` can find the buyer's ledger
- * (`${eventId}:${userId}`) without a lookup table: `hld_<20 random><20 event id chars>`.
- * Clients treat them as opaque.
+ * (`${eventId}:${userId}`) without a lookup table:
+ * `hld_<9 chars ms time><11 random><20 event id chars>`, all Crockford base32.
+ * The time prefix makes new ids sort after older ones, so the objects' B-tree inserts append
+ * instead of landing on random pages (fewer pages per commit). Clients treat ids as opaque;
+ * ownership is checked by the ledger, not by guessing resistance.
  */
 const EVENT_ID = idPattern("evt");
 const HOLD_ID = /^hld_([0-9a-z]{20})([0-9a-z]{20})$/;
+const BASE32 = "0123456789abcdefghjkmnpqrstvwxyz";
 
-export function makeHoldId(eventId: string): string {
+function timePrefix(ms: number): string {
+  let out = "";
+  for (let i = 0; i < 9; i++) {
+    out = BASE32[ms % 32]! + out;
+    ms = Math.floor(ms / 32);
+  }
+  return out;
+}
+
+export function makeHoldId(eventId: string, now = Date.now()): string {
   if (!EVENT_ID.test(eventId)) throw new Error(`makeHoldId: not an event id: ${eventId}`);
-  return newId("hld") + eventId.slice("evt_".length);
+  return `hld_${timePrefix(now)}${newId("x", 11).slice(2)}${eventId.slice("evt_".length)}`;
 }
 
 /** The event a hold id belongs to, or null for anything that is not a hold id. */
