@@ -799,6 +799,15 @@ describe("Waiting room", () => {
     );
   });
 
+  it("one place per user, also when one user joins from many tabs at once", async ({ expect }) => {
+    const ev = await publishedEvent({ overrides: { waiting_room: { enabled: true, admit_per_minute: 60, session_seconds: 600 } } });
+    const [a, b] = await Promise.all([signupBuyer(), signupBuyer()]);
+    const joins = await Promise.all(Array.from({ length: 6 }, () => call("POST", eventPath(ev, "/queue"), { token: a.token })));
+    expect(joins.map((j) => j.status)).toEqual(Array(6).fill(201));
+    expect(new Set(joins.map((j) => j.body.queue_id)).size).toBe(1);
+    expect((await call("POST", eventPath(ev, "/queue"), { token: b.token })).body.position).toBe(2);
+  });
+
   it("events without a waiting room need no admission token", async ({ expect }) => {
     const ev = await publishedEvent();
     const buyer = await signupBuyer();
