@@ -6,7 +6,7 @@
 // Run: node bench/gate.bench.mjs  (also run by bench/run.mjs). Prints a summary and writes
 // bench/results/gate.json.
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
@@ -19,7 +19,8 @@ import { startSystem } from "../test/e2e/support/server.ts";
 const root = path.resolve(import.meta.dirname, "..");
 const REVOKED = 50_000;
 const TICKETS = 2_000;
-const LATENCY_SAMPLES = 10;
+const LATENCY_SAMPLES = 20;
+const ROUNDS = 5;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
@@ -74,27 +75,33 @@ async function verificationThroughput(page) {
   await page.addScriptTag({ content: await verifyModuleSource() });
   const { bundle, tickets, expectedRevoked } = await syntheticBundle("evt_benchbenchbenchbench");
   return page.evaluate(
-    async ({ bundle, tickets, expectedRevoked }) => {
+    async ({ bundle, tickets, expectedRevoked, ROUNDS }) => {
       const { prepareVerifier, verifyTicket } = globalThis.GateVerify;
       const t0 = performance.now();
       const v = await prepareVerifier(bundle);
       const prepareMs = performance.now() - t0;
-      const seen = new Map();
-      const ctx = { now: Date.now(), firstScanHere: (id) => seen.get(id) };
-      const counts = { VALID: 0, DUPLICATE: 0, REVOKED: 0, INVALID: 0 };
-      // One at a time, as tickets come to the gate.
-      const t1 = performance.now();
-      for (const jwt of tickets) {
-        const r = await verifyTicket(jwt, v, ctx);
-        counts[r.verdict]++;
-        if (r.verdict === "VALID") seen.set(r.ticketId, "x");
+      // Rounds on a fresh history each; the machine is shared, so the best and the median round are reported.
+      const rates = [];
+      let counts;
+      for (let round = 0; round < ROUNDS; round++) {
+        const seen = new Map();
+        const ctx = { now: Date.now(), firstScanHere: (id) => seen.get(id) };
+        counts = { VALID: 0, DUPLICATE: 0, REVOKED: 0, INVALID: 0 };
+        // One at a time, as tickets come to the gate.
+        const t1 = performance.now();
+        for (const jwt of tickets) {
+          const r = await verifyTicket(jwt, v, ctx);
+          counts[r.verdict]++;
+          if (r.verdict === "VALID") seen.set(r.ticketId, "x");
+        }
+        rates.push((tickets.length / (performance.now() - t1)) * 1000);
+        if (counts.REVOKED !== expectedRevoked || counts.VALID !== tickets.length - expectedRevoked)
+          throw new Error(`unexpected verdicts ${JSON.stringify(counts)}`);
       }
-      const ms = performance.now() - t1;
-      if (counts.REVOKED !== expectedRevoked || counts.VALID !== tickets.length - expectedRevoked)
-        throw new Error(`unexpected verdicts ${JSON.stringify(counts)}`);
-      return { prepareMs, perSecond: (tickets.length / ms) * 1000, counts, tickets: tickets.length };
+      rates.sort((a, b) => a - b);
+      return { prepareMs, best: rates[rates.length - 1], median: rates[Math.floor(rates.length / 2)], counts, tickets: tickets.length };
     },
-    { bundle, tickets, expectedRevoked },
+    { bundle, tickets, expectedRevoked, ROUNDS },
   );
 }
 
@@ -131,7 +138,17 @@ async function cameraLatency(page, samples) {
     video.addEventListener("playing", () => video.requestVideoFrameCallback(onFrame), { once: true });
   }, samples);
   await page.getByRole("button", { name: "Start camera" }).click();
-  await page.waitForFunction((n) => window.__latency.samples.length >= n, samples, { timeout: 120_000, polling: 200 });
+  try {
+    await page.waitForFunction((n) => window.__latency.samples.length >= n, samples, { timeout: 120_000, polling: 200 });
+  } catch (err) {
+    const seen = await page.evaluate(() => ({
+      latency: window.__latency,
+      verdict: document.getElementById("verdict")?.innerText,
+      camera: document.getElementById("camera-status")?.innerText,
+      recent: document.getElementById("recent")?.innerText.slice(0, 300),
+    }));
+    throw new Error(`camera latency: ${err.message}; page state ${JSON.stringify(seen)}`);
+  }
   return page.evaluate(() => window.__latency.samples);
 }
 
@@ -163,13 +180,15 @@ try {
 
   const result = {
     bench: "gate",
+    load_average_1m: loadavg()[0],
     browser: "Debian chromium (headless), fake camera 640x480 @30 fps",
     decoder: /\((.+) decoder\)/.exec(decoder)?.[1] ?? decoder,
     verify: {
       revoked_ids_in_bundle: REVOKED,
       keys_in_jwks: 2,
       tickets_verified: throughput.tickets,
-      verifications_per_second: Math.round(throughput.perSecond),
+      verifications_per_second_best: Math.round(throughput.best),
+      verifications_per_second_median: Math.round(throughput.median),
       prepare_bundle_ms: Math.round(throughput.prepareMs),
     },
     camera_to_verdict_ms: {
@@ -181,9 +200,9 @@ try {
     },
   };
   console.log(
-    `gate: ${result.verify.verifications_per_second} verifications/s in Chromium (bundle with ${REVOKED} revoked ids, ` +
+    `gate: ${result.verify.verifications_per_second_best} verifications/s in Chromium (median round ${result.verify.verifications_per_second_median}/s) (bundle with ${REVOKED} revoked ids, ` +
       `prepared in ${result.verify.prepare_bundle_ms} ms); QR in front of the camera -> verdict on screen: ` +
-      `median ${result.camera_to_verdict_ms.median} ms, p95 ${result.camera_to_verdict_ms.p95} ms (${latencies.length} samples, ${result.decoder})`,
+      `median ${result.camera_to_verdict_ms.median} ms, p95 ${result.camera_to_verdict_ms.p95} ms (${latencies.length} samples, ${result.decoder}); load average ${result.load_average_1m.toFixed(1)}`,
   );
   await mkdir(path.join(root, "bench/results"), { recursive: true });
   await writeFile(path.join(root, "bench/results/gate.json"), JSON.stringify(result, null, 2));
