@@ -236,6 +236,25 @@ describe("confirm, release, return, expiry", () => {
     expect(await b.hold([{ section: "GA", quantity: 3 }])).toMatchObject({ ok: true });
   });
 
+  it("a confirmed hold keeps its seats and its quota after its expiry time passes", async ({ expect }) => {
+    const ev = await event();
+    const b = buyer(ev.eventId, 3);
+    const h = await b.hold([
+      { section: "R", seats: ["R-B-1", "R-B-2"] },
+      { section: "GA", quantity: 1 },
+    ], 0.3);
+    if (!h.ok) throw new Error("hold failed");
+    expect(await b.ledger.confirmHold(h.holdId)).toMatchObject({ ok: true, status: "sold" });
+    await sleep(400);
+    const { runDurableObjectAlarm } = await import("cloudflare:test");
+    await runDurableObjectAlarm(ev.r);
+    await runDurableObjectAlarm(ev.ga);
+    expect(await ev.r.snapshot()).toMatchObject({ sold: 2, held: 0 });
+    expect(await ev.ga.snapshot()).toMatchObject({ sold: 1, held: 0 });
+    expect(await b.ledger.getHold(h.holdId)).toMatchObject({ ok: true, status: "sold" });
+    expect(await b.hold([{ section: "GA", quantity: 1 }])).toMatchObject({ ok: false, reason: "limit_exceeded", used: 3 });
+  });
+
   it("answers not_found for hold ids it does not have", async ({ expect }) => {
     const ev = await event();
     const b = buyer(ev.eventId);
