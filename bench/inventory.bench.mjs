@@ -6,7 +6,11 @@
 // Goal: holds >= 70% of the no-op rate. Each hold is a real single-seat hold that succeeds
 // (every seat ends up held exactly once, checked at the end). The clients are call loops in
 // a bench Worker in the same workerd (bench/inventory-worker.ts), calling over RPC.
-// Run: npm run bench (all benches) or node bench/inventory.bench.mjs. Writes bench/results/inventory.json.
+// Holds are group-committed by SectionInventory (concurrent holds share one storage commit);
+// what remains between a hold and a ping is mostly that commit, which costs the same on
+// tmpfs as on disk here (it is workerd's commit path, not fsync), plus RPC serialization.
+// Run: npm run bench (all benches), npm run bench -- inventory, or node bench/inventory.bench.mjs.
+// KEEP_BENCH_STORAGE=1 keeps the temp dir. Writes bench/results/inventory.json.
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
@@ -136,5 +140,5 @@ try {
   );
 } finally {
   await mf.dispose();
-  await rm(persist, { recursive: true, force: true });
+  if (!process.env.KEEP_BENCH_STORAGE) await rm(persist, { recursive: true, force: true });
 }
