@@ -52,7 +52,10 @@ export function onError(err: Error, c: Context): Response {
     // Hono's own failures (e.g. malformed JSON from c.req.json()) are client errors.
     const status = err.status as ContentfulStatusCode;
     const code = status === 413 ? "payload_too_large" : status === 401 ? "unauthenticated" : status < 500 ? "invalid_request" : "internal";
-    return c.json(errorBody(code, err.message || "Request could not be processed."), status);
+    const message = err.message || "Request could not be processed.";
+    // The contract promises `details.issues` on every 400, including bodies that are not JSON.
+    const details = status === 400 ? { issues: [{ path: "", message, code: "invalid_json" }] } : undefined;
+    return c.json(errorBody(code, message, details), status);
   }
   console.error("unhandled error", c.req.method, c.req.path, err);
   return c.json(errorBody("internal", "Something went wrong on our side."), 500);
