@@ -52,6 +52,24 @@ describe("joining and polling", () => {
     expect((await call("GET", `/api/v1/events/${ev.eventId}/queue/${ja.body.queue_id}`)).status).toBe(401);
   });
 
+  it("racing joins (many tabs) of one user and of many users: one place each, positions 1..n", async ({ expect }) => {
+    const ev = await queueEvent();
+    const tabs = await signupBuyer();
+    const others = await Promise.all(Array.from({ length: 10 }, () => signupBuyer()));
+    const path = `/api/v1/events/${ev.eventId}/queue`;
+    const results = await Promise.all([
+      ...Array.from({ length: 15 }, () => call("POST", path, { token: tabs.token })),
+      ...others.map((u) => call("POST", path, { token: u.token })),
+    ]);
+    expect(results.every((r) => r.status === 201)).toBe(true);
+    const tabIds = new Set(results.slice(0, 15).map((r) => r.body.queue_id));
+    expect(tabIds.size).toBe(1);
+    const places = new Map(results.map((r) => [r.body.queue_id, r.body.position]));
+    expect([...places.values()].sort((a, b) => a - b)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+    const stub = env.WAITING_ROOM.get(env.WAITING_ROOM.idFromName(ev.eventId));
+    expect(await stub.stats()).toMatchObject({ waiting: 11 });
+  });
+
   it("admits on the alarm and hands out an admission token bound to user and event", async ({ expect }) => {
     const ev = await queueEvent();
     const buyers = await Promise.all([signupBuyer(), signupBuyer(), signupBuyer()]);
