@@ -2,6 +2,7 @@
  * SectionInventory on its own: init, all-or-nothing holds, GA counters, the seat state
  * machine (confirm / release / unsell), and racing holds against one object.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
 import { gaSection, newUserId, rawCounters, rawSeats, reservedSection } from "./support/inventory-fixtures";
 
@@ -99,6 +100,28 @@ describe("reserved holds", () => {
     expect(g1).toEqual({ ok: true, totalCents: 5000 });
     expect(g2).toEqual(g1);
     expect(await rawCounters(ga.stub)).toEqual({ capacity: 5, held: 2, sold: 0 });
+  });
+});
+
+describe("call order", () => {
+  it("applies calls in arrival order, also while holds wait to be group-committed", async ({ expect }) => {
+    const { stub } = await reservedSection([{ label: "A", seats: 3 }]);
+    const a = hid();
+    const b = hid();
+    // Called within one turn, as deliveries can be: each call must see the holds queued before it.
+    const [held, released, heldB, confirmed, snap] = await runInDurableObject(stub, async (instance) => {
+      const h = instance.hold(req(a, { seats: ["R-A-1"] }));
+      const r = instance.release(a);
+      const hb = instance.hold(req(b, { seats: ["R-A-2"] }));
+      const c = instance.confirm(b);
+      const s = instance.snapshot();
+      return [await h, r, await hb, c, s] as const;
+    });
+    expect(held).toEqual({ ok: true, totalCents: 1000 });
+    expect(released).toEqual({ ok: true, released: true });
+    expect(heldB).toEqual({ ok: true, totalCents: 1000 });
+    expect(confirmed).toMatchObject({ ok: true, seats: ["R-A-2"] });
+    expect(snap).toMatchObject({ available: 2, held: 0, sold: 1 });
   });
 });
 

@@ -171,7 +171,8 @@ export class SectionInventory extends DurableObject<Env> {
    * Holds are group-committed: calls that arrive together are applied one after another in
    * one synchronous pass (each still checks and writes with no await in between, and sees
    * the ones before it), so their writes share one storage commit instead of one each. A
-   * commit to disk costs far more than the SQL itself; this keeps holds close to a no-op RPC.
+   * storage commit costs far more than the SQL itself (bench/inventory.bench.mjs). Every
+   * other method applies queued holds first, so calls still take effect in arrival order.
    */
   hold(req: SectionHoldRequest): Promise<SectionHoldResult> {
     const { promise, resolve, reject } = Promise.withResolvers<SectionHoldResult>();
@@ -184,6 +185,7 @@ export class SectionInventory extends DurableObject<Env> {
   private holdQueue: { req: SectionHoldRequest; resolve: (r: SectionHoldResult) => void; reject: (e: unknown) => void }[] = [];
 
   private applyQueuedHolds(): void {
+    if (this.holdQueue.length === 0) return;
     const batch = this.holdQueue;
     this.holdQueue = [];
     for (const { req, resolve, reject } of batch) {
@@ -210,6 +212,7 @@ export class SectionInventory extends DurableObject<Env> {
   }
 
   release(holdId: string): SectionReleaseResult {
+    this.applyQueuedHolds();
     this.expireDue(Date.now());
     const row = this.getHoldRow(holdId);
     if (!row || row.status !== "held") return { ok: true, released: false };
@@ -218,6 +221,7 @@ export class SectionInventory extends DurableObject<Env> {
   }
 
   confirm(holdId: string): SectionConfirmResult {
+    this.applyQueuedHolds();
     this.expireDue(Date.now());
     const row = this.getHoldRow(holdId);
     if (!row) return { ok: false, reason: "not_found" };
@@ -233,6 +237,7 @@ export class SectionInventory extends DurableObject<Env> {
   }
 
   unsell(holdId: string): SectionUnsellResult {
+    this.applyQueuedHolds();
     this.expireDue(Date.now());
     const row = this.getHoldRow(holdId);
     if (!row) return { ok: false, reason: "not_found" };
@@ -250,6 +255,7 @@ export class SectionInventory extends DurableObject<Env> {
   }
 
   snapshot(): SectionSnapshot | null {
+    this.applyQueuedHolds();
     this.expireDue(Date.now());
     const s = this.sql.exec<SectionRow>("SELECT * FROM section WHERE id = 1").toArray()[0];
     if (!s) return null;
@@ -280,6 +286,7 @@ export class SectionInventory extends DurableObject<Env> {
   ping(): void {}
 
   override async alarm(): Promise<void> {
+    this.applyQueuedHolds();
     // The alarm that is running is no longer set; re-arming below sets the next one.
     this.alarmAt = null;
     this.nextExpiry = this.queryNextExpiry();
