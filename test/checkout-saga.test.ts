@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import { call } from "./support/http";
 import { publishedEvent, signupBuyer } from "./support/fixtures";
 import { authorizeAtProvider, deliverWebhook, expireHold, getOrder, paymentIntentEvent, stripeSigned, invariantViolations, localPayment, pendingOrder, sectionSnapshot } from "./support/checkout";
 
@@ -108,6 +109,32 @@ describe("CheckoutSaga finishes or compensates half-done steps", () => {
     expect((await deliverWebhook(late, await stripeSigned(late))).status).toBe(200);
     expect((await getOrder(buyer, order.order_id)).body).toMatchObject({ status: "failed", tickets: [] });
     expect((await localPayment(order.payment.payment_id))?.status).toBe("canceled");
+    expect(await invariantViolations(ev)).toEqual([]);
+  });
+});
+
+describe("event cancelled while an order was being captured", () => {
+  it("the captured order is finished and then refunded, never left paid on a cancelled event", async ({ expect }) => {
+    const ev = await publishedEvent();
+    const buyer = await signupBuyer();
+    const { hold, order } = await pendingOrder(ev, buyer, { seats: ["R-A-5"] });
+    await authorizeAtProvider(order.payment.payment_id);
+    await env.BUYER_LEDGER.getByName(`${ev.eventId}:${buyer.userId}`).confirmHold(hold.hold_id);
+    await env.DB.prepare("UPDATE local_payments SET status = 'succeeded' WHERE id = ?").bind(order.payment.payment_id).run();
+    const now = new Date().toISOString();
+    await setOrder(order.order_id, `authorized_at = '${now}', seats_confirmed_at = '${now}', captured_at = '${now}'`);
+    // The organizer's cancel ran now: it found the order still pending and authorized, and left it to the saga.
+    const cancel = await call("POST", `/api/v1/admin/events/${ev.eventId}/cancel`, { token: ev.organizerToken });
+    expect(cancel.body).toMatchObject({ orders_refunded: 0, orders_cancelled: 0, orders_retrying: 1 });
+    await leaveWork(order.order_id, "fulfil");
+
+    expect(await runDurableObjectAlarm(saga(order.order_id))).toBe(true);
+    const o = (await getOrder(buyer, order.order_id)).body;
+    expect(o.status).toBe("refunded");
+    expect(o.tickets.map((t: any) => t.status)).toEqual(["revoked"]);
+    const payment = await localPayment(order.payment.payment_id);
+    expect(payment?.amount_refunded_cents).toBe(payment?.amount_cents);
+    expect((await sectionSnapshot(ev.eventId, "R")).seats!.find((s) => s.label === "R-A-5")?.status).toBe("available");
     expect(await invariantViolations(ev)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   cancelUnpaid,
+  endForCancelledEvent,
   expireUnpaid,
   failPayment,
   fulfil,
@@ -83,6 +84,15 @@ export class CheckoutSaga extends DurableObject<Env> {
   refund(orderId: string, reason: string): Promise<EndResult> {
     return this.#serial(async () => {
       const r = await refundPaid(this.env, orderId, reason).catch((err) => this.#retryLater(orderId, err));
+      await this.#drain();
+      return r;
+    });
+  }
+
+  /** Event cancelled: refund if paid, cancel if unpaid. */
+  endForEvent(orderId: string): Promise<EndResult & { ended?: "refunded" | "cancelled" }> {
+    return this.#serial(async () => {
+      const r = await endForCancelledEvent(this.env, orderId).catch((err) => this.#retryLater(orderId, err));
       await this.#drain();
       return r;
     });

@@ -43,11 +43,10 @@ export async function cancelEvent(env: Env, event: EventRow): Promise<EventCance
   for (let i = 0; i < open.length; i += 20) {
     await Promise.all(
       open.slice(i, i + 20).map(async (o) => {
-        const saga = env.CHECKOUT.getByName(o.id);
-        const r = o.status === "paid" ? await saga.refund(o.id, "event_cancelled") : await saga.cancel(o.id, "event_cancelled");
+        const r = await env.CHECKOUT.getByName(o.id).endForEvent(o.id);
         if (!r.ok) summary.orders_retrying++;
-        else if (o.status === "paid") summary.orders_refunded++;
-        else summary.orders_cancelled++;
+        else if (r.ended === "refunded") summary.orders_refunded++;
+        else if (r.ended === "cancelled") summary.orders_cancelled++;
       }),
     );
   }

@@ -78,6 +78,11 @@ export async function fulfil(env: Env, orderId: string): Promise<void> {
     await setStep(env, orderId, "captured_at");
   }
   await issueTicketsAndMarkPaid(env, o, ticketExpiry(event.endsAt));
+  // Cancelled while we were capturing: the event's cancel may have passed this order by.
+  if ((await getEvent(env, o.eventId))?.state === "cancelled") {
+    await refundPaid(env, orderId, "event_cancelled");
+    return;
+  }
   await queueConfirmationEmail(env, orderId);
 }
 
@@ -159,6 +164,22 @@ export async function cancelUnpaid(env: Env, orderId: string, reason: string): P
     return { ok: false, status: o.status, reason: o.status === "pending_payment" ? "payment_in_progress" : "not_pending" };
   }
   await settle(env, o);
+  return { ok: true };
+}
+
+/** The event was cancelled: a paid order is refunded, an unpaid one cancelled. */
+export async function endForCancelledEvent(env: Env, orderId: string): Promise<EndResult & { ended?: "refunded" | "cancelled" }> {
+  const o = await getOrder(env, orderId);
+  if (!o) return { ok: false, status: "not_found", reason: "not_found" };
+  if (o.status === "paid" || o.status === "refunded") {
+    const r = await refundPaid(env, orderId, "event_cancelled");
+    return r.ok ? { ok: true, ended: "refunded" } : r;
+  }
+  if (o.status === "pending_payment") {
+    // An order already authorized is finished by `fulfil`, which checks the event first.
+    const r = await cancelUnpaid(env, orderId, "event_cancelled");
+    return r.ok ? { ok: true, ended: "cancelled" } : r;
+  }
   return { ok: true };
 }
 
