@@ -43,7 +43,7 @@ export class LocalProvider implements PaymentProvider {
   }
 
   async createAuthorization(req: AuthorizationRequest): Promise<Authorization> {
-    // The idempotency key doubles as the primary key's source: a retried create finds its row.
+    // Like Stripe's Idempotency-Key: a retried create returns the payment it made before.
     const existing = await this.env.DB.prepare("SELECT * FROM local_payments WHERE json_extract(metadata, '$.idempotency_key') = ?")
       .bind(req.idempotencyKey)
       .first<LocalPaymentRow>();
