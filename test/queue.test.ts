@@ -149,6 +149,24 @@ describe("organizer controls", () => {
     expect(refused.status).toBe(422);
   });
 
+  it("sets and lifts a cap on live sessions (extension), pushed to the room", async ({ expect }) => {
+    const ev = await queueEvent();
+    const path = `/api/v1/admin/events/${ev.eventId}/waiting-room`;
+    const stub = env.WAITING_ROOM.get(env.WAITING_ROOM.idFromName(ev.eventId));
+    const set = await call("PATCH", path, { token: ev.organizerToken, body: { max_active_sessions: 50 } });
+    expect(set.status).toBe(200);
+    expect(set.body.waiting_room).toMatchObject({ max_active_sessions: 50, admit_per_minute: 60 });
+    expect(await stub.stats()).toMatchObject({ maxActiveSessions: 50 });
+    // A join pushes the stored settings again: the cap survives it.
+    const buyer = await signupBuyer();
+    await call("POST", `/api/v1/events/${ev.eventId}/queue`, { token: buyer.token });
+    expect(await stub.stats()).toMatchObject({ maxActiveSessions: 50 });
+    expect((await call("PATCH", path, { token: ev.organizerToken, body: { max_active_sessions: 0 } })).status).toBe(400);
+    const lifted = await call("PATCH", path, { token: ev.organizerToken, body: { max_active_sessions: null } });
+    expect(lifted.body.waiting_room.max_active_sessions).toBeNull();
+    expect(await stub.stats()).toMatchObject({ maxActiveSessions: null });
+  });
+
   it("can switch a waiting room on for an event created without one", async ({ expect }) => {
     const ev = await publishedEvent();
     const res = await call("PATCH", `/api/v1/admin/events/${ev.eventId}/waiting-room`, { token: ev.organizerToken, body: { enabled: true } });

@@ -199,6 +199,27 @@ describe("sessions", () => {
     expect(again.ok && again.queueId).not.toBe(a.queueId);
   });
 
+  it("with a cap on live sessions, admits only as sessions lapse, never above the rate", async ({ expect }) => {
+    const r = room({ admitPerMinute: 600, sessionSeconds: 60, maxActiveSessions: 25 }); // 20 per tick
+    await r.ready;
+    r.clock.now = ON_SALE + 1;
+    await r.stub.joinMany(Array.from({ length: 100 }, (_, i) => `usr_${i}`), r.config);
+    expect(await tick(r)).toBe(20);
+    expect(await tick(r)).toBe(5); // cap reached
+    expect(await tick(r)).toBe(0);
+    expect(await r.stub.stats()).toMatchObject({ activeSessions: 25, waiting: 75 });
+    // Sessions lapse 60 s after their tick, freeing places for the next in line; the rate
+    // still rules (a minute without admissions is not a burst).
+    const firstTick = ON_SALE + 1 + TICK_MS;
+    r.clock.now = firstTick + 60_000 - TICK_MS;
+    expect(await tick(r)).toBe(20); // the first tick's 20 lapsed
+    expect(await tick(r)).toBe(5); // the second tick's 5 lapsed
+    expect(await tick(r)).toBe(0);
+    // The organizer lifts the cap.
+    await r.stub.configure({ ...r.config, maxActiveSessions: null });
+    expect(await tick(r)).toBe(20);
+  });
+
   it("refuses joins while the room is disabled", async ({ expect }) => {
     const r = room({ enabled: false });
     await r.ready;

@@ -8,6 +8,8 @@ export interface WaitingRoomConfig {
   onSaleAt: number;
   admitPerMinute: number;
   sessionSeconds: number;
+  /** Optional cap on sessions live at once: a lapsing session frees a place for the next in line. */
+  maxActiveSessions?: number | null;
 }
 
 export type PlaceView =
@@ -27,6 +29,9 @@ export interface WaitingRoomStats {
   waiting: number;
   admitPerMinute: number;
   sessionSeconds: number;
+  maxActiveSessions: number | null;
+  /** Sessions admitted and not yet lapsed. */
+  activeSessions: number;
 }
 
 /** Admission runs on this beat once the sale is open and someone waits. */
@@ -75,6 +80,9 @@ const MIGRATIONS: string[] = [
      carry REAL NOT NULL
    );
    INSERT INTO state VALUES (1, 0, 0, 60, 600, 0, 0, 0, 0, -1, NULL, 0);`,
+  // Live sessions per admission tick (a few hundred rows at most), for the optional cap.
+  `ALTER TABLE state ADD COLUMN max_active INTEGER;
+   CREATE TABLE sessions (expires_at INTEGER PRIMARY KEY, n INTEGER NOT NULL);`,
 ];
 
 interface State {
@@ -82,6 +90,7 @@ interface State {
   onSaleAt: number;
   admitPerMinute: number;
   sessionSeconds: number;
+  maxActive: number | null;
   /** Set once the sale opened: no more early places, whatever the config says later. */
   sealed: boolean;
   early: number;
@@ -157,6 +166,7 @@ export class WaitingRoom extends DurableObject<Env> {
       onSaleAt: s.on_sale_at!,
       admitPerMinute: s.admit_per_minute!,
       sessionSeconds: s.session_seconds!,
+      maxActive: s.max_active ?? null,
       sealed: s.sealed === 1,
       early: s.early!,
       late: s.late!,
@@ -172,9 +182,9 @@ export class WaitingRoom extends DurableObject<Env> {
     this.dirty = false;
     const s = this.state;
     this.sql.exec(
-      `UPDATE state SET enabled = ?, on_sale_at = ?, admit_per_minute = ?, session_seconds = ?, sealed = ?,
+      `UPDATE state SET enabled = ?, on_sale_at = ?, admit_per_minute = ?, session_seconds = ?, max_active = ?, sealed = ?,
          early = ?, late = ?, processed = ?, frontier = ?, last_tick_at = ?, carry = ? WHERE id = 1`,
-      s.enabled ? 1 : 0, s.onSaleAt, s.admitPerMinute, s.sessionSeconds, s.sealed ? 1 : 0,
+      s.enabled ? 1 : 0, s.onSaleAt, s.admitPerMinute, s.sessionSeconds, s.maxActive, s.sealed ? 1 : 0,
       s.early, s.late, s.processed, s.frontier, s.lastTickAt, s.carry,
     );
   }
@@ -186,13 +196,15 @@ export class WaitingRoom extends DurableObject<Env> {
       s.enabled === cfg.enabled &&
       s.onSaleAt === cfg.onSaleAt &&
       s.admitPerMinute === cfg.admitPerMinute &&
-      s.sessionSeconds === cfg.sessionSeconds
+      s.sessionSeconds === cfg.sessionSeconds &&
+      s.maxActive === (cfg.maxActiveSessions ?? null)
     )
       return false;
     s.enabled = cfg.enabled;
     s.onSaleAt = cfg.onSaleAt;
     s.admitPerMinute = cfg.admitPerMinute;
     s.sessionSeconds = cfg.sessionSeconds;
+    s.maxActive = cfg.maxActiveSessions ?? null;
     this.saveState();
     return true;
   }
@@ -251,6 +263,8 @@ export class WaitingRoom extends DurableObject<Env> {
       waiting: s.early + s.late - s.processed,
       admitPerMinute: s.admitPerMinute,
       sessionSeconds: s.sessionSeconds,
+      maxActiveSessions: s.maxActive,
+      activeSessions: this.activeSessions(this.clock()),
     };
   }
 
@@ -334,7 +348,9 @@ export class WaitingRoom extends DurableObject<Env> {
     const since = now - (s.lastTickAt ?? s.onSaleAt);
     const elapsed = Math.max(0, Math.min(since, TICK_MS));
     const allowance = s.carry + (s.admitPerMinute * elapsed) / 60_000;
-    const due = Math.min(Math.floor(allowance), MAX_ADMIT_PER_TICK);
+    this.sql.exec("DELETE FROM sessions WHERE expires_at <= ?", now);
+    const room = s.maxActive === null ? Infinity : Math.max(0, s.maxActive - this.activeSessions(now));
+    const due = Math.min(Math.floor(allowance), MAX_ADMIT_PER_TICK, room);
     s.carry = allowance - Math.floor(allowance);
     let admitted = 0;
     if (due > 0) {
@@ -354,12 +370,17 @@ export class WaitingRoom extends DurableObject<Env> {
           s.frontier,
           last.ord,
         );
+        this.sql.exec(
+          "INSERT INTO sessions (expires_at, n) VALUES (?, ?) ON CONFLICT (expires_at) DO UPDATE SET n = n + excluded.n",
+          now + s.sessionSeconds * 1000,
+          admitted,
+        );
         s.frontier = last.ord;
         s.processed += admitted;
       }
     }
-    // Unused allowance is not banked: the next arrivals must not get a burst.
-    if (admitted < due) s.carry = 0;
+    // Unused allowance (empty queue, full cap) is not banked: no burst when room appears.
+    if (admitted < Math.floor(allowance)) s.carry = 0;
     s.lastTickAt = now;
     this.saveState();
     if (s.early + s.late > s.processed) await this.setAlarm(now + TICK_MS);
@@ -400,6 +421,10 @@ export class WaitingRoom extends DurableObject<Env> {
       .exec<{ id: number }>("INSERT INTO places (user_id, ord, joined_at) VALUES (?, ?, ?) RETURNING id", userId, ord, now)
       .one();
     return this.view({ id, ord, admitted_at: null, expires_at: null }, now);
+  }
+
+  private activeSessions(now: number): number {
+    return this.sql.exec<{ n: number | null }>("SELECT sum(n) AS n FROM sessions WHERE expires_at > ?", now).one().n ?? 0;
   }
 
   /** Number of places ordered before `ord` (admitted, lapsed or waiting). */

@@ -12,7 +12,7 @@ import { rateLimit } from "../middleware/rate-limit";
 import { parseOr400, validate } from "../validation";
 import { issueAdmissionToken } from "../waiting-room/admission-token";
 import { pollAfterSeconds } from "../waiting-room/polling";
-import { DEFAULT_SETTINGS, roomConfig, roomFor } from "../waiting-room/room";
+import { DEFAULT_SETTINGS, roomConfig, roomFor, type WaitingRoomSettings } from "../waiting-room/room";
 import { verifyTurnstile, type TurnstileEnv } from "../waiting-room/turnstile";
 import type { PlaceView } from "../../durable-objects/waiting-room";
 
@@ -29,8 +29,12 @@ const SettingsPatch = z
     enabled: z.boolean().optional(),
     admit_per_minute: z.int().min(1).max(100_000).optional(),
     session_seconds: z.int().min(60).max(3_600).optional(),
+    /** Extension: at most this many admitted sessions live at once (null: no cap). */
+    max_active_sessions: z.int().min(1).max(1_000_000).nullable().optional(),
   })
-  .refine((p) => Object.keys(p).length > 0, { message: "Give at least one of enabled, admit_per_minute, session_seconds." });
+  .refine((p) => Object.keys(p).length > 0, {
+    message: "Give at least one of enabled, admit_per_minute, session_seconds, max_active_sessions.",
+  });
 
 /** Joining usually has no body at all; an empty body (whatever its Content-Type) reads as `{}`. */
 async function optionalJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
@@ -146,10 +150,17 @@ queueRoutes.patch(
     const principal = c.get("principal");
     const event = await getEvent(c.env, c.req.param("eventId"));
     if (!event || event.organizerId !== principal.userId) throw notFound("Event");
-    const settings = { ...DEFAULT_SETTINGS, ...event.waitingRoom, ...c.req.valid("json") };
+    const settings: WaitingRoomSettings = { ...DEFAULT_SETTINGS, ...event.waitingRoom, ...c.req.valid("json") };
     await db(c.env).update(events).set({ waitingRoom: settings }).where(eq(events.id, event.id));
     // D1 first: the object is told the same settings that every later join will push again.
     const room = await roomFor(c.env, event.id).configure(roomConfig({ ...event, waitingRoom: settings }));
-    return c.json({ event_id: event.id, waiting_room: settings, queue: { waiting: room.waiting, admitted: room.admitted } }, 200);
+    return c.json(
+      {
+        event_id: event.id,
+        waiting_room: settings,
+        queue: { waiting: room.waiting, admitted: room.admitted, active_sessions: room.activeSessions },
+      },
+      200,
+    );
   },
 );

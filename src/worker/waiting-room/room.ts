@@ -1,7 +1,11 @@
 import type { EventRow } from "../catalog/event-repo";
 import type { WaitingRoomConfig } from "../../durable-objects/waiting-room";
 
-export type WaitingRoomSettings = NonNullable<EventRow["waitingRoom"]>;
+/**
+ * The event's `waiting_room` JSON. `max_active_sessions` (optional, null = no cap) is a
+ * waiting-room extension stored in the same JSON column, so the catalog's type omits it.
+ */
+export type WaitingRoomSettings = NonNullable<EventRow["waitingRoom"]> & { max_active_sessions?: number | null };
 
 /** Settings of events created without a waiting room, when the organizer turns one on later. */
 export const DEFAULT_SETTINGS: WaitingRoomSettings = { enabled: false, admit_per_minute: 100, session_seconds: 600 };
@@ -13,11 +17,12 @@ export function roomFor(env: Pick<Env, "WAITING_ROOM">, eventId: string) {
 
 /** What the object needs to know about the event. */
 export function roomConfig(event: Pick<EventRow, "onSaleAt" | "waitingRoom">): WaitingRoomConfig {
-  const s = { ...DEFAULT_SETTINGS, ...event.waitingRoom };
+  const s: WaitingRoomSettings = { ...DEFAULT_SETTINGS, ...event.waitingRoom };
   return {
     enabled: s.enabled,
     onSaleAt: Date.parse(event.onSaleAt),
     admitPerMinute: s.admit_per_minute,
     sessionSeconds: s.session_seconds,
+    maxActiveSessions: s.max_active_sessions ?? null,
   };
 }
