@@ -156,11 +156,13 @@ describe("POST /api/v1/events/:eventId/holds", () => {
     ["quantity negative", { section: "GA", quantity: -1 }, 400],
     ["quantity fractional", { section: "GA", quantity: 1.5 }, 400],
     ["quantity as string", { section: "GA", quantity: "2" }, 400],
-    ["quantity huge", { section: "GA", quantity: 1e9 }, 400],
+    ["quantity past the limit", { section: "GA", quantity: 1e9 }, 422],
+    ["quantity not a safe integer", { section: "GA", quantity: 1e300 }, 400],
     ["quantity on a reserved section", { section: "R", quantity: 1 }, 400],
     ["both forms", { seats: ["R-A-1"], section: "GA", quantity: 1 }, 400],
     ["unknown field", { seats: ["R-A-1"], price: 0 }, 400],
-    ["too many seats", { seats: Array.from({ length: 51 }, (_, i) => `R-A-${i + 1}`) }, 400],
+    ["more seats than the limit", { seats: Array.from({ length: 51 }, (_, i) => `R-A-${i + 1}`) }, 422],
+    ["items past the limit", { items: [{ section: "R", seats: ["R-A-1"] }, { section: "GA", quantity: 8 }] }, 422],
     ["items empty", { items: [] }, 400],
     ["items with duplicate section", { items: [{ section: "GA", quantity: 1 }, { section: "GA", quantity: 1 }] }, 400],
     ["items seat in another section", { items: [{ section: "R", seats: ["GA-A-1"] }] }, 400],
@@ -177,7 +179,8 @@ describe("POST /api/v1/events/:eventId/holds", () => {
     const before = await inventoryState(ev.eventId);
     const res = await call("POST", holdsPath(ev.eventId), { token: b.token, body });
     expect(res.status).toBe(status);
-    expect(res.body).toEqual({ error: { code: status === 404 ? "not_found" : "invalid_request", message: expect.any(String), details: expect.anything() } });
+    const code = { 400: "invalid_request", 404: "not_found", 422: "limit_exceeded" }[status];
+    expect(res.body).toEqual({ error: { code, message: expect.any(String), details: expect.anything() } });
     if (status === 400) expect(res.body.error.details.issues.length).toBeGreaterThan(0);
     expect(await inventoryState(ev.eventId)).toEqual(before);
     // No quota was used either: the buyer can still hold the whole limit.

@@ -8,14 +8,18 @@ import { z } from "zod";
 import { ApiError, badRequest, notFound } from "../errors";
 import type { CreateHoldResult, HoldItemRequest, HoldView } from "./types";
 
-/** No event allows more than 50 tickets per user; longer lists are refused before any lookup. */
-export const MAX_TICKETS_PER_REQUEST = 50;
+/**
+ * Sizes are not capped at the ticket limit here: asking for more than `max_tickets_per_user`
+ * is a 422 `limit_exceeded` (contract), checked against the event by `assertWithinLimit`.
+ * The caps below only bound the work of parsing (the body itself is capped at 64 KiB).
+ */
+const MAX_SEATS_PER_LIST = 10_000;
 const MAX_ITEMS = 20;
 
 const SeatId = z.string().min(1).max(100);
 const Key = z.string().min(1).max(64);
-const Quantity = z.int().min(1).max(MAX_TICKETS_PER_REQUEST);
-const SeatList = z.array(SeatId).min(1).max(MAX_TICKETS_PER_REQUEST);
+const Quantity = z.int().min(1);
+const SeatList = z.array(SeatId).min(1).max(MAX_SEATS_PER_LIST);
 
 const Item = z.union([z.strictObject({ section: Key, seats: SeatList }), z.strictObject({ section: Key, quantity: Quantity })]);
 
@@ -49,6 +53,26 @@ export const HoldBody = z
       });
   });
 export type HoldBody = z.infer<typeof HoldBody>;
+
+/** How many tickets the request asks for, across all its forms. */
+export function requestedTickets(body: HoldBody): number {
+  if (body.seats) return body.seats.length;
+  if (body.quantity !== undefined) return body.quantity;
+  return (body.items ?? []).reduce((n, it) => n + ("seats" in it ? it.seats.length : it.quantity), 0);
+}
+
+/**
+ * A request that alone is past the event's limit is refused before any object is asked
+ * (BuyerLedger enforces the limit with what the buyer already holds and bought).
+ */
+export function assertWithinLimit(body: HoldBody, maxTicketsPerUser: number): void {
+  const requested = requestedTickets(body);
+  if (requested > maxTicketsPerUser)
+    throw new ApiError(422, "limit_exceeded", `At most ${maxTicketsPerUser} tickets per buyer for this event (held and bought).`, {
+      limit: maxTicketsPerUser,
+      requested,
+    });
+}
 
 export interface EventSection {
   key: string;

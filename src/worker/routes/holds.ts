@@ -5,7 +5,7 @@ import { sectionsOf } from "../catalog/venues";
 import { ApiError, conflict, notFound, unprocessable } from "../errors";
 import { idPattern } from "../ids";
 import { ledgerObjectName, parseHoldId } from "../inventory/hold-id";
-import { HoldBody, holdItems, holdJson, holdRefusal, notFoundHold } from "../inventory/hold-request";
+import { assertWithinLimit, HoldBody, holdItems, holdJson, holdRefusal, notFoundHold } from "../inventory/hold-request";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
 import { validate } from "../validation";
@@ -36,8 +36,10 @@ holdsRoutes.post(
     const principal = c.get("principal");
     await assertAdmitted(c.env, event, principal, c.req.header("X-Admission-Token"));
 
+    const body = c.req.valid("json");
+    assertWithinLimit(body, event.maxTicketsPerUser);
     const sections = (await sectionsOf(c.env, [event.venueId])).get(event.venueId) ?? [];
-    const items = holdItems(c.req.valid("json"), sections);
+    const items = holdItems(body, sections);
     const result = await ledger(c.env, event.id, principal.userId).createHold({
       eventId: event.id,
       userId: principal.userId,
