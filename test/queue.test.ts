@@ -157,7 +157,7 @@ describe("organizer controls", () => {
     expect(set.status).toBe(200);
     expect(set.body.waiting_room).toMatchObject({ max_active_sessions: 50, admit_per_minute: 60 });
     expect(await stub.stats()).toMatchObject({ maxActiveSessions: 50 });
-    // A join pushes the stored settings again: the cap survives it.
+    // Joins carry the settings they read from D1; they never undo a PATCH.
     const buyer = await signupBuyer();
     await call("POST", `/api/v1/events/${ev.eventId}/queue`, { token: buyer.token });
     expect(await stub.stats()).toMatchObject({ maxActiveSessions: 50 });

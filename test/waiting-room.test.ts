@@ -156,6 +156,9 @@ describe("admission rate", () => {
 
     // The organizer raises the rate mid-sale: 600/min is 20 per tick from the next tick.
     await r.stub.configure({ ...r.config, admitPerMinute: 600 });
+    // A join that read the event before the change carries the old rate: it must not win.
+    await r.stub.join("usr_stale_reader", r.config);
+    expect(await r.stub.stats()).toMatchObject({ admitPerMinute: 600 });
     const after: number[] = [];
     for (let i = 0; i < 3; i++) after.push(await tick(r));
     expect(after).toEqual([20, 20, 20]);

@@ -83,6 +83,7 @@ const MIGRATIONS: string[] = [
   // Live sessions per admission tick (a few hundred rows at most), for the optional cap.
   `ALTER TABLE state ADD COLUMN max_active INTEGER;
    CREATE TABLE sessions (expires_at INTEGER PRIMARY KEY, n INTEGER NOT NULL);`,
+  `ALTER TABLE state ADD COLUMN configured INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 interface State {
@@ -91,6 +92,8 @@ interface State {
   admitPerMinute: number;
   sessionSeconds: number;
   maxActive: number | null;
+  /** Settings have been applied once; from then on only `configure` changes them. */
+  configured: boolean;
   /** Set once the sale opened: no more early places, whatever the config says later. */
   sealed: boolean;
   early: number;
@@ -167,6 +170,7 @@ export class WaitingRoom extends DurableObject<Env> {
       admitPerMinute: s.admit_per_minute!,
       sessionSeconds: s.session_seconds!,
       maxActive: s.max_active ?? null,
+      configured: s.configured === 1,
       sealed: s.sealed === 1,
       early: s.early!,
       late: s.late!,
@@ -182,17 +186,27 @@ export class WaitingRoom extends DurableObject<Env> {
     this.dirty = false;
     const s = this.state;
     this.sql.exec(
-      `UPDATE state SET enabled = ?, on_sale_at = ?, admit_per_minute = ?, session_seconds = ?, max_active = ?, sealed = ?,
-         early = ?, late = ?, processed = ?, frontier = ?, last_tick_at = ?, carry = ? WHERE id = 1`,
-      s.enabled ? 1 : 0, s.onSaleAt, s.admitPerMinute, s.sessionSeconds, s.maxActive, s.sealed ? 1 : 0,
+      `UPDATE state SET enabled = ?, on_sale_at = ?, admit_per_minute = ?, session_seconds = ?, max_active = ?, configured = ?,
+         sealed = ?, early = ?, late = ?, processed = ?, frontier = ?, last_tick_at = ?, carry = ? WHERE id = 1`,
+      s.enabled ? 1 : 0, s.onSaleAt, s.admitPerMinute, s.sessionSeconds, s.maxActive, s.configured ? 1 : 0, s.sealed ? 1 : 0,
       s.early, s.late, s.processed, s.frontier, s.lastTickAt, s.carry,
     );
   }
 
-  /** Applies the event's settings; a no-op when nothing changed (so joins rarely write it). */
+  /**
+   * Joins carry the event's settings as read from D1, so the first one sets the object up.
+   * After that only `configure` (the organizer's PATCH) changes them: a join that read the
+   * row just before a PATCH must not put the old rate back.
+   */
+  private bootstrap(cfg: WaitingRoomConfig): void {
+    if (!this.state.configured) this.applyConfig(cfg);
+  }
+
+  /** Applies settings; a no-op when nothing changed. */
   private applyConfig(cfg: WaitingRoomConfig): boolean {
     const s = this.state;
     if (
+      s.configured &&
       s.enabled === cfg.enabled &&
       s.onSaleAt === cfg.onSaleAt &&
       s.admitPerMinute === cfg.admitPerMinute &&
@@ -205,13 +219,14 @@ export class WaitingRoom extends DurableObject<Env> {
     s.admitPerMinute = cfg.admitPerMinute;
     s.sessionSeconds = cfg.sessionSeconds;
     s.maxActive = cfg.maxActiveSessions ?? null;
+    s.configured = true;
     this.saveState();
     return true;
   }
 
   /** Joins the queue: the caller's current place if it has one, else a new one. */
   async join(userId: string, cfg: WaitingRoomConfig): Promise<JoinResult> {
-    this.applyConfig(cfg);
+    this.bootstrap(cfg);
     if (!this.state.enabled) return { ok: false, reason: "disabled" };
     const now = this.clock();
     const view = this.placeFor(userId, now);
@@ -225,7 +240,7 @@ export class WaitingRoom extends DurableObject<Env> {
    * here, in batches, to avoid a million RPC round trips); same rules as `join`.
    */
   async joinMany(userIds: string[], cfg: WaitingRoomConfig): Promise<{ ok: true; joined: number } | { ok: false; reason: "disabled" }> {
-    this.applyConfig(cfg);
+    this.bootstrap(cfg);
     if (!this.state.enabled) return { ok: false, reason: "disabled" };
     const now = this.clock();
     for (const userId of userIds) this.placeFor(userId, now);
