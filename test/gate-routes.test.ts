@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { decodeJwt } from "jose";
 import { describe, it } from "vitest";
 import { prepareVerifier, verifyTicket } from "../src/gate-scanner/verify";
 import { verifySessionToken } from "../src/worker/auth/tokens";
@@ -41,6 +42,10 @@ describe("POST /api/v1/admin/events/:eventId/gate-devices", () => {
     expect(res.body.enroll_url).toBe(`${env.PUBLIC_ORIGIN}/gate/#enroll=${res.body.token}`);
     const principal = await verifySessionToken(env, res.body.token);
     expect(principal).toEqual({ role: "staff", userId: res.body.device_id, deviceId: res.body.device_id, eventId: ev.eventId });
+    // The device works until a day after the event ends, then needs a new enrolment.
+    const { exp } = decodeJwt(res.body.token);
+    const endsAt = Date.parse(String(ev.event.ends_at)) / 1000;
+    expect(Math.abs(exp! - (endsAt + 86_400))).toBeLessThan(60);
   });
 
   it("is the owning organizer's only: 404 for another organizer, 403 for a buyer, 401 without a token", async ({
