@@ -10,12 +10,20 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { buildGate } from "../../scripts/build-gate.mjs";
 import { apiClient, type Ticket } from "./support/api";
+import type { BrowserContext } from "playwright-core";
 import { firstPage, launchDevice, verdictText, waitReady, waitSyncedAfter } from "./support/browser";
 import { rasterizeSvg, writeQrVideo } from "./support/qr-video";
 import { startSystem, type RunningSystem } from "./support/server";
 
 let system: RunningSystem;
 let work: string;
+/** Every browser this file opened, closed in afterAll even when a step failed. */
+const browsers: BrowserContext[] = [];
+const open = async (...args: Parameters<typeof launchDevice>) => {
+  const ctx = await launchDevice(...args);
+  browsers.push(ctx);
+  return ctx;
+};
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), "gate-e2e-browser-"));
@@ -24,6 +32,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await Promise.allSettled(browsers.map((b) => b.close()));
   await system?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
@@ -73,7 +82,7 @@ describe("gate scanner in Chromium", () => {
       expect((await fetch(`${system.origin}/gate/${f}`)).status, f).toBe(200);
 
     // --- Device A: sign in with the enrol link, sync, go offline, scan T1 twice with the camera.
-    let ctxA = await launchDevice(profileA, system.origin, clipT1);
+    let ctxA = await open(profileA, system.origin, clipT1);
     let pageA = await firstPage(ctxA);
     const enrolledAt = new Date(Date.now() - 1000).toISOString();
     await pageA.goto(gateA.enroll_url);
@@ -119,7 +128,7 @@ describe("gate scanner in Chromium", () => {
     await ctxA.close();
 
     // --- Device A again, started while offline with the refunded ticket in front of the camera.
-    ctxA = await launchDevice(profileA, system.origin, clipT2);
+    ctxA = await open(profileA, system.origin, clipT2);
     await ctxA.setOffline(true);
     pageA = await firstPage(ctxA);
     await pageA.goto(`${system.origin}/gate/`);
@@ -131,7 +140,7 @@ describe("gate scanner in Chromium", () => {
     expect(await pageA.locator("#count").innerText()).toBe("2");
 
     // --- Device B: enrol and sync, then offline it lets T3 in too (after A did).
-    const ctxB = await launchDevice(profileB, system.origin);
+    const ctxB = await open(profileB, system.origin);
     const pageB = await firstPage(ctxB);
     const bEnrolledAt = new Date(Date.now() - 1000).toISOString();
     await pageB.goto(gateB.enroll_url);
