@@ -102,7 +102,7 @@ describe("rate-limited routes", () => {
     expect((await join(users[3]!.token, "2001:db8::1")).status).toBe(201);
   });
 
-  it.for(["hold", "order", "auth"] as const)("%s: the middleware limits by user and by IP", async (action, { expect }) => {
+  it.for(["queue_status", "hold", "order", "auth"] as const)("%s: the middleware limits by user and by IP", async (action, { expect }) => {
     const probe = new Hono<AppEnv>();
     probe.onError(onError);
     probe.use("*", async (c, next) => {
@@ -132,7 +132,20 @@ describe("rate-limited routes", () => {
   });
 });
 
-describe("wired into the hold and order routes", () => {
+describe("wired into the routes", () => {
+  it("GET queue status: polling past the limit gets 429 with Retry-After", async ({ expect }) => {
+    const ev = await publishedEvent({ overrides: QUEUE_ROOM });
+    const buyer = await signupBuyer();
+    const place = (await call("POST", `/api/v1/events/${ev.eventId}/queue`, { token: buyer.token })).body;
+    const small = { ...env, RATE_LIMITS: JSON.stringify({ queue_status: { user: { limit: 3, windowSeconds: 60 } } }) };
+    const poll = () =>
+      app.request(`/api/v1/events/${ev.eventId}/queue/${place.queue_id}`, { headers: { Authorization: `Bearer ${buyer.token}` } }, small);
+    for (let i = 0; i < 3; i++) expect((await poll()).status).toBe(200);
+    const refused = await poll();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("Retry-After")).toBe("20");
+  });
+
   it("POST holds: the third hold in a minute under a limit of 2 is refused with 429, nothing held", async ({ expect }) => {
     const ev = await publishedEvent();
     const buyer = await signupBuyer();

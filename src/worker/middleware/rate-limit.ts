@@ -3,13 +3,13 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { rateLimited, unavailable } from "../errors";
 
-export type RateLimitedAction = "join_queue" | "hold" | "order" | "auth";
+export type RateLimitedAction = "join_queue" | "queue_status" | "hold" | "order" | "auth";
 
 const Limit = z.object({ limit: z.int().min(1), windowSeconds: z.number().positive() });
 export type Limit = z.infer<typeof Limit>;
 const ActionLimits = z.object({ user: Limit.optional(), ip: Limit.optional() });
 type ActionLimits = z.infer<typeof ActionLimits>;
-const LimitOverrides = z.partialRecord(z.enum(["join_queue", "hold", "order", "auth"]), ActionLimits);
+const LimitOverrides = z.partialRecord(z.enum(["join_queue", "queue_status", "hold", "order", "auth"]), ActionLimits);
 
 /**
  * Defaults sized for people, not scripts. Per-IP limits are loose because many buyers can
@@ -17,6 +17,8 @@ const LimitOverrides = z.partialRecord(z.enum(["join_queue", "hold", "order", "a
  */
 export const DEFAULT_LIMITS: Record<RateLimitedAction, ActionLimits> = {
   join_queue: { user: { limit: 20, windowSeconds: 60 }, ip: { limit: 600, windowSeconds: 60 } },
+  // Polling: Retry-After asks for one poll every 2-45 s; this only stops clients that ignore it.
+  queue_status: { user: { limit: 120, windowSeconds: 60 }, ip: { limit: 6000, windowSeconds: 60 } },
   hold: { user: { limit: 60, windowSeconds: 60 }, ip: { limit: 1200, windowSeconds: 60 } },
   order: { user: { limit: 30, windowSeconds: 60 }, ip: { limit: 600, windowSeconds: 60 } },
   auth: { ip: { limit: 60, windowSeconds: 60 } },

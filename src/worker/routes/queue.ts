@@ -105,7 +105,7 @@ queueRoutes.post(
   },
 );
 
-queueRoutes.get("/api/v1/events/:eventId/queue/:queueId", requireAuth(), async (c) => {
+queueRoutes.get("/api/v1/events/:eventId/queue/:queueId", requireAuth(), rateLimit("queue_status"), async (c) => {
   const principal = c.get("principal");
   const event = await publishedEvent(c.env, c.req.param("eventId"));
   const queueId = c.req.param("queueId");
