@@ -64,6 +64,15 @@ export default {
         await Promise.all(Array.from({ length: clients }, client));
         return Response.json({ wall_ms: performance.now() - t0, latencies, failures });
       }
+      // Single calls, for the HTTP-driven phase (clients outside workerd, one request per call).
+      case "/ping":
+        await stub.ping();
+        return new Response(null, { status: 204 });
+      case "/hold": {
+        const k = param("k");
+        const r = await stub.hold({ holdId: makeHoldId(EVENT_ID), userId: `usr_${k % 997}`, expiresAt: Date.now() + HOLD_TTL_MS, seats: [seatId(k, param("seats"))] });
+        return new Response(null, { status: r.ok ? 201 : 409 });
+      }
       case "/snapshot": {
         const s = await stub.snapshot();
         return Response.json(s && { capacity: s.capacity, available: s.available, held: s.held, sold: s.sold });

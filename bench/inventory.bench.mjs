@@ -6,6 +6,7 @@
 // Goal: holds >= 70% of the no-op rate. Each hold is a real single-seat hold that succeeds
 // (every seat ends up held exactly once, checked at the end). The clients are call loops in
 // a bench Worker in the same workerd (bench/inventory-worker.ts), calling over RPC.
+// Secondary figures: the same ops driven over HTTP from Node on a second 10,000-seat section.
 // Holds are group-committed by SectionInventory (concurrent holds share one storage commit);
 // what remains between a hold and a ping is mostly that commit, which costs the same on
 // tmpfs as on disk here (it is workerd's commit path, not fsync), plus RPC serialization.
@@ -54,6 +55,26 @@ async function drive(base, q, op, n, start = 0) {
   if (!res.ok) throw new Error(`drive ${op}: ${res.status} ${await res.text()}`);
   const { wall_ms, latencies, failures } = await res.json();
   return { latencies, wallMs: wall_ms, bad: failures };
+}
+
+/** The same round, driven over HTTP from Node: CLIENTS loops, one request per call. */
+async function driveHttp(base, q, op, n, start = 0) {
+  let next = 0;
+  let bad = 0;
+  const latencies = new Array(n);
+  const want = op === "ping" ? 204 : 201;
+  const client = async () => {
+    for (let i = next++; i < n; i = next++) {
+      const t0 = performance.now();
+      const res = await fetch(op === "ping" ? `${base}/ping?${q}` : `${base}/hold?${q}&k=${start + i}&seats=${SEATS_PER_ROW}`);
+      await res.arrayBuffer();
+      latencies[i] = performance.now() - t0;
+      if (res.status !== want) bad++;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CLIENTS }, client));
+  return { latencies, wallMs: performance.now() - t0, bad };
 }
 
 function summary(name, runs) {
@@ -118,25 +139,42 @@ try {
   const ping = summary("no-op RPC (ping)", pings);
   const hold = summary("hold (1 seat)", holds);
   const ratio = hold.per_second / ping.per_second;
+
+  // Secondary figures: the same over HTTP from Node (a fresh 10,000-seat section), where each
+  // call also pays an HTTP round trip, as a client of the API would.
+  const q2 = `section=${encodeURIComponent(`${section}-http`)}`;
+  await fetch(`${base}/init?${q2}&rows=${ROWS}&seats=${SEATS_PER_ROW}`);
+  await driveHttp(base, q2, "ping", WARMUP);
+  const httpPings = [];
+  const httpHolds = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    httpPings.push(await driveHttp(base, q2, "ping", PINGS_PER_ROUND / 2));
+    httpHolds.push(await driveHttp(base, q2, "hold", HOLDS_PER_ROUND, round * HOLDS_PER_ROUND));
+  }
+  const snap2 = await (await fetch(`${base}/snapshot?${q2}`)).json();
+  const httpPing = summary("ping over HTTP", httpPings);
+  const httpHold = summary("hold over HTTP", httpHolds);
   const onDisk = await dirBytes(persist);
 
   console.log(`section: ${fmt(snap.capacity)} seats, ${fmt(snap.held)} held, ${fmt(snap.available)} available; storage on disk ${fmt(onDisk / 1024)} KiB (${persist})`);
   console.log(`clients: ${CLIENTS} concurrent RPC call loops in workerd, ${ROUNDS} alternating rounds; machine load ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
   console.log("");
   console.log("operation             requests   per second   p50 ms   p99 ms   errors");
-  for (const s of [ping, hold])
+  for (const s of [ping, hold, httpPing, httpHold])
     console.log(
       `${s.name.padEnd(20)} ${fmt(s.requests).padStart(9)} ${fmt(s.per_second).padStart(12)} ${fmt(s.p50_ms, 2).padStart(8)} ${fmt(s.p99_ms, 2).padStart(8)} ${fmt(s.errors).padStart(8)}`,
     );
   console.log(`per-round rates: ping ${rates(pings).join(" ")}; hold ${rates(holds).join(" ")}`);
   console.log("");
-  console.log(`holds / no-op = ${fmt(ratio * 100, 1)}% (goal >= ${GOAL * 100}%): ${ratio >= GOAL ? "met" : "NOT met"}`);
+  console.log(`holds / no-op = ${fmt(ratio * 100, 1)}% (goal >= ${GOAL * 100}%): ${ratio >= GOAL ? "met" : "NOT met"}  [RPC inside workerd: the object's own cost]`);
+  console.log(`over HTTP from Node: holds / no-op = ${fmt((httpHold.per_second / httpPing.per_second) * 100, 1)}%  [what an HTTP client sees]`);
 
-  if (snap.held !== SEATS || hold.errors > 0 || ping.errors > 0) throw new Error("bench run was not clean: every seat should be held exactly once");
+  const clean = [ping, hold, httpPing, httpHold].every((s) => s.errors === 0) && snap.held === SEATS && snap2.held === SEATS;
+  if (!clean) throw new Error("bench run was not clean: every seat should be held exactly once");
   await mkdir(path.join(root, "bench/results"), { recursive: true });
   await writeFile(
     path.join(root, "bench/results/inventory.json"),
-    JSON.stringify({ at: new Date().toISOString(), seats: SEATS, clients: CLIENTS, ping, hold, ratio, storage_bytes: onDisk }, null, 2),
+    JSON.stringify({ at: new Date().toISOString(), seats: SEATS, clients: CLIENTS, ping, hold, ratio, http: { ping: httpPing, hold: httpHold }, storage_bytes: onDisk }, null, 2),
   );
 } finally {
   await mf.dispose();
