@@ -165,7 +165,8 @@ async function main() {
   await run(["d1", "migrations", "apply", "DB", "--local"]);
 
   log(`starting wrangler dev on ${origin}`);
-  const child = spawn(process.execPath, [wranglerJs, "dev", "--port", String(port), ...process.argv.slice(2)], {
+  // PUBLIC_ORIGIN builds the links the API hands out (enroll_url, qr_svg_url): follow PORT.
+  const child = spawn(process.execPath, [wranglerJs, "dev", "--port", String(port), "--var", `PUBLIC_ORIGIN:${origin}`, ...process.argv.slice(2)], {
     cwd: root,
     stdio: "inherit",
   });

@@ -87,12 +87,12 @@ function describe(r: VerifyResult): string {
       return `${place(r)} · Let in`;
     case "DUPLICATE":
       return r.where === "here"
-        ? `Already scanned here at ${time(r.firstScannedAt)} · ${place(r)}`
-        : `Already let in at ${r.firstDeviceName ?? "another gate"} at ${time(r.firstScannedAt)} · ${place(r)}`;
+        ? `Do not let in · already scanned by this device at ${time(r.firstScannedAt)} · ${place(r)}`
+        : `Do not let in · already let in at ${r.firstDeviceName ?? "another gate"} at ${time(r.firstScannedAt)} · ${place(r)}`;
     case "REVOKED":
-      return `Ticket was refunded or cancelled · ${place(r)}`;
+      return `Do not let in · ticket was refunded or cancelled · ${place(r)}`;
     case "INVALID":
-      return REASONS[r.reason];
+      return `Do not let in · ${REASONS[r.reason]}`;
     default:
       return assertNever(r);
   }

@@ -76,10 +76,10 @@ export async function prepareVerifier(bundle: GateBundle): Promise<Verifier> {
   }
   const deviceId = bundle.device?.device_id;
   const checkedInElsewhere = new Map<string, { at: string; deviceId: string; deviceName: string | undefined }>();
-  for (const c of bundle.checked_in ?? []) {
-    if (c.first_device_id !== deviceId)
-      checkedInElsewhere.set(c.ticket_id, { at: c.first_scanned_at, deviceId: c.first_device_id, deviceName: c.first_device_name });
-  }
+  // This device's own synced entries are kept too: a replaced or re-enrolled phone starts with
+  // an empty local log, and must still refuse a ticket it let in before.
+  for (const c of bundle.checked_in ?? [])
+    checkedInElsewhere.set(c.ticket_id, { at: c.first_scanned_at, deviceId: c.first_device_id, deviceName: c.first_device_name });
   return {
     eventId: bundle.event.event_id,
     issuer: bundle.event.ticket_issuer,
@@ -146,7 +146,9 @@ export async function verifyTicket(text: string, v: Verifier, ctx: VerifyContext
   const here = ctx.firstScanHere(info.ticketId);
   if (here !== undefined) return { verdict: "DUPLICATE", firstScannedAt: here, where: "here", ...info };
   const elsewhere = v.checkedInElsewhere.get(info.ticketId);
-  if (elsewhere)
-    return { verdict: "DUPLICATE", firstScannedAt: elsewhere.at, where: "elsewhere", firstDeviceName: elsewhere.deviceName, ...info };
+  if (elsewhere) {
+    const where = elsewhere.deviceId === v.deviceId ? "here" : "elsewhere";
+    return { verdict: "DUPLICATE", firstScannedAt: elsewhere.at, where, firstDeviceName: elsewhere.deviceName, ...info };
+  }
   return { verdict: "VALID", ...info };
 }

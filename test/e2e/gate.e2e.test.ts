@@ -101,7 +101,7 @@ describe("gate scanner in Chromium", () => {
     expect(await pageA.getByRole("status").getAttribute("data-source")).toBe("camera");
     // The clip takes the code away and shows it again: the same ticket a second time.
     await expect.poll(() => verdictText(pageA), { timeout: 20_000, interval: 50 }).toMatch(/^DUPLICATE\b/);
-    expect(await verdictText(pageA)).toMatch(/Already scanned here at \d/);
+    expect(await verdictText(pageA)).toMatch(/Do not let in · already scanned by this device at \d/);
     await pageA.getByRole("button", { name: "Stop camera" }).click();
     expect(await pageA.locator("#count").innerText()).toBe("1");
 
