@@ -45,6 +45,9 @@ describe("ticket QR code", () => {
     const ticket = paid.tickets[0];
     const res = await call("GET", `/api/v1/tickets/${ticket.ticket_id}/qr.svg`, { token: buyer.token });
     expect(res.status).toBe(200);
+    // Scalable: the viewBox spans exactly the drawn size, so apps can resize it without cropping.
+    const width = /<svg[^>]*width="([\d.]+)"/.exec(res.body)![1];
+    expect(res.body).toMatch(new RegExp(`<svg[^>]*viewBox="0 0 ${width} ${width}"`));
     const { image, moduleSize } = rasterize(res.body);
     expect(moduleSize).toBeGreaterThanOrEqual(8);
     const [found] = await readBarcodes(image, { formats: ["QRCode"], tryHarder: true });

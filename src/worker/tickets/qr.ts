@@ -9,5 +9,7 @@ export function qrSvg(text: string): string {
   const probe = new QRCode({ content: text, ecl: "M", padding: 4 });
   const modules = probe.qrcode.getModuleCount() + 8;
   const size = modules * 8;
-  return new QRCode({ content: text, ecl: "M", padding: 4, width: size, height: size, join: true, xmlDeclaration: false, container: "svg" }).svg();
+  const svg = new QRCode({ content: text, ecl: "M", padding: 4, width: size, height: size, join: true, xmlDeclaration: false, container: "svg" }).svg();
+  // A viewBox lets apps scale the code to any size while width/height keep a sensible default.
+  return svg.replace("<svg ", `<svg viewBox="0 0 ${size} ${size}" `);
 }
