@@ -188,18 +188,20 @@ export class SectionInventory extends DurableObject<Env> {
     if (this.holdQueue.length === 0) return;
     const batch = this.holdQueue;
     this.holdQueue = [];
+    // One clock reading and one expiry pass per batch: the batch is one synchronous step, so
+    // the clock cannot move within it anyway (workerd advances it only across I/O).
+    const now = Date.now();
+    this.expireDue(now);
     for (const { req, resolve, reject } of batch) {
       try {
-        resolve(this.holdNow(req));
+        resolve(this.holdNow(req, now));
       } catch (err) {
         reject(err);
       }
     }
   }
 
-  private holdNow(req: SectionHoldRequest): SectionHoldResult {
-    const now = Date.now();
-    this.expireDue(now);
+  private holdNow(req: SectionHoldRequest, now: number): SectionHoldResult {
     const meta = this.meta;
     if (!meta) return { ok: false, reason: "not_initialized" };
     if (!(req.expiresAt > now)) throw new Error("hold: expiresAt must be in the future");
@@ -298,21 +300,23 @@ export class SectionInventory extends DurableObject<Env> {
 
   /**
    * Hot path: one UPDATE per seat that checks and takes it (`WHERE status = 'available'`),
-   * then the hold row: two statements for one seat. No savepoint: if a seat is not free,
-   * the seats already taken are put back (the losing path, cheaper than a savepoint on every
-   * hold), and the refusal is worked out from the seats.
+   * then the hold row: two statements for one seat. Prices come from memory (fixed by init),
+   * so the UPDATE needs no RETURNING and no result rows to read. No savepoint: if a seat is
+   * not free, the seats already taken are put back (the losing path, cheaper than a savepoint
+   * on every hold), and the refusal is worked out from the seats.
    */
   private holdSeats(req: SectionHoldRequest, seats: string[]): SectionHoldResult {
     if (seats.length === 0 || new Set(seats).size !== seats.length) throw new Error("hold: seat list empty or with duplicates");
     const { from, to } = SEAT_MOVES.hold;
     let total = 0;
     let taken = 0;
+    const prices = this.seatPrices();
     for (const seatId of seats) {
-      const seat = this.sql
-        .exec<{ price_cents: number }>("UPDATE seats SET status = ?, hold_id = ? WHERE seat_id = ? AND status = ? RETURNING price_cents", to, req.holdId, seatId, from)
-        .toArray()[0];
-      if (!seat) break;
-      total += seat.price_cents;
+      const price = prices.get(seatId);
+      // Unknown seat, or not available: either way the seat was not taken (rowsWritten 0).
+      if (price === undefined || this.sql.exec("UPDATE seats SET status = ?, hold_id = ? WHERE seat_id = ? AND status = ?", to, req.holdId, seatId, from).rowsWritten === 0)
+        break;
+      total += price;
       taken++;
     }
     if (taken === seats.length && this.insertHold(req, seats, seats.length, total)) return { ok: true, totalCents: total };
@@ -442,6 +446,19 @@ export class SectionInventory extends DurableObject<Env> {
       void this.ctx.storage.setAlarm(next);
       this.alarmAt = next;
     }
+  }
+
+  /** Seat prices of a reserved section, read once: the layout (and so every price) is fixed by init. */
+  private prices: Map<string, number> | null = null;
+
+  private seatPrices(): Map<string, number> {
+    this.prices ??= new Map(
+      this.sql
+        .exec<{ seat_id: string; price_cents: number }>("SELECT seat_id, price_cents FROM seats")
+        .toArray()
+        .map((r) => [r.seat_id, r.price_cents]),
+    );
+    return this.prices;
   }
 
   private loadMeta(): void {

@@ -1,4 +1,4 @@
-import { idPattern, newId } from "../ids";
+import { idPattern } from "../ids";
 
 /**
  * Hold ids carry the event id so that `/api/v1/holds/:holdId` can find the buyer's ledger
@@ -21,9 +21,27 @@ function timePrefix(ms: number): string {
   return out;
 }
 
+/**
+ * Random bytes drawn from the CSPRNG a kilobyte at a time: one `getRandomValues` call per
+ * hold id cost more than the rest of making the id (bench/inventory.bench.mjs makes one per
+ * hold, as the ledger does). Filled lazily: Workers forbid randomness at module load.
+ */
+const pool = new Uint8Array(1024);
+let poolAt = pool.length;
+
+function randomChars(n: number): string {
+  if (poolAt + n > pool.length) {
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  let out = "";
+  for (let i = 0; i < n; i++) out += BASE32[pool[poolAt++]! & 31];
+  return out;
+}
+
 export function makeHoldId(eventId: string, now = Date.now()): string {
   if (!EVENT_ID.test(eventId)) throw new Error(`makeHoldId: not an event id: ${eventId}`);
-  return `hld_${timePrefix(now)}${newId("x", 11).slice(2)}${eventId.slice("evt_".length)}`;
+  return `hld_${timePrefix(now)}${randomChars(11)}${eventId.slice("evt_".length)}`;
 }
 
 /** The event a hold id belongs to, or null for anything that is not a hold id. */
