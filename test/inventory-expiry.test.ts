@@ -94,7 +94,8 @@ describe("expiry by time", () => {
   it("frees seats when the alarm fires, with no request", async ({ expect }) => {
     const { stub } = await reservedSection([{ label: "A", seats: 3 }]);
     const g = await gaSection(10);
-    const expiresAt = Date.now() + 300;
+    // Far enough ahead that both holds reach their objects first (hold() refuses a past expiry).
+    const expiresAt = Date.now() + 1500;
     await stub.hold(hold(hid(), expiresAt, { seats: ["R-A-1", "R-A-2"] }));
     await g.stub.hold(hold(hid(), expiresAt, { quantity: 7 }));
     // Watch storage directly (not through RPC methods, which would expire on access).
@@ -113,10 +114,11 @@ describe("expiry by time", () => {
   it("is applied on access even when the alarm has not run", async ({ expect }) => {
     const { stub } = await reservedSection([{ label: "A", seats: 2 }]);
     const h = hid();
-    await stub.hold(hold(h, Date.now() + 200, { seats: ["R-A-1"] }));
+    const expiresAt = Date.now() + 1500; // room for the hold to land before it is due, even under load
+    await stub.hold(hold(h, expiresAt, { seats: ["R-A-1"] }));
     // Lose the alarm (as a local restart can), then let the hold run out.
     await runInDurableObject(stub, (_i, state) => state.storage.deleteAlarm());
-    await sleep(250);
+    await sleep(Math.max(0, expiresAt - Date.now()) + 100);
     expect(await stub.hold(hold(hid(), Date.now() + MINUTE, { seats: ["R-A-1"] }))).toMatchObject({ ok: true });
     expect(await stub.confirm(h)).toEqual({ ok: false, reason: "expired" });
   });
