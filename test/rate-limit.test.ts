@@ -174,7 +174,9 @@ describe("wired into the routes", () => {
         { method: "POST", headers: { Authorization: `Bearer ${buyer.token}`, "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() }, body: JSON.stringify({ hold_id: "nope" }) },
         small,
       );
-    expect((await order()).status).not.toBe(429); // the first is judged on its merits (an unknown hold)
+    const first = await order();
+    expect(first.status).toBe(404); // the first is judged on its merits (an unknown hold)
+    expect(await first.json()).toMatchObject({ error: { code: "not_found" } });
     const second = await order();
     expect(second.status).toBe(429);
     expect(await second.json()).toMatchObject({ error: { code: "rate_limited" } });
