@@ -56,6 +56,19 @@ export class RateLimiter extends DurableObject<Env> {
     return { ok: true, remaining: Math.floor((now + window - next) / interval) };
   }
 
+  /**
+   * Gives back one request that `hit` counted, for callers that must reserve before they know
+   * whether the request counts (a read-only check first would let parallel requests all pass it).
+   * Exact: the bucket ends as if that hit had not happened, apart from time refilling it.
+   */
+  async refund(limit: number, windowSeconds: number): Promise<void> {
+    if (!(limit >= 1) || !(windowSeconds > 0)) throw new Error(`bad limit ${limit}/${windowSeconds}s`);
+    const now = this.clock();
+    if (this.tat <= now) return; // already full
+    this.tat = Math.max(now, this.tat - (windowSeconds * 1000) / limit);
+    this.ctx.storage.sql.exec("UPDATE bucket SET tat = ? WHERE id = 1", this.tat);
+  }
+
   /** Forgets an idle key (its bucket is full again), so idle keys cost no storage. */
   override async alarm(): Promise<void> {
     const now = this.clock();

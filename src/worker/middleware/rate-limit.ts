@@ -3,13 +3,14 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { rateLimited, unavailable } from "../errors";
 
-export type RateLimitedAction = "join_queue" | "queue_status" | "hold" | "order" | "auth";
+export type RateLimitedAction = "join_queue" | "queue_status" | "hold" | "order" | "auth" | "login_failure";
 
 const Limit = z.object({ limit: z.int().min(1), windowSeconds: z.number().positive() });
 export type Limit = z.infer<typeof Limit>;
-const ActionLimits = z.object({ user: Limit.optional(), ip: Limit.optional() });
+/** `email` is only for `login_failure` (see `limitFailures`); the middleware reads `user` and `ip`. */
+const ActionLimits = z.object({ user: Limit.optional(), ip: Limit.optional(), email: Limit.optional() });
 type ActionLimits = z.infer<typeof ActionLimits>;
-const LimitOverrides = z.partialRecord(z.enum(["join_queue", "queue_status", "hold", "order", "auth"]), ActionLimits);
+const LimitOverrides = z.partialRecord(z.enum(["join_queue", "queue_status", "hold", "order", "auth", "login_failure"]), ActionLimits);
 
 /**
  * Defaults sized for people, not scripts. Per-IP limits are loose because many buyers can
@@ -22,6 +23,8 @@ export const DEFAULT_LIMITS: Record<RateLimitedAction, ActionLimits> = {
   hold: { user: { limit: 60, windowSeconds: 60 }, ip: { limit: 1200, windowSeconds: 60 } },
   order: { user: { limit: 30, windowSeconds: 60 }, ip: { limit: 600, windowSeconds: 60 } },
   auth: { ip: { limit: 60, windowSeconds: 60 } },
+  // Failed logins per email, whichever IPs they come from: password guessing spread over a botnet.
+  login_failure: { email: { limit: 10, windowSeconds: 15 * 60 } },
 };
 
 /** Optional configuration not declared in wrangler.toml (so absent from the generated `Env`). */
@@ -79,4 +82,40 @@ export function rateLimit(action: RateLimitedAction) {
     if (retryAfter > 0) throw rateLimited(retryAfter);
     await next();
   });
+}
+
+/**
+ * Runs `attempt` (a credentials check; null means the credentials were wrong) under a limit on
+ * failures per key, e.g. per normalised email for `login_failure`. Past the limit every attempt,
+ * right or wrong, gets 429 `rate_limited` with `Retry-After`, so the answer says nothing about the
+ * password; keys are counted whether or not an account exists. One failure is reserved before the
+ * check and given back unless the check failed: a read-only check first would let parallel
+ * guesses all pass it, and successes must not use up the allowance.
+ */
+export async function limitFailures<T>(
+  env: RateLimitEnv,
+  action: "login_failure",
+  key: string,
+  attempt: () => Promise<T | null>,
+): Promise<T | null> {
+  const limit = limitsFor(env, action).email;
+  if (!limit) return attempt();
+  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`${action}:email:${key}`));
+  let reserved;
+  try {
+    reserved = await stub.hit(limit.limit, limit.windowSeconds);
+  } catch (err) {
+    console.error("rate limiter unavailable", action, err);
+    throw unavailable(1);
+  }
+  if (!reserved.ok) throw rateLimited(reserved.retryAfterSeconds);
+  let failed = false;
+  try {
+    const result = await attempt();
+    failed = result === null;
+    return result;
+  } finally {
+    // A lost refund only makes the limit stricter for this key; don't fail a good login over it.
+    if (!failed) await stub.refund(limit.limit, limit.windowSeconds).catch((err) => console.error("refund failed", action, err));
+  }
 }

@@ -3,7 +3,7 @@ import type { AppEnv } from "../app-env";
 import { authenticate, createAccount, LoginInput, SignupInput } from "../auth/accounts";
 import { issueSessionToken, type Principal } from "../auth/tokens";
 import { ApiError, conflict } from "../errors";
-import { rateLimit } from "../middleware/rate-limit";
+import { limitFailures, rateLimit } from "../middleware/rate-limit";
 import { validate } from "../validation";
 
 /** Sign-up and login. */
@@ -23,7 +23,8 @@ authRoutes.post("/api/v1/auth/signup", rateLimit("auth"), validate("json", Signu
 });
 
 authRoutes.post("/api/v1/auth/login", rateLimit("auth"), validate("json", LoginInput), async (c) => {
-  const account = await authenticate(c.env, c.req.valid("json"));
+  const input = c.req.valid("json");
+  const account = await limitFailures(c.env, "login_failure", input.email, () => authenticate(c.env, input));
   // One message whether the email is unknown or the password wrong: no account enumeration.
   if (!account) throw new ApiError(401, "unauthenticated", "Email or password is wrong.");
   const token = await issueSessionToken(c.env, userPrincipal(account));
