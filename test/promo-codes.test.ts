@@ -40,6 +40,9 @@ describe("organizer promo codes", () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.code).toBe("invalid_request");
     }
+    // None of the refused requests stored anything: still the one code, unchanged.
+    const stored = await env.DB.prepare("SELECT code, percent_off, amount_off_cents FROM promo_codes WHERE event_id = ?").bind(ev.eventId).all();
+    expect(stored.results).toEqual([{ code: "EARLY-BIRD", percent_off: 20, amount_off_cents: null }]);
   });
 
   it("applies percent and fixed discounts, case-insensitively", async ({ expect }) => {
