@@ -45,6 +45,9 @@ function forge(jwt: string): string {
   return `${h}.${forgedPayload}.${s}`;
 }
 
+// expect.poll gives up after 1 s by default: too tight for a page sharing 2 loaded cores with wrangler dev.
+const UI_WAIT = { timeout: 15_000, interval: 50 };
+
 describe("gate scanner in Chromium", () => {
   it("enrols, syncs, scans offline (valid, duplicate, revoked, forged), survives an offline reload, and reconciles two devices", async ({
     expect,
@@ -90,11 +93,11 @@ describe("gate scanner in Chromium", () => {
     expect(new URL(pageA.url()).hash).toBe(""); // the token left the address bar
     await waitSyncedAfter(pageA, enrolledAt);
     await pageA.waitForSelector("body[data-offline-ready='true']");
-    await expect.poll(() => pageA.locator("#event-name").innerText()).toBe(eventName);
-    await expect.poll(() => pageA.locator("#sync-status").innerText()).toMatch(/^Last synced/);
+    await expect.poll(() => pageA.locator("#event-name").innerText(), UI_WAIT).toBe(eventName);
+    await expect.poll(() => pageA.locator("#sync-status").innerText(), UI_WAIT).toMatch(/^Last synced/);
 
     await ctxA.setOffline(true);
-    await expect.poll(() => pageA.locator("#net").innerText()).toBe("Offline");
+    await expect.poll(() => pageA.locator("#net").innerText(), UI_WAIT).toBe("Offline");
     await pageA.getByRole("button", { name: "Start camera" }).click();
     await expect.poll(() => verdictText(pageA), { timeout: 20_000, interval: 50 }).toMatch(/^VALID\b/);
     expect(await verdictText(pageA)).toContain("Seat R-A-1");
@@ -108,11 +111,11 @@ describe("gate scanner in Chromium", () => {
     // Forged (manual entry: the camera path is proven above) and T3, still offline.
     await pageA.getByLabel(/paste or type the ticket code/i).fill(forge(t1.jwt));
     await pageA.getByRole("button", { name: "Check ticket" }).click();
-    await expect.poll(() => verdictText(pageA)).toMatch(/^INVALID\b/);
+    await expect.poll(() => verdictText(pageA), UI_WAIT).toMatch(/^INVALID\b/);
     expect(await verdictText(pageA)).toContain("Forged");
     await pageA.getByLabel(/paste or type the ticket code/i).fill(t3.jwt);
     await pageA.getByRole("button", { name: "Check ticket" }).click();
-    await expect.poll(() => verdictText(pageA)).toMatch(/^VALID\b/);
+    await expect.poll(() => verdictText(pageA), UI_WAIT).toMatch(/^VALID\b/);
     expect(await pageA.locator("#count").innerText()).toBe("2");
 
     // Reload while offline: the service worker serves the app, IndexedDB keeps bundle and log.
@@ -124,7 +127,7 @@ describe("gate scanner in Chromium", () => {
     expect(Number(await pageA.locator("#pending").getAttribute("data-pending"))).toBeGreaterThanOrEqual(3);
     await pageA.getByLabel(/paste or type the ticket code/i).fill(t1.jwt);
     await pageA.getByRole("button", { name: "Check ticket" }).click();
-    await expect.poll(() => verdictText(pageA)).toMatch(/^DUPLICATE\b/);
+    await expect.poll(() => verdictText(pageA), UI_WAIT).toMatch(/^DUPLICATE\b/);
     await ctxA.close();
 
     // --- Device A again, started while offline with the refunded ticket in front of the camera.
@@ -149,34 +152,34 @@ describe("gate scanner in Chromium", () => {
     await ctxB.setOffline(true);
     await pageB.getByLabel(/paste or type the ticket code/i).fill(t3.jwt);
     await pageB.getByRole("button", { name: "Check ticket" }).click();
-    await expect.poll(() => verdictText(pageB)).toMatch(/^VALID\b/); // B cannot know: it is offline
+    await expect.poll(() => verdictText(pageB), UI_WAIT).toMatch(/^VALID\b/); // B cannot know: it is offline
 
     // --- Back online: B uploads first, then A; each sync pulls the other's entries.
     const bBack = new Date().toISOString();
     await ctxB.setOffline(false);
     await waitSyncedAfter(pageB, bBack);
-    await expect.poll(() => pageB.locator("#pending").getAttribute("data-pending")).toBe("0");
+    await expect.poll(() => pageB.locator("#pending").getAttribute("data-pending"), UI_WAIT).toBe("0");
     const aBack = new Date().toISOString();
     await ctxA.setOffline(false);
     await waitSyncedAfter(pageA, aBack);
-    await expect.poll(() => pageA.locator("#pending").getAttribute("data-pending")).toBe("0");
-    await expect.poll(() => pageA.locator("#sync-status").innerText()).toMatch(/^Last synced/);
+    await expect.poll(() => pageA.locator("#pending").getAttribute("data-pending"), UI_WAIT).toBe("0");
+    await expect.poll(() => pageA.locator("#sync-status").innerText(), UI_WAIT).toMatch(/^Last synced/);
     const bResync = new Date().toISOString();
     await pageB.getByRole("button", { name: "Sync now" }).click();
     await waitSyncedAfter(pageB, bResync);
 
     // Both devices see that T3 got in twice; B learns it came second, after Gate A.
     const conflictB = pageB.locator(`#conflict-list li[data-ticket="${t3.ticket_id}"]`);
-    await expect.poll(() => conflictB.innerText()).toMatch(/^DUPLICATE .*first let in at Gate A/);
+    await expect.poll(() => conflictB.innerText(), UI_WAIT).toMatch(/^DUPLICATE .*first let in at Gate A/);
     const conflictA = pageA.locator(`#conflict-list li[data-ticket="${t3.ticket_id}"]`);
-    await expect.poll(() => conflictA.innerText()).toMatch(/^DUPLICATE .*let in again at another gate/);
+    await expect.poll(() => conflictA.innerText(), UI_WAIT).toMatch(/^DUPLICATE .*let in again at another gate/);
     expect(await pageA.locator("#conflict-list li").count()).toBe(1);
 
     // After B's sync, the bundle makes T3 a DUPLICATE at B's gate too, even offline.
     await ctxB.setOffline(true);
     await pageB.getByLabel(/paste or type the ticket code/i).fill(t1.jwt);
     await pageB.getByRole("button", { name: "Check ticket" }).click();
-    await expect.poll(() => verdictText(pageB)).toMatch(/^DUPLICATE\b.*Gate A/s);
+    await expect.poll(() => verdictText(pageB), UI_WAIT).toMatch(/^DUPLICATE\b.*Gate A/s);
 
     // The server's view: valid entries checked the tickets in; the refunded one stays revoked.
     expect((await api.ticket(buyer.token, kept.orderId, t1.ticket_id)).status).toBe("checked_in");
