@@ -222,8 +222,14 @@ describe("publishing", () => {
     const created = await createEvent(org.token, venueId, { on_sale_at: new Date(Date.now() + 24 * 3600_000).toISOString() });
     const first = await publishEvent(org.token, created.event_id);
     expect(first.status).toBe("scheduled");
+    const row = () => env.DB.prepare("SELECT * FROM events WHERE id = ?").bind(created.event_id).first();
+    const inventory = () => env.INVENTORY.get(env.INVENTORY.idFromName(`${created.event_id}:R`)).snapshot();
+    const [rowBefore, invBefore] = [await row(), await inventory()];
+    expect(invBefore).toMatchObject({ capacity: 10, available: 10 });
     const again = await publishEvent(org.token, created.event_id);
     expect(again).toEqual(first);
+    expect(await row()).toEqual(rowBefore);
+    expect(await inventory()).toEqual(invBefore);
   });
 
   it("survives racing publishes: one inventory, one publish time", async ({ expect }) => {
