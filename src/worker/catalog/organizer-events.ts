@@ -4,19 +4,14 @@ import { badRequest, conflict, notFound } from "../errors";
 import { db } from "../db/client";
 import { events, orders } from "../db/schema";
 import { newId } from "../ids";
-import type { EventRow } from "./event-repo";
+import { getOwnEvent, type EventRow } from "./event-repo";
 import type { EventInput } from "./input";
 import { initInventory, readSnapshots } from "./inventory";
 import { getOwnVenue, sectionsOf, type VenueSectionRow } from "./venues";
 
 /** The organizer's event with its venue sections; 404 when missing or someone else's. */
-export async function getOwnEvent(env: Pick<Env, "DB">, organizerId: string, eventId: string) {
-  const event = await db(env)
-    .select()
-    .from(events)
-    .where(and(eq(events.id, eventId), eq(events.organizerId, organizerId)))
-    .get();
-  if (!event) throw notFound("Event");
+export async function getOwnEventWithSections(env: Pick<Env, "DB">, organizerId: string, eventId: string) {
+  const event = await getOwnEvent(env, organizerId, eventId);
   const sections = (await sectionsOf(env, [event.venueId])).get(event.venueId) ?? [];
   return { event, sections };
 }
@@ -77,7 +72,7 @@ export async function createEvent(env: Pick<Env, "DB">, organizerId: string, inp
  * a published event always has its inventory. Publishing again answers the event unchanged.
  */
 export async function publishEvent(env: Pick<Env, "DB" | "INVENTORY">, organizerId: string, eventId: string) {
-  const { event, sections } = await getOwnEvent(env, organizerId, eventId);
+  const { event, sections } = await getOwnEventWithSections(env, organizerId, eventId);
   if (event.state === "cancelled") throw conflict("event_cancelled", "A cancelled event cannot be published.");
   if (event.state === "published") return { event, sections };
   await initInventory(env, event.id, sections, event.priceTiers);

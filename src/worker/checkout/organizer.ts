@@ -1,16 +1,8 @@
 import { and, eq, inArray } from "drizzle-orm";
-import { getEvent, type EventRow } from "../catalog/event-repo";
+import type { EventRow } from "../catalog/event-repo";
 import { db } from "../db/client";
 import { events, orders } from "../db/schema";
-import { notFound } from "../errors";
 import { isoNow } from "./order-repo";
-
-/** The organizer's own event; anyone else's is indistinguishable from a missing one. */
-export async function ownEvent(env: Env, organizerId: string, eventId: string): Promise<EventRow> {
-  const event = await getEvent(env, eventId);
-  if (!event || event.organizerId !== organizerId) throw notFound("Event");
-  return event;
-}
 
 export interface EventCancelSummary {
   event_id: string;

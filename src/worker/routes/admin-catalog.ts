@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { eventJson } from "../catalog/event-json";
 import { EventInput, VenueInput } from "../catalog/input";
-import { createEvent, eventStats, getOwnEvent, listOwnEvents, publishEvent } from "../catalog/organizer-events";
+import { createEvent, eventStats, getOwnEventWithSections, listOwnEvents, publishEvent } from "../catalog/organizer-events";
 import { createVenue, getOwnVenue, listOwnVenues, sectionsOf, venueJson } from "../catalog/venues";
 import { notFound } from "../errors";
 import { requireAuth } from "../middleware/auth";
@@ -55,7 +55,7 @@ adminCatalogRoutes.get("/api/v1/admin/events", organizer, async (c) => {
 });
 
 adminCatalogRoutes.get("/api/v1/admin/events/:eventId", organizer, async (c) => {
-  const { event, sections } = await getOwnEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
+  const { event, sections } = await getOwnEventWithSections(c.env, c.get("principal").userId, c.req.param("eventId"));
   return c.json(eventJson(event, sections));
 });
 
@@ -65,6 +65,6 @@ adminCatalogRoutes.post("/api/v1/admin/events/:eventId/publish", organizer, asyn
 });
 
 adminCatalogRoutes.get("/api/v1/admin/events/:eventId/stats", organizer, async (c) => {
-  const { event, sections } = await getOwnEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
+  const { event, sections } = await getOwnEventWithSections(c.env, c.get("principal").userId, c.req.param("eventId"));
   return c.json(await eventStats(c.env, event, sections));
 });

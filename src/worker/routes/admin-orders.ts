@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { getOrder, getOrderTickets, orderJson } from "../checkout/order-repo";
 import { and, desc, eq, lt, or } from "drizzle-orm";
-import { cancelEvent, ownEvent } from "../checkout/organizer";
+import { getOwnEvent } from "../catalog/event-repo";
+import { cancelEvent } from "../checkout/organizer";
 import { db } from "../db/client";
 import { ORDER_STATUSES, orders, promoCodes } from "../db/schema";
 import { conflict, notFound } from "../errors";
@@ -41,7 +42,7 @@ adminOrdersRoutes.post(
   requireAuth("organizer"),
   validate("json", PromoBody),
   async (c) => {
-    const event = await ownEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
+    const event = await getOwnEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
     const b = c.req.valid("json");
     const row = await db(c.env)
       .insert(promoCodes)
@@ -81,7 +82,7 @@ adminOrdersRoutes.post(
 adminOrdersRoutes.post("/api/v1/admin/orders/:orderId/refund", requireAuth("organizer"), async (c) => {
   const order = await getOrder(c.env, c.req.param("orderId"));
   if (!order) throw notFound("Order");
-  await ownEvent(c.env, c.get("principal").userId, order.eventId).catch(() => {
+  await getOwnEvent(c.env, c.get("principal").userId, order.eventId).catch(() => {
     throw notFound("Order");
   });
   const r = await c.env.CHECKOUT.getByName(order.id).refund(order.id, "refunded_by_organizer");
@@ -91,7 +92,7 @@ adminOrdersRoutes.post("/api/v1/admin/orders/:orderId/refund", requireAuth("orga
 });
 
 adminOrdersRoutes.post("/api/v1/admin/events/:eventId/cancel", requireAuth("organizer"), async (c) => {
-  const event = await ownEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
+  const event = await getOwnEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
   return c.json(await cancelEvent(c.env, event));
 });
 
@@ -117,7 +118,7 @@ adminOrdersRoutes.get(
   requireAuth("organizer"),
   validate("query", OrdersQuery),
   async (c) => {
-    const event = await ownEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
+    const event = await getOwnEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
     const q = c.req.valid("query");
     const rows = await db(c.env)
       .select()

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import type { Principal } from "../auth/tokens";
-import { getEvent } from "../catalog/event-repo";
+import { getEvent, getOwnEvent } from "../catalog/event-repo";
 import { SCAN_VERDICTS } from "../db/schema/gate";
 import { forbidden, notFound } from "../errors";
 import { gateBundle } from "../gate/bundle";
@@ -51,9 +51,7 @@ gateRoutes.post(
   async (c) => {
     const { eventId } = c.req.valid("param");
     const principal = c.get("principal");
-    const event = await getEvent(c.env, eventId);
-    // Another organizer's event is indistinguishable from a missing one.
-    if (!event || event.organizerId !== principal.userId) throw notFound("Event");
+    const event = await getOwnEvent(c.env, principal.userId, eventId);
     const device = await enrolGateDevice(c.env, event, c.req.valid("json").name, principal.userId);
     return c.json({ ...device, event_id: event.id }, 201);
   },

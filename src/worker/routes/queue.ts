@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
-import { getEvent, publicStatus, type EventRow } from "../catalog/event-repo";
+import { getEvent, getOwnEvent, publicStatus, type EventRow } from "../catalog/event-repo";
 import { db } from "../db/client";
 import { events } from "../db/schema";
 import { ApiError, badRequest, notFound, unauthenticated, unavailable, unprocessable } from "../errors";
@@ -148,8 +148,7 @@ queueRoutes.patch(
   validate("json", SettingsPatch),
   async (c) => {
     const principal = c.get("principal");
-    const event = await getEvent(c.env, c.req.param("eventId"));
-    if (!event || event.organizerId !== principal.userId) throw notFound("Event");
+    const event = await getOwnEvent(c.env, principal.userId, c.req.param("eventId"));
     const settings: WaitingRoomSettings = { ...DEFAULT_SETTINGS, ...event.waitingRoom, ...c.req.valid("json") };
     await db(c.env).update(events).set({ waitingRoom: settings }).where(eq(events.id, event.id));
     // D1 first: the object is told the same settings that every later join will push again.
