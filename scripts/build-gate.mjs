@@ -30,20 +30,22 @@ async function zxingWasm() {
   throw new Error(`no zxing_reader.wasm with sha256 ${ZXING_WASM_SHA256} (barcode-detector's pinned build) in ${candidates}`);
 }
 
+/** One browser bundle: `entry` (under src/gate-scanner) into `outfile` (under public/gate). */
+const bundle = (entry, outfile, options) =>
+  build({
+    entryPoints: [path.join(src, entry)],
+    outfile: path.join(out, outfile),
+    bundle: true,
+    platform: "browser",
+    target: ["chrome109", "safari16", "firefox115"],
+    logLevel: "warning",
+    ...options,
+  });
+
 export async function buildGate({ minify = true } = {}) {
   // Files are overwritten in place (no wipe): a test runner may be serving this folder meanwhile.
   await mkdir(out, { recursive: true });
-  await build({
-    entryPoints: [path.join(src, "main.ts")],
-    outfile: path.join(out, "app.js"),
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: ["chrome109", "safari16", "firefox115"],
-    minify,
-    legalComments: "none",
-    logLevel: "warning",
-  });
+  await bundle("main.ts", "app.js", { format: "esm", minify, legalComments: "none" });
   await Promise.all(STATIC.map((f) => copyFile(path.join(src, f), path.join(out, f))));
   await copyFile(await zxingWasm(), path.join(out, WASM));
 
@@ -55,16 +57,10 @@ export async function buildGate({ minify = true } = {}) {
   const hash = createHash("sha256");
   for (const f of ["index.html", ...shell.slice(1)]) hash.update(f).update(await readFile(path.join(out, f)));
   const buildId = hash.digest("hex").slice(0, 16);
-  await build({
-    entryPoints: [path.join(src, "sw/sw.ts")],
-    outfile: path.join(out, "sw.js"),
-    bundle: true,
+  await bundle("sw/sw.ts", "sw.js", {
     format: "iife",
-    platform: "browser",
-    target: ["chrome109", "safari16", "firefox115"],
     minify,
     define: { __BUILD_ID__: JSON.stringify(buildId), __SHELL__: JSON.stringify(shell) },
-    logLevel: "warning",
   });
   // Built output is not committed.
   await writeFile(path.join(out, ".gitignore"), "*\n");
