@@ -3,12 +3,13 @@
  * into the layout a SectionInventory object is created from, and reading its snapshot.
  */
 import { unavailable } from "../errors";
+import { sectionObjectName } from "../inventory/hold-id";
 import type { SectionLayout, SectionSnapshot } from "../inventory/types";
 import type { VenueSectionRow } from "./venues";
 
 /** The one SectionInventory object of an event section. */
 export function sectionInventory(env: Pick<Env, "INVENTORY">, eventId: string, sectionKey: string) {
-  return env.INVENTORY.get(env.INVENTORY.idFromName(`${eventId}:${sectionKey}`));
+  return env.INVENTORY.getByName(sectionObjectName(eventId, sectionKey));
 }
 
 /** Seat ids equal labels: `<section key>-<row label>-<number>`, numbers from 1. */
