@@ -12,7 +12,7 @@ import { requireAuth } from "../middleware/auth";
 import { validate } from "../validation";
 
 /** Upload batches stay well under the 64 KiB body cap (a scan is about 120 bytes of JSON). */
-export const MAX_SCANS_PER_BATCH = 200;
+const MAX_SCANS_PER_BATCH = 200;
 
 const EventParam = z.object({ eventId: z.string().min(1).max(64) });
 
@@ -70,10 +70,8 @@ gateRoutes.post(
   validate("json", ScanBatch),
   async (c) => {
     const body = c.req.valid("json");
-    const principal = c.get("principal");
-    const { event } = await deviceOf(c.env, principal, c.req.valid("param").eventId);
-    if (principal.role !== "staff" || body.device_id !== principal.deviceId)
-      throw forbidden("device_id does not match this device's token.");
-    return c.json(await recordScans(c.env, event.id, body.device_id, body.scans));
+    const { event, device } = await deviceOf(c.env, c.get("principal"), c.req.valid("param").eventId);
+    if (body.device_id !== device.id) throw forbidden("device_id does not match this device's token.");
+    return c.json(await recordScans(c.env, event.id, device.id, body.scans));
   },
 );
