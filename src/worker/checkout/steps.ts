@@ -49,12 +49,10 @@ async function failAuthorized(env: Env, orderId: string, reason: string): Promis
  * Seats are confirmed before any money is taken; if they cannot be, the authorization is voided.
  */
 export async function fulfil(env: Env, orderId: string): Promise<void> {
-  let o = await getOrder(env, orderId);
+  const o = await getOrder(env, orderId);
   if (!o) return;
-  if (o.status === "pending_payment" && !o.authorizedAt) {
-    await setStep(env, orderId, "authorized_at");
-    o = (await getOrder(env, orderId))!;
-  }
+  // Only this order's saga (serialized) moves its status, so `o` stays current after this write.
+  if (o.status === "pending_payment" && !o.authorizedAt) await setStep(env, orderId, "authorized_at");
   if (o.status !== "pending_payment") return settle(env, o);
 
   const event = await getEvent(env, o.eventId);
@@ -83,7 +81,7 @@ export async function fulfil(env: Env, orderId: string): Promise<void> {
     await refundPaid(env, orderId, "event_cancelled");
     return;
   }
-  await queueConfirmationEmail(env, orderId);
+  await queueConfirmationEmail(env, (await getOrder(env, orderId))!);
 }
 
 async function failThenSettle(env: Env, orderId: string, reason: string): Promise<void> {
@@ -129,11 +127,10 @@ async function issueTicketsAndMarkPaid(env: Env, o: OrderRow, exp: number): Prom
 }
 
 /** Queued at most once per order; a failed send is retried by the queue, never by the order. */
-async function queueConfirmationEmail(env: Env, orderId: string): Promise<void> {
-  const o = await getOrder(env, orderId);
-  if (!o || o.status !== "paid" || o.emailQueuedAt) return;
-  await env.EMAIL_QUEUE.send({ kind: "order_confirmation", order_id: orderId });
-  await setStep(env, orderId, "email_queued_at");
+async function queueConfirmationEmail(env: Env, o: OrderRow): Promise<void> {
+  if (o.status !== "paid" || o.emailQueuedAt) return;
+  await env.EMAIL_QUEUE.send({ kind: "order_confirmation", order_id: o.id });
+  await setStep(env, o.id, "email_queued_at");
 }
 
 /** Payment failed: the order fails and the seats go back, unless an authorization arrived already. */
@@ -147,10 +144,9 @@ export async function failPayment(env: Env, orderId: string): Promise<void> {
 export async function expireUnpaid(env: Env, orderId: string): Promise<void> {
   const o = await getOrder(env, orderId);
   if (!o) return;
-  if (o.status === "pending_payment" && Date.parse(o.holdExpiresAt) + UNPAID_GRACE_MS <= Date.now()) {
-    await endUnpaid(env, orderId, "failed", "hold_expired");
-  }
-  await settle(env, (await getOrder(env, orderId))!);
+  const due = o.status === "pending_payment" && Date.parse(o.holdExpiresAt) + UNPAID_GRACE_MS <= Date.now();
+  const ended = due && (await endUnpaid(env, orderId, "failed", "hold_expired"));
+  await settle(env, ended ? (await getOrder(env, orderId))! : o);
 }
 
 export type EndResult = { ok: true } | { ok: false; status: OrderRow["status"] | "not_found"; reason: string };
@@ -212,7 +208,7 @@ export async function settle(env: Env, o: OrderRow): Promise<void> {
     case "pending_payment":
       return;
     case "paid":
-      return queueConfirmationEmail(env, o.id);
+      return queueConfirmationEmail(env, o);
     case "failed":
     case "cancelled": {
       await env.DB.batch(releasePromoStatements(env, o.id));
