@@ -33,27 +33,37 @@ export type RateLimitEnv = Env & {
   RATE_LIMITS?: string;
 };
 
-/** The limits in force: DEFAULT_LIMITS with the `RATE_LIMITS` variable's overrides. */
-export function limitsFor(env: RateLimitEnv, action: RateLimitedAction): ActionLimits {
-  const defaults = DEFAULT_LIMITS[action];
-  if (!env.RATE_LIMITS) return defaults;
+/** `RATE_LIMITS` parsed once per isolate, not on every rate-limited request. */
+let parsedOverrides: { source: string; overrides: z.infer<typeof LimitOverrides> } | undefined;
+
+function overridesFrom(source: string): z.infer<typeof LimitOverrides> {
+  if (parsedOverrides?.source === source) return parsedOverrides.overrides;
   let raw: unknown;
   try {
-    raw = JSON.parse(env.RATE_LIMITS);
+    raw = JSON.parse(source);
   } catch {
     raw = undefined;
   }
   const parsed = LimitOverrides.safeParse(raw);
-  if (!parsed.success) {
-    console.error("RATE_LIMITS is not valid; using the defaults");
-    return defaults;
-  }
-  return { ...defaults, ...parsed.data[action] };
+  if (!parsed.success) console.error("RATE_LIMITS is not valid; using the defaults");
+  const overrides = parsed.success ? parsed.data : {};
+  parsedOverrides = { source, overrides };
+  return overrides;
+}
+
+/** The limits in force: DEFAULT_LIMITS with the `RATE_LIMITS` variable's overrides. */
+export function limitsFor(env: RateLimitEnv, action: RateLimitedAction): ActionLimits {
+  const defaults = DEFAULT_LIMITS[action];
+  if (!env.RATE_LIMITS) return defaults;
+  return { ...defaults, ...overridesFrom(env.RATE_LIMITS)[action] };
+}
+
+function counter(env: Env, name: string) {
+  return env.RATE_LIMITER.getByName(name);
 }
 
 async function hit(env: Env, name: string, limit: Limit) {
-  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
-  return stub.hit(limit.limit, limit.windowSeconds);
+  return counter(env, name).hit(limit.limit, limit.windowSeconds);
 }
 
 /**
@@ -100,7 +110,7 @@ export async function limitFailures<T>(
 ): Promise<T | null> {
   const limit = limitsFor(env, action).email;
   if (!limit) return attempt();
-  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`${action}:email:${key}`));
+  const stub = counter(env, `${action}:email:${key}`);
   let reserved;
   try {
     reserved = await stub.hit(limit.limit, limit.windowSeconds);
