@@ -12,7 +12,7 @@ import { build } from "esbuild";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { buildGate } from "../scripts/build-gate.mjs";
 import { apiClient } from "../test/e2e/support/api.ts";
-import { firstPage, launchDevice, waitReady, waitSyncedAfter } from "../test/e2e/support/browser.ts";
+import { enrolAndSync, firstPage, launchDevice } from "../test/e2e/support/browser.ts";
 import { startSystem } from "../test/e2e/support/server.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -185,10 +185,7 @@ try {
   const ctx = await launchDevice(path.join(work, "profile"), system.origin);
   await installCanvasCamera(ctx);
   const page = await firstPage(ctx);
-  const since = new Date(Date.now() - 1000).toISOString();
-  await page.goto(device.enroll_url);
-  await waitReady(page);
-  await waitSyncedAfter(page, since);
+  await enrolAndSync(page, device.enroll_url);
   await ctx.setOffline(true);
 
   const { samples: latencies, misses } = await cameraLatency(page, svg, LATENCY_SAMPLES);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, it } from "vitest";
 import { buildGate } from "../../scripts/build-gate.mjs";
 import { apiClient, type Ticket } from "./support/api";
 import type { BrowserContext } from "playwright-core";
-import { firstPage, launchDevice, verdictText, waitReady, waitSyncedAfter } from "./support/browser";
+import { enrolAndSync, firstPage, launchDevice, verdictText, waitReady, waitSyncedAfter } from "./support/browser";
 import { rasterizeSvg, writeQrVideo } from "./support/qr-video";
 import { startSystem, type RunningSystem } from "./support/server";
 
@@ -145,10 +145,7 @@ describe("gate scanner in Chromium", () => {
     // --- Device B: enrol and sync, then offline it lets T3 in too (after A did).
     const ctxB = await open(profileB, system.origin);
     const pageB = await firstPage(ctxB);
-    const bEnrolledAt = new Date(Date.now() - 1000).toISOString();
-    await pageB.goto(gateB.enroll_url);
-    await waitReady(pageB);
-    await waitSyncedAfter(pageB, bEnrolledAt);
+    await enrolAndSync(pageB, gateB.enroll_url);
     await ctxB.setOffline(true);
     await pageB.getByLabel(/paste or type the ticket code/i).fill(t3.jwt);
     await pageB.getByRole("button", { name: "Check ticket" }).click();

@@ -58,3 +58,11 @@ export async function waitSyncedAfter(page: Page, afterIso: string, timeout = 30
     { timeout },
   );
 }
+
+/** Opens a gate device's enrol link and waits for the sync that follows it. */
+export async function enrolAndSync(page: Page, enrollUrl: string) {
+  const since = new Date(Date.now() - 1000).toISOString();
+  await page.goto(enrollUrl);
+  await waitReady(page);
+  await waitSyncedAfter(page, since);
+}
