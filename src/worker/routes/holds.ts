@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { getEvent, publicStatus } from "../catalog/event-repo";
-import { sectionsOf } from "../catalog/venues";
 import { ApiError, conflict, notFound, unprocessable } from "../errors";
 import { idPattern } from "../ids";
 import { ledgerObjectName, parseHoldId } from "../inventory/hold-id";
 import { assertWithinLimit, HoldBody, holdItems, holdJson, holdRefusal, notFoundHold } from "../inventory/hold-request";
+import { venueSections } from "../inventory/venue-sections";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
 import { validate } from "../validation";
@@ -38,8 +38,7 @@ holdsRoutes.post(
 
     const body = c.req.valid("json");
     assertWithinLimit(body, event.maxTicketsPerUser);
-    const sections = (await sectionsOf(c.env, [event.venueId])).get(event.venueId) ?? [];
-    const items = holdItems(body, sections);
+    const items = holdItems(body, await venueSections(c.env, event.venueId));
     const result = await ledger(c.env, event.id, principal.userId).createHold({
       eventId: event.id,
       userId: principal.userId,
