@@ -28,7 +28,7 @@
  * its quota until confirmHold is called again; section confirm/unsell are idempotent.
  */
 import { DurableObject } from "cloudflare:workers";
-import { ledgerObjectName, makeHoldId, sectionObjectName } from "../worker/inventory/hold-id";
+import { makeHoldId, sectionObjectName } from "../worker/inventory/hold-id";
 import { migrate } from "../worker/inventory/sql-migrations";
 import type {
   ConfirmHoldResult,

@@ -86,6 +86,7 @@ type SectionRow = {
   held: number;
   sold: number;
 };
+type SectionMeta = Pick<SectionRow, "key" | "kind" | "price_cents">;
 type HoldRow = {
   hold_id: string;
   user_id: string;
@@ -106,8 +107,8 @@ const HOLD_STATUS_BEFORE: Record<Exclude<SeatMove, "hold">, SectionHoldStatus> =
 
 export class SectionInventory extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  /** Section metadata, cached after init (immutable afterwards except the counters). */
-  private meta: Pick<SectionRow, "key" | "kind" | "capacity" | "price_cents"> | null = null;
+  /** Key, kind and GA price, cached after init (fixed by the layout; the counters stay in SQL). */
+  private meta: SectionMeta | null = null;
   /** Earliest `expires_at` of a held hold (null: none); lets hot paths skip the expiry query. */
   private nextExpiry: number | null = null;
   /** The alarm time we last set (null: none set). */
@@ -462,8 +463,7 @@ export class SectionInventory extends DurableObject<Env> {
   }
 
   private loadMeta(): void {
-    const s = this.sql.exec<SectionRow>("SELECT key, kind, capacity, price_cents FROM section WHERE id = 1").toArray()[0];
-    this.meta = s ? { key: s.key, kind: s.kind, capacity: s.capacity, price_cents: s.price_cents } : null;
+    this.meta = this.sql.exec<SectionMeta>("SELECT key, kind, price_cents FROM section WHERE id = 1").toArray()[0] ?? null;
   }
 
   private getHoldRow(holdId: string): HoldRow | undefined {
