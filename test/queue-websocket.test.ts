@@ -1,9 +1,7 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import type { WaitingRoom } from "../src/durable-objects/waiting-room";
 import { call } from "./support/http";
-import { publishedEvent, signupBuyer } from "./support/fixtures";
+import { admitNextTick, publishedEvent, signupBuyer } from "./support/fixtures";
 
 const ROOM = { waiting_room: { enabled: true, admit_per_minute: 60, session_seconds: 300 } };
 
@@ -25,14 +23,6 @@ async function openSocket(path: string, headers: Record<string, string>) {
   ws.accept();
   const next = () => (inbox.length > 0 ? Promise.resolve(inbox.shift()) : new Promise<unknown>((r) => waiters.push(r)));
   return { status: 101, body: null, opened: { ws, next, closed, closeCode: () => closeCode } };
-}
-
-async function admitNextTick(eventId: string) {
-  const stub = env.WAITING_ROOM.get(env.WAITING_ROOM.idFromName(eventId));
-  await runInDurableObject(stub, (room: WaitingRoom) => {
-    room.clock = () => Date.now() + 10 * 60_000;
-  });
-  return runDurableObjectAlarm(stub);
 }
 
 describe("position WebSocket", () => {

@@ -1,29 +1,15 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, it } from "vitest";
-import type { WaitingRoom } from "../src/durable-objects/waiting-room";
 import { app } from "../src/worker/index";
 import { checkAdmissionToken } from "../src/worker/waiting-room/admission-token";
 import { setTurnstileFetch } from "../src/worker/waiting-room/turnstile";
 import { call } from "./support/http";
-import { createEvent, createVenue, publishedEvent, signupBuyer, signupOrganizer } from "./support/fixtures";
+import { admitNextTick, createEvent, createVenue, publishedEvent, signupBuyer, signupOrganizer } from "./support/fixtures";
 
 const WAITING_ROOM = { enabled: true, admit_per_minute: 60, session_seconds: 300 };
 
 const queueEvent = (waitingRoom: Record<string, unknown> = WAITING_ROOM) =>
   publishedEvent({ overrides: { waiting_room: waitingRoom } });
-
-/**
- * Moves the event's waiting room ten minutes ahead of real time and runs its admission alarm
- * once, instead of sleeping until it fires (2 s per tick at 60/min admits 2).
- */
-async function admitNextTick(eventId: string) {
-  const stub = env.WAITING_ROOM.get(env.WAITING_ROOM.idFromName(eventId));
-  await runInDurableObject(stub, (room: WaitingRoom) => {
-    room.clock = () => Date.now() + 10 * 60_000;
-  });
-  return runDurableObjectAlarm(stub);
-}
 
 describe("joining and polling", () => {
   it("gives one place per user, with position, ETA and a polling hint, readable only by its owner", async ({ expect }) => {
