@@ -149,7 +149,8 @@ export async function expireUnpaid(env: Env, orderId: string): Promise<void> {
   await settle(env, ended ? (await getOrder(env, orderId))! : o);
 }
 
-export type EndResult = { ok: true } | { ok: false; status: OrderRow["status"] | "not_found"; reason: string };
+/** `order` is the row as the step left it, so callers need not read it again. */
+export type EndResult = { ok: true; order: OrderRow } | { ok: false; status: OrderRow["status"] | "not_found"; reason: string };
 
 /** Buyer or organizer cancels before payment. */
 export async function cancelUnpaid(env: Env, orderId: string, reason: string): Promise<EndResult> {
@@ -160,7 +161,7 @@ export async function cancelUnpaid(env: Env, orderId: string, reason: string): P
     return { ok: false, status: o.status, reason: o.status === "pending_payment" ? "payment_in_progress" : "not_pending" };
   }
   await settle(env, o);
-  return { ok: true };
+  return { ok: true, order: o };
 }
 
 /** The event was cancelled: a paid order is refunded, an unpaid one cancelled. */
@@ -169,14 +170,14 @@ export async function endForCancelledEvent(env: Env, orderId: string): Promise<E
   if (!o) return { ok: false, status: "not_found", reason: "not_found" };
   if (o.status === "paid" || o.status === "refunded") {
     const r = await refundPaid(env, orderId, "event_cancelled");
-    return r.ok ? { ok: true, ended: "refunded" } : r;
+    return r.ok ? { ...r, ended: "refunded" } : r;
   }
   if (o.status === "pending_payment") {
     // An order already authorized is finished by `fulfil`, which checks the event first.
     const r = await cancelUnpaid(env, orderId, "event_cancelled");
-    return r.ok ? { ok: true, ended: "cancelled" } : r;
+    return r.ok ? { ...r, ended: "cancelled" } : r;
   }
-  return { ok: true };
+  return { ok: true, order: o };
 }
 
 /** paid -> refunded: tickets revoked at once (same transaction); money and seats follow in `settle`. */
@@ -195,7 +196,7 @@ export async function refundPaid(env: Env, orderId: string, reason: string): Pro
   if (!o) return { ok: false, status: "not_found", reason: "not_found" };
   if (moved?.meta.changes !== 1 && o.status !== "refunded") return { ok: false, status: o.status, reason: "not_paid" };
   await settle(env, o);
-  return { ok: true };
+  return { ok: true, order: o };
 }
 
 /**

@@ -87,8 +87,7 @@ adminOrdersRoutes.post("/api/v1/admin/orders/:orderId/refund", requireAuth("orga
   });
   const r = await c.env.CHECKOUT.getByName(order.id).refund(order.id, "refunded_by_organizer");
   if (!r.ok) throw conflict("order_not_refundable", "Only a paid order can be refunded.", { status: r.status });
-  const fresh = (await getOrder(c.env, order.id))!;
-  return c.json(orderJson(c.env, fresh, await getOrderTickets(c.env, [order.id])));
+  return c.json(orderJson(c.env, r.order, await getOrderTickets(c.env, [order.id])));
 });
 
 adminOrdersRoutes.post("/api/v1/admin/events/:eventId/cancel", requireAuth("organizer"), async (c) => {

@@ -83,6 +83,5 @@ ordersRoutes.post("/api/v1/orders/:orderId/cancel", requireAuth(), async (c) => 
       reason: r.reason,
     });
   }
-  const fresh = await ownOrder(c.env, order.userId, order.id);
-  return c.json(orderJson(c.env, fresh, await getOrderTickets(c.env, [order.id])));
+  return c.json(orderJson(c.env, r.order, await getOrderTickets(c.env, [order.id])));
 });
