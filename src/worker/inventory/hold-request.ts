@@ -5,7 +5,7 @@
  * {section, quantity}]}` to mix sections in one all-or-nothing hold.
  */
 import { z } from "zod";
-import { ApiError, badRequest, notFound } from "../errors";
+import { ApiError, badRequest, conflict, notFound, unavailable, unprocessable } from "../errors";
 import type { CreateHoldResult, HoldItemRequest, HoldView } from "./types";
 
 /**
@@ -67,12 +67,11 @@ export function requestedTickets(body: HoldBody): number {
  */
 export function assertWithinLimit(body: HoldBody, maxTicketsPerUser: number): void {
   const requested = requestedTickets(body);
-  if (requested > maxTicketsPerUser)
-    throw new ApiError(422, "limit_exceeded", `At most ${maxTicketsPerUser} tickets per buyer for this event (held and bought).`, {
-      limit: maxTicketsPerUser,
-      requested,
-    });
+  if (requested > maxTicketsPerUser) throw limitExceeded(maxTicketsPerUser, { requested });
 }
+
+const limitExceeded = (limit: number, details: Record<string, number>) =>
+  unprocessable("limit_exceeded", `At most ${limit} tickets per buyer for this event (held and bought).`, { limit, ...details });
 
 export interface EventSection {
   key: string;
@@ -146,24 +145,22 @@ function wrongKind(s: EventSection, path: (string | number)[]) {
 export function holdRefusal(r: Exclude<CreateHoldResult, { ok: true }>): ApiError {
   switch (r.reason) {
     case "seat_unavailable":
-      return new ApiError(409, "seat_unavailable", "Some of the seats are no longer available; nothing was held.", { unavailable: r.unavailable });
+      return conflict("seat_unavailable", "Some of the seats are no longer available; nothing was held.", { unavailable: r.unavailable });
     case "limit_exceeded":
-      return new ApiError(422, "limit_exceeded", `At most ${r.limit} tickets per buyer for this event (held and bought).`, {
-        limit: r.limit,
-        used: r.used,
-        requested: r.requested,
-      });
+      return limitExceeded(r.limit, { used: r.used, requested: r.requested });
     case "sold_out":
-      return new ApiError(422, "sold_out", `Not enough places left in section ${r.section}.`, { section: r.section, available: r.available });
+      return unprocessable("sold_out", `Not enough places left in section ${r.section}.`, { section: r.section, available: r.available });
     case "unknown_seats":
       return unknownSeats(r.seats);
     case "wrong_kind":
       return wrongKind({ key: r.section, kind: r.kind }, ["section"]);
     case "not_initialized":
     case "unavailable":
-      return new ApiError(503, "unavailable", "Seat inventory is busy; try again shortly.", undefined, 2);
+      return inventoryBusy();
   }
 }
+
+export const inventoryBusy = () => unavailable(2, "Seat inventory is busy; try again shortly.");
 
 export function notFoundHold() {
   return notFound("Hold");

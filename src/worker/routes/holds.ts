@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { getEvent, publicStatus } from "../catalog/event-repo";
-import { ApiError, conflict, notFound, unprocessable } from "../errors";
+import { conflict, notFound, unprocessable } from "../errors";
 import { idPattern } from "../ids";
 import { ledgerObjectName, parseHoldId } from "../inventory/hold-id";
-import { assertWithinLimit, HoldBody, holdItems, holdJson, holdRefusal, notFoundHold } from "../inventory/hold-request";
+import { assertWithinLimit, HoldBody, holdItems, holdJson, holdRefusal, inventoryBusy, notFoundHold } from "../inventory/hold-request";
 import { venueSections } from "../inventory/venue-sections";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
@@ -76,7 +76,7 @@ holdsRoutes.delete("/api/v1/holds/:holdId", requireAuth("buyer", "organizer"), a
         status: result.reason === "sold" ? "sold" : "held",
       });
     case "unavailable":
-      throw new ApiError(503, "unavailable", "Seat inventory is busy; try again shortly.", undefined, 2);
+      throw inventoryBusy();
     default:
       throw notFoundHold();
   }
