@@ -251,13 +251,19 @@ export class WaitingRoom extends DurableObject<Env> {
 
   /** The place `queueId`, if it belongs to `userId` (anyone else gets not_found). */
   async status(queueId: string, userId: string): Promise<StatusResult> {
+    const row = this.ownPlace(queueId, userId);
+    if (!row) return { ok: false, reason: "not_found" };
+    return { ok: true, ...this.view(row, this.clock()) };
+  }
+
+  /** The place `queueId` if it exists and belongs to `userId`. */
+  private ownPlace(queueId: string, userId: string): PlaceRow | undefined {
     const id = rowIdOf(queueId);
-    if (id === null) return { ok: false, reason: "not_found" };
+    if (id === null) return undefined;
     const row = this.sql
       .exec<PlaceRow & { user_id: string }>("SELECT id, user_id, ord, admitted_at, expires_at FROM places WHERE id = ?", id)
       .toArray()[0];
-    if (!row || row.user_id !== userId) return { ok: false, reason: "not_found" };
-    return { ok: true, ...this.view(row, this.clock()) };
+    return row?.user_id === userId ? row : undefined;
   }
 
   /** New settings from the organizer (rate, session length, on/off); takes effect on the next tick. */
@@ -291,13 +297,8 @@ export class WaitingRoom extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("Expected a WebSocket upgrade", { status: 426 });
     const queueId = new URL(request.url).pathname.split("/").at(-2) ?? "";
-    const userId = request.headers.get("X-User-Id") ?? "";
-    const id = rowIdOf(queueId);
-    const row =
-      id === null
-        ? undefined
-        : this.sql.exec<PlaceRow & { user_id: string }>("SELECT id, user_id, ord, admitted_at, expires_at FROM places WHERE id = ?", id).toArray()[0];
-    if (!row || row.user_id !== userId) return new Response("Not found", { status: 404 });
+    const row = this.ownPlace(queueId, request.headers.get("X-User-Id") ?? "");
+    if (!row) return new Response("Not found", { status: 404 });
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment({ id: row.id } satisfies SocketAttachment);
