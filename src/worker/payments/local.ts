@@ -101,17 +101,15 @@ export class LocalProvider implements PaymentProvider {
   }
 
   async #simulate(paymentId: string, outcome: "succeed" | "fail"): Promise<TestGatewayResult> {
-    const current = await this.#get(paymentId);
-    if (!current) return { ok: false, reason: "not_found" };
-    let row: LocalPaymentRow | null = current;
-    if (outcome === "succeed") {
-      // Like a card that authorizes: requires_payment_method -> requires_capture.
-      row = await this.#move(paymentId, ["requires_payment_method"], "requires_capture");
-      if (row?.status !== "requires_capture") return { ok: false, reason: "not_pending", status: row?.status ?? "missing" };
-    } else if (current.status !== "requires_payment_method") {
-      // A decline leaves Stripe's intent in requires_payment_method; only pending ones can decline.
-      return { ok: false, reason: "not_pending", status: current.status };
-    }
+    // Like a card that authorizes: requires_payment_method -> requires_capture. A decline
+    // leaves Stripe's intent in requires_payment_method; only pending ones can decline.
+    const row =
+      outcome === "succeed"
+        ? await this.#move(paymentId, ["requires_payment_method"], "requires_capture")
+        : await this.#get(paymentId);
+    if (!row) return { ok: false, reason: "not_found" };
+    const pending = outcome === "succeed" ? "requires_capture" : "requires_payment_method";
+    if (row.status !== pending) return { ok: false, reason: "not_pending", status: row.status };
     const type = outcome === "succeed" ? "payment_intent.amount_capturable_updated" : "payment_intent.payment_failed";
     const rawBody = JSON.stringify(stripeEvent(type, row));
     return { ok: true, webhook: { rawBody, signature: await stripeSignature(rawBody, this.env.PAYMENT_WEBHOOK_SECRET) } };
