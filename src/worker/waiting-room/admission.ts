@@ -1,6 +1,6 @@
 import type { EventRow } from "../catalog/event-repo";
 import type { Principal } from "../auth/tokens";
-import { forbidden, ApiError } from "../errors";
+import { ApiError } from "../errors";
 import { checkAdmissionToken } from "./admission-token";
 
 const MESSAGES = {
@@ -12,8 +12,7 @@ const MESSAGES = {
 } as const;
 
 function refused(reason: keyof typeof MESSAGES): ApiError {
-  const err = forbidden(MESSAGES[reason], "admission_required");
-  return new ApiError(err.status, err.code, err.message, { reason });
+  return new ApiError(403, "admission_required", MESSAGES[reason], { reason });
 }
 
 /**
