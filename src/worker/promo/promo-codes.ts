@@ -65,15 +65,13 @@ export function reservePromoStatements(env: Pick<Env, "DB">, p: { promoId: strin
 
 /** After a failed reservation: which limit stopped it. */
 export async function rejectionAfterFailedReserve(env: Pick<Env, "DB">, promo: PromoRow, userId: string): Promise<PromoRejection> {
+  if (promo.perUserLimit == null) return "exhausted";
   const row = await env.DB.prepare(
-    `SELECT p.uses AS uses, (SELECT count(*) FROM promo_redemptions r
-       WHERE r.promo_code_id = p.id AND r.user_id = ? AND r.state != 'released') AS mine
-     FROM promo_codes p WHERE p.id = ?`,
+    "SELECT count(*) AS mine FROM promo_redemptions WHERE promo_code_id = ? AND user_id = ? AND state != 'released'",
   )
-    .bind(userId, promo.id)
-    .first<{ uses: number; mine: number }>();
-  if (promo.perUserLimit != null && (row?.mine ?? 0) >= promo.perUserLimit) return "per_user_limit";
-  return "exhausted";
+    .bind(promo.id, userId)
+    .first<{ mine: number }>();
+  return (row?.mine ?? 0) >= promo.perUserLimit ? "per_user_limit" : "exhausted";
 }
 
 /** Gives a reserved use back (order failed or cancelled). Idempotent: only a `reserved` row counts. */
