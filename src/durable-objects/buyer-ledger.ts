@@ -97,8 +97,9 @@ export class BuyerLedger extends DurableObject<Env> {
   }
 
   async createHold(req: CreateHoldRequest): Promise<CreateHoldResult> {
+    // No expiry pass: the quota query counts by `expires_at` itself, and the reads that show a
+    // status (getHold, releaseHold, confirmHold) expire due rows first.
     const now = Date.now();
-    this.expireDue(now);
     const requested = req.items.reduce((n, it) => n + ("seats" in it ? it.seats.length : it.quantity), 0);
     const used = this.quotaUsed(now);
     if (used + requested > req.maxTicketsPerUser)
@@ -128,13 +129,13 @@ export class BuyerLedger extends DurableObject<Env> {
 
     if (parts.length === req.items.length) {
       const total = parts.reduce((n, p) => n + p.totalCents, 0);
-      const changed = this.sql.exec(
-        "UPDATE holds SET status = 'held', total_cents = ?, items = ? WHERE hold_id = ? AND status = 'pending' RETURNING hold_id",
+      const held = this.sql.exec<LedgerRow>(
+        "UPDATE holds SET status = 'held', total_cents = ?, items = ? WHERE hold_id = ? AND status = 'pending' RETURNING *",
         total,
         JSON.stringify(parts),
         holdId,
-      ).toArray().length;
-      if (changed === 1) return { ok: true, ...this.view(this.row(holdId)!) };
+      ).toArray()[0];
+      if (held) return { ok: true, ...this.view(held) };
     }
 
     // All or nothing: undo every part that may be held (including calls that threw, whose
