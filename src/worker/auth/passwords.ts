@@ -4,6 +4,8 @@
  * with each hash so it can be raised later without invalidating existing passwords.
  */
 
+import { base64url } from "jose";
+
 const SCHEME = "pbkdf2-sha256";
 // workerd refuses PBKDF2 with more than 100,000 iterations (NotSupportedError), so this is
 // the strongest setting the runtime allows.
@@ -13,16 +15,13 @@ const HASH_BITS = 256;
 
 const enc = new TextEncoder();
 
-function b64url(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
 function fromB64url(s: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(s)) return null;
-  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+  try {
+    return base64url.decode(s);
+  } catch {
+    return null;
+  }
 }
 
 async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
@@ -35,7 +34,7 @@ async function derive(password: string, salt: Uint8Array, iterations: number): P
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
   const hash = await derive(password, salt, ITERATIONS);
-  return `${SCHEME}$${ITERATIONS}$${b64url(salt)}$${b64url(hash)}`;
+  return `${SCHEME}$${ITERATIONS}$${base64url.encode(salt)}$${base64url.encode(hash)}`;
 }
 
 /** True when `password` matches `stored`; compares in constant time. Malformed hashes never match. */

@@ -1,5 +1,6 @@
 /** Public event search: published events, filtered, in (starts_at, id) order with keyset paging. */
 import { and, asc, eq, gt, gte, lte, or, sql, type SQL } from "drizzle-orm";
+import { base64url } from "jose";
 import { z } from "zod";
 import { db } from "../db/client";
 import { events } from "../db/schema";
@@ -33,16 +34,14 @@ type Cursor = { startsAt: string; id: string };
 
 /** Opaque to clients: base64url of the last event's `[starts_at, id]`. */
 export function encodeCursor(c: Cursor): string {
-  const bytes = new TextEncoder().encode(JSON.stringify([c.startsAt, c.id]));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return base64url.encode(JSON.stringify([c.startsAt, c.id]));
 }
 
 /** The cursor, or null when it was not made by `encodeCursor`. */
 export function decodeCursor(text: string): Cursor | null {
   if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
   try {
-    const bin = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-    const value: unknown = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0))));
+    const value: unknown = JSON.parse(new TextDecoder().decode(base64url.decode(text)));
     if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string")
       return { startsAt: value[0], id: value[1] };
   } catch {
