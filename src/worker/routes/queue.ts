@@ -7,7 +7,7 @@ import { db } from "../db/client";
 import { events } from "../db/schema";
 import { ApiError, badRequest, notFound, unauthenticated, unavailable, unprocessable } from "../errors";
 import { verifySessionToken } from "../auth/tokens";
-import { requireAuth } from "../middleware/auth";
+import { bearerToken, requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
 import { parseOr400, validate } from "../validation";
 import { issueAdmissionToken } from "../waiting-room/admission-token";
@@ -124,8 +124,7 @@ queueRoutes.get("/api/v1/events/:eventId/queue/:queueId", requireAuth(), rateLim
  * cannot set Authorization on a WebSocket, so the bearer token may also come as `access_token`.
  */
 queueRoutes.get("/api/v1/events/:eventId/queue/:queueId/ws", async (c) => {
-  const header = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1];
-  const bearer = header ?? c.req.query("access_token");
+  const bearer = bearerToken(c.req.header("Authorization")) ?? c.req.query("access_token");
   const principal = bearer ? await verifySessionToken(c.env, bearer) : null;
   if (!principal) throw unauthenticated();
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
