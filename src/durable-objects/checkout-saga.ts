@@ -163,6 +163,8 @@ export class CheckoutSaga extends DurableObject<Env> {
       try {
         await this.#run(due.goal, due.order_id);
         sql.exec("DELETE FROM work WHERE goal = ?", due.goal);
+        // A handled payment outcome ends the order's unpaid phase: the expiry check has nothing left to do.
+        if (due.goal === "fulfil" || due.goal === "fail") sql.exec("DELETE FROM work WHERE goal = 'expire'");
       } catch (err) {
         console.error("checkout saga", due.goal, due.order_id, "failed; retrying", err);
         sql.exec(
