@@ -53,3 +53,7 @@ export function parseHoldId(holdId: string): { eventId: string } | null {
 /** Durable Object names (TEAM.md "Cross-team interfaces"). */
 export const sectionObjectName = (eventId: string, sectionKey: string) => `${eventId}:${sectionKey}`;
 export const ledgerObjectName = (eventId: string, userId: string) => `${eventId}:${userId}`;
+
+/** The buyer's ledger for an event (one per event and user). */
+export const buyerLedger = (env: Pick<Env, "BUYER_LEDGER">, eventId: string, userId: string) =>
+  env.BUYER_LEDGER.getByName(ledgerObjectName(eventId, userId));

@@ -3,7 +3,7 @@ import type { AppEnv } from "../app-env";
 import { getEvent, publicStatus } from "../catalog/event-repo";
 import { conflict, notFound, unprocessable } from "../errors";
 import { idPattern } from "../ids";
-import { ledgerObjectName, parseHoldId } from "../inventory/hold-id";
+import { buyerLedger, parseHoldId } from "../inventory/hold-id";
 import { assertWithinLimit, HoldBody, holdItems, holdJson, holdRefusal, inventoryBusy, notFoundHold } from "../inventory/hold-request";
 import { venueSections } from "../inventory/venue-sections";
 import { requireAuth } from "../middleware/auth";
@@ -19,8 +19,6 @@ import { assertAdmitted } from "../waiting-room/admission";
 export const holdsRoutes = new Hono<AppEnv>();
 
 const EVENT_ID = idPattern("evt");
-
-const ledger = (env: Env, eventId: string, userId: string) => env.BUYER_LEDGER.getByName(ledgerObjectName(eventId, userId));
 
 holdsRoutes.post(
   "/api/v1/events/:eventId/holds",
@@ -39,7 +37,7 @@ holdsRoutes.post(
     const body = c.req.valid("json");
     assertWithinLimit(body, event.maxTicketsPerUser);
     const items = holdItems(body, await venueSections(c.env, event.venueId));
-    const result = await ledger(c.env, event.id, principal.userId).createHold({
+    const result = await buyerLedger(c.env, event.id, principal.userId).createHold({
       eventId: event.id,
       userId: principal.userId,
       items,
@@ -55,7 +53,7 @@ holdsRoutes.post(
 function callerLedger(env: Env, holdId: string, userId: string) {
   const parsed = parseHoldId(holdId);
   if (!parsed) throw notFoundHold();
-  return ledger(env, parsed.eventId, userId);
+  return buyerLedger(env, parsed.eventId, userId);
 }
 
 holdsRoutes.get("/api/v1/holds/:holdId", requireAuth("buyer", "organizer"), async (c) => {
