@@ -50,6 +50,8 @@ async function optionalJson<S extends z.ZodType>(req: Request, schema: S): Promi
   return parseOr400(schema, value, "Request body");
 }
 
+const noWaitingRoom = () => unprocessable("waiting_room_disabled", "This event has no waiting room; go straight to holds.");
+
 /** A published event, or 404 (drafts and cancelled events are nobody's business here). */
 async function publishedEvent(env: Env, eventId: string): Promise<EventRow> {
   const event = await getEvent(env, eventId);
@@ -86,7 +88,7 @@ queueRoutes.post(
     const principal = c.get("principal");
     const event = await publishedEvent(c.env, c.req.param("eventId"));
     if (!event.waitingRoom?.enabled)
-      throw unprocessable("waiting_room_disabled", "This event has no waiting room; go straight to holds.");
+      throw noWaitingRoom();
     if (publicStatus(event) === "ended") throw unprocessable("sales_closed", "This event has ended.");
 
     const secret = (c.env as TurnstileEnv).TURNSTILE_SECRET;
@@ -99,7 +101,7 @@ queueRoutes.post(
     }
 
     const joined = await roomFor(c.env, event.id).join(principal.userId, roomConfig(event));
-    if (!joined.ok) throw unprocessable("waiting_room_disabled", "This event has no waiting room; go straight to holds.");
+    if (!joined.ok) throw noWaitingRoom();
     if (joined.status === "waiting") c.header("Retry-After", String(pollAfterSeconds(joined.etaSeconds)));
     return c.json(await placeBody(c.env, event.id, principal.userId, joined), 201);
   },
@@ -150,7 +152,8 @@ queueRoutes.patch(
     const event = await getOwnEvent(c.env, principal.userId, c.req.param("eventId"));
     const settings: WaitingRoomSettings = { ...DEFAULT_SETTINGS, ...event.waitingRoom, ...c.req.valid("json") };
     await db(c.env).update(events).set({ waitingRoom: settings }).where(eq(events.id, event.id));
-    // D1 first: the object is told the same settings that every later join will push again.
+    // D1 first: it is the record (a room not yet set up takes its settings from it on the first
+    // join); a failed configure() leaves the room behind until the PATCH is repeated.
     const room = await roomFor(c.env, event.id).configure(roomConfig({ ...event, waitingRoom: settings }));
     return c.json(
       {
