@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
+import { getEvent } from "../catalog/event-repo";
 import { getOrder, getOrderTickets } from "../checkout/order-repo";
 import { db } from "../db/client";
-import { events, users } from "../db/schema";
+import { users } from "../db/schema";
 import { qrSvg } from "../tickets/qr";
 import { ticketJson } from "../tickets/view";
 
@@ -22,7 +23,7 @@ export async function sendOrderConfirmation(env: Env, orderId: string): Promise<
   const order = await getOrder(env, orderId);
   if (!order || order.status !== "paid") return "skipped";
   const user = await db(env).select({ email: users.email, name: users.name }).from(users).where(eq(users.id, order.userId)).get();
-  const event = await db(env).select({ name: events.name, startsAt: events.startsAt }).from(events).where(eq(events.id, order.eventId)).get();
+  const event = await getEvent(env, order.eventId);
   if (!user || !event) return "skipped";
   const tickets = (await getOrderTickets(env, [orderId])).filter((t) => t.status === "valid").map((t) => ticketJson(env, t));
   const orderUrl = new URL(`/api/v1/orders/${orderId}`, env.PUBLIC_ORIGIN).toString();
