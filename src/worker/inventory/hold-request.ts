@@ -123,7 +123,8 @@ function groupSeats(seats: string[], byKey: Map<string, EventSection>, path: (st
     const key = SEAT_LABEL.exec(seat)?.[1];
     const s = key === undefined ? undefined : byKey.get(key);
     if (!s || s.kind !== "reserved") unknown.push(seat);
-    else groups.set(s.key, [...(groups.get(s.key) ?? []), seat]);
+    else if (groups.has(s.key)) groups.get(s.key)!.push(seat);
+    else groups.set(s.key, [seat]);
   }
   if (unknown.length > 0) throw unknownSeats(unknown, undefined, path);
   return [...groups].map(([section, list]) => ({ section, seats: list }));
