@@ -19,13 +19,14 @@ export async function receiveWebhook(env: Env, rawBody: string, signature: strin
   }
   if (event.type === "ignored" || !event.paymentId) return { received: true, ignored: event.providerType };
 
-  const seen = await env.DB.prepare("SELECT processed_at FROM webhook_events WHERE id = ?")
-    .bind(event.id)
+  // Recorded and looked up in one statement (the no-op update makes RETURNING answer for a known id too).
+  const seen = await env.DB.prepare(
+    `INSERT INTO webhook_events (id, type, payment_id) VALUES (?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET id = excluded.id RETURNING processed_at`,
+  )
+    .bind(event.id, event.type, event.paymentId)
     .first<{ processed_at: string | null }>();
   if (seen?.processed_at) return { received: true, duplicate: true };
-  await env.DB.prepare("INSERT OR IGNORE INTO webhook_events (id, type, payment_id) VALUES (?, ?, ?)")
-    .bind(event.id, event.type, event.paymentId)
-    .run();
 
   const order = await db(env).select({ id: orders.id }).from(orders).where(eq(orders.paymentId, event.paymentId)).get();
   // Our own capture/cancel/refund echo back as events; the saga already acted on them.
