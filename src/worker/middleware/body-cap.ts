@@ -14,7 +14,8 @@ export function bodyCap(maxBytes: number) {
     const declared = Number(c.req.header("Content-Length") ?? "0");
     if (declared > maxBytes) throw tooLarge();
     const reader = body.getReader();
-    const buffer = new Uint8Array(maxBytes);
+    // Chunks as they arrive, not a buffer of `maxBytes` per request: most bodies are tiny.
+    const chunks: Uint8Array[] = [];
     let size = 0;
     for (;;) {
       const { done, value } = await reader.read();
@@ -23,12 +24,18 @@ export function bodyCap(maxBytes: number) {
         await reader.cancel().catch(() => {});
         throw tooLarge();
       }
-      buffer.set(value, size);
+      chunks.push(value);
       size += value.byteLength;
+    }
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.byteLength;
     }
     const headers = new Headers(c.req.raw.headers);
     headers.set("Content-Length", String(size));
-    c.req.raw = new Request(c.req.raw, { headers, body: buffer.subarray(0, size) });
+    c.req.raw = new Request(c.req.raw, { headers, body: bytes });
     await next();
   });
 }
