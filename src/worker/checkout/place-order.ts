@@ -4,7 +4,7 @@ import { db } from "../db/client";
 import { orders } from "../db/schema";
 import { conflict, notFound, unavailable, unprocessable } from "../errors";
 import { newId } from "../ids";
-import { ledgerObjectName, parseHoldId } from "../inventory/hold-id";
+import { buyerLedger, parseHoldId } from "../inventory/hold-id";
 import type { HoldView } from "../inventory/types";
 import { PAYMENT_CURRENCY, paymentProvider } from "../payments";
 import {
@@ -34,7 +34,7 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
   if (!parsed) throw notFound("Hold");
   const { eventId } = parsed;
   // The ledger is the buyer's own: someone else's hold id is simply not found there.
-  const hold = await env.BUYER_LEDGER.getByName(ledgerObjectName(eventId, userId)).getHold(input.holdId);
+  const hold = await buyerLedger(env, eventId, userId).getHold(input.holdId);
   if (!hold.ok) {
     if (hold.reason === "not_found") throw notFound("Hold");
     throw conflict("hold_expired", "The hold has expired or was released; hold the seats again.", { reason: hold.reason });

@@ -5,7 +5,7 @@
  * throw, and the saga retries later.
  */
 import { getEvent } from "../catalog/event-repo";
-import { ledgerObjectName } from "../inventory/hold-id";
+import { buyerLedger } from "../inventory/hold-id";
 import { paymentProvider } from "../payments";
 import { consumePromoStatement, releasePromoStatements } from "../promo/promo-codes";
 import { ticketExpiry, ticketSigner } from "../tickets/sign";
@@ -15,7 +15,7 @@ import { getOrder, getOrderItems, getOrderTickets, isoNow, type OrderRow } from 
 /** A hold's order is failed this long after the hold expired when no payment came. */
 export const UNPAID_GRACE_MS = 30_000;
 
-const ledgerOf = (env: Env, o: OrderRow) => env.BUYER_LEDGER.getByName(ledgerObjectName(o.eventId, o.userId));
+const ledgerOf = (env: Env, o: OrderRow) => buyerLedger(env, o.eventId, o.userId);
 
 async function setStep(env: Env, orderId: string, column: string): Promise<void> {
   const now = isoNow();
