@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { getEvent, getOwnEvent, publicStatus, type EventRow } from "../catalog/event-repo";
+import { WaitingRoomInput } from "../catalog/input";
 import { db } from "../db/client";
 import { events } from "../db/schema";
 import { ApiError, badRequest, notFound, unauthenticated, unavailable, unprocessable } from "../errors";
@@ -27,8 +28,9 @@ const JoinBody = z.object({
 const SettingsPatch = z
   .strictObject({
     enabled: z.boolean().optional(),
-    admit_per_minute: z.int().min(1).max(100_000).optional(),
-    session_seconds: z.int().min(60).max(3_600).optional(),
+    // The event's own bounds, without its creation defaults: a PATCH leaves out what it keeps.
+    admit_per_minute: WaitingRoomInput.shape.admit_per_minute.unwrap().optional(),
+    session_seconds: WaitingRoomInput.shape.session_seconds.unwrap().optional(),
     /** Extension: at most this many admitted sessions live at once (null: no cap). */
     max_active_sessions: z.int().min(1).max(1_000_000).nullable().optional(),
   })
