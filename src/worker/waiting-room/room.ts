@@ -1,4 +1,5 @@
 import type { EventRow } from "../catalog/event-repo";
+import { WaitingRoomInput } from "../catalog/input";
 import type { WaitingRoomConfig } from "../../durable-objects/waiting-room";
 
 /**
@@ -7,8 +8,8 @@ import type { WaitingRoomConfig } from "../../durable-objects/waiting-room";
  */
 export type WaitingRoomSettings = NonNullable<EventRow["waitingRoom"]> & { max_active_sessions?: number | null };
 
-/** Settings of events created without a waiting room, when the organizer turns one on later. */
-export const DEFAULT_SETTINGS: WaitingRoomSettings = { enabled: false, admit_per_minute: 100, session_seconds: 600 };
+/** Settings of events created without a waiting room, when the organizer turns one on later: the creation defaults. */
+export const DEFAULT_SETTINGS: WaitingRoomSettings = WaitingRoomInput.parse({ enabled: false });
 
 /** The event's waiting room object (one per event). */
 export function roomFor(env: Pick<Env, "WAITING_ROOM">, eventId: string) {
