@@ -4,6 +4,7 @@ import { describe, it } from "vitest";
 import type { RateLimiter } from "../src/durable-objects/rate-limiter";
 import { DEFAULT_LIMITS, limitsFor } from "../src/worker/middleware/rate-limit";
 import { call } from "./support/http";
+import { limiterWithClock } from "./support/rate-limiter";
 import { PASSWORD, signupBuyer, uniqueEmail } from "./support/fixtures";
 
 const LIMIT = DEFAULT_LIMITS.login_failure.email!;
@@ -103,17 +104,8 @@ describe("failed logins per email", () => {
 });
 
 describe("RateLimiter.refund", () => {
-  async function limiter() {
-    const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(crypto.randomUUID()));
-    const clock = { now: Date.now() + 365 * 24 * 3600_000 };
-    await runInDurableObject(stub, (instance: RateLimiter) => {
-      instance.clock = () => clock.now;
-    });
-    return { stub, clock };
-  }
-
   it("gives back exactly one hit, and never more than a full bucket", async ({ expect }) => {
-    const { stub, clock } = await limiter();
+    const { stub, clock } = await limiterWithClock();
     for (let i = 0; i < 3; i++) await stub.hit(3, 60);
     expect(await stub.hit(3, 60)).toMatchObject({ ok: false });
     await stub.refund(3, 60);

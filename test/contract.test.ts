@@ -6,14 +6,12 @@
  * implementation's own tests cover behaviour in depth. Seeded-demo facts (`npm run dev`)
  * are not part of a test run and are not checked here.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { describe, it, type ExpectStatic } from "vitest";
 import { prepareZXingModule, readBarcodes } from "zxing-wasm/reader";
 // The ZXing decoder's wasm, as a compiled module (workerd's rule for .wasm imports).
 import zxingWasm from "../node_modules/zxing-wasm/dist/reader/zxing_reader.wasm";
-import type { WaitingRoom } from "../src/durable-objects/waiting-room";
 import {
   authorizeAtProvider,
   deliverWebhook,
@@ -28,6 +26,7 @@ import {
   stripeSigned,
 } from "./support/checkout";
 import {
+  admitNextTick,
   createEvent,
   createVenue,
   DEFAULT_SECTIONS,
@@ -750,14 +749,6 @@ describe("Organizer: refund and cancel", () => {
 });
 
 /** Moves the event's waiting room ahead of real time and runs its admission alarm once. */
-async function admitNextTick(eventId: string) {
-  const stub = env.WAITING_ROOM.get(env.WAITING_ROOM.idFromName(eventId));
-  await runInDurableObject(stub, (room: WaitingRoom) => {
-    room.clock = () => Date.now() + 10 * 60_000;
-  });
-  return runDurableObjectAlarm(stub);
-}
-
 describe("Waiting room", () => {
   it("queue 201 {queue_id, position, eta_seconds}, one place per user; admitted -> X-Admission-Token opens holds", async ({ expect }) => {
     const ev = await publishedEvent({ overrides: { waiting_room: { enabled: true, admit_per_minute: 60, session_seconds: 600 } } });

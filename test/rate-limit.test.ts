@@ -8,22 +8,14 @@ import { onError } from "../src/worker/errors";
 import { app } from "../src/worker/index";
 import { DEFAULT_LIMITS, limitsFor, rateLimit } from "../src/worker/middleware/rate-limit";
 import { call } from "./support/http";
+import { limiterWithClock } from "./support/rate-limiter";
 import { publishedEvent, signupBuyer } from "./support/fixtures";
 
 const QUEUE_ROOM = { waiting_room: { enabled: true, admit_per_minute: 60, session_seconds: 300 } };
 
-async function limiter() {
-  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(crypto.randomUUID()));
-  const clock = { now: Date.now() + 365 * 24 * 3600_000 };
-  await runInDurableObject(stub, (instance: RateLimiter) => {
-    instance.clock = () => clock.now;
-  });
-  return { stub, clock };
-}
-
 describe("RateLimiter object", () => {
   it("allows exactly `limit` per window, then says when to retry; refusals cost nothing", async ({ expect }) => {
-    const { stub, clock } = await limiter();
+    const { stub, clock } = await limiterWithClock();
     const results = [];
     for (let i = 0; i < 3; i++) results.push(await stub.hit(3, 60));
     expect(results).toEqual([
@@ -40,7 +32,7 @@ describe("RateLimiter object", () => {
   });
 
   it("forgets an idle key on its alarm", async ({ expect }) => {
-    const { stub, clock } = await limiter();
+    const { stub, clock } = await limiterWithClock();
     await stub.hit(2, 10);
     clock.now += 10_000;
     expect(await runDurableObjectAlarm(stub)).toBe(true);
@@ -50,7 +42,7 @@ describe("RateLimiter object", () => {
   });
 
   it("counts concurrent hits exactly", async ({ expect }) => {
-    const { stub } = await limiter();
+    const { stub } = await limiterWithClock();
     const results = await Promise.all(Array.from({ length: 25 }, () => stub.hit(10, 60)));
     expect(results.filter((r) => r.ok)).toHaveLength(10);
   });
