@@ -182,7 +182,8 @@ async function check(text: string, source: "camera" | "manual") {
   const result = await verifyTicket(text, state.verifier, { now: Date.now(), firstScanHere: (id) => state.admittedHere.get(id) });
   const scannedAt = new Date().toISOString();
   if (result.verdict === "VALID") state.admittedHere.set(result.ticketId, scannedAt);
-  showVerdict(result);
+  // The scan is in the log before staff see the verdict: a reload or crash right after a
+  // VALID must not forget the entry, or the same ticket would be let in again.
   const record = await addScan({
     eventId: session.eventId,
     deviceId: session.deviceId,
@@ -197,6 +198,7 @@ async function check(text: string, source: "camera" | "manual") {
   });
   state.recent.unshift(record);
   if (record.uploaded === 0) state.pending++;
+  showVerdict(result);
   $("verdict").dataset.source = source;
   renderStatus();
   if (navigator.onLine) void sync();
