@@ -7,7 +7,7 @@
  */
 import { SectionInventory } from "../src/durable-objects/section-inventory";
 import { makeHoldId } from "../src/worker/inventory/hold-id";
-import type { LayoutSeat } from "../src/worker/inventory/types";
+import { holdTaken, type LayoutSeat } from "../src/worker/inventory/types";
 
 export { SectionInventory };
 
@@ -51,7 +51,7 @@ export default {
           // Hold ids as the ledger makes them.
           const holdId = makeHoldId(EVENT_ID);
           const r = await stub.hold({ holdId, userId: `usr_${k % 997}`, expiresAt: Date.now() + HOLD_TTL_MS, seats: [seatId(k, perRow)] });
-          if (!r.ok) failures++;
+          if (!holdTaken(r)) failures++;
         };
         const client = async () => {
           for (let i = next++; i < total; i = next++) {
@@ -71,7 +71,7 @@ export default {
       case "/hold": {
         const k = param("k");
         const r = await stub.hold({ holdId: makeHoldId(EVENT_ID), userId: `usr_${k % 997}`, expiresAt: Date.now() + HOLD_TTL_MS, seats: [seatId(k, param("seats"))] });
-        return new Response(null, { status: r.ok ? 201 : 409 });
+        return new Response(null, { status: holdTaken(r) ? 201 : 409 });
       }
       case "/snapshot": {
         const s = await stub.snapshot();

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import { holdTaken } from "../src/worker/inventory/types";
 import { call } from "./support/http";
 import {
   createEvent,
@@ -289,7 +290,7 @@ describe("stats", () => {
       expiresAt: Date.now() + 600_000,
       seats: ["R-A-1", "R-A-2"],
     });
-    expect(hold.ok).toBe(true);
+    expect(holdTaken(hold)).toBe(true);
     const res = await call("GET", `/api/v1/admin/events/${ev.eventId}/stats`, { token: ev.organizerToken });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import { holdTaken } from "../src/worker/inventory/types";
 import { call } from "./support/http";
 import { createEvent, createVenue, publishedEvent, publishEvent, signupOrganizer, type User } from "./support/fixtures";
 
@@ -178,9 +179,9 @@ describe("GET /api/v1/events/:id/seats", () => {
 
     const expiresAt = Date.now() + 600_000;
     const r = env.INVENTORY.get(env.INVENTORY.idFromName(`${ev.eventId}:R`));
-    expect((await r.hold({ holdId: `h_${crypto.randomUUID()}`, userId: "usr_a", expiresAt, seats: ["R-A-2"] })).ok).toBe(true);
+    expect(holdTaken(await r.hold({ holdId: `h_${crypto.randomUUID()}`, userId: "usr_a", expiresAt, seats: ["R-A-2"] }))).toBe(true);
     const g = env.INVENTORY.get(env.INVENTORY.idFromName(`${ev.eventId}:GA`));
-    expect((await g.hold({ holdId: `h_${crypto.randomUUID()}`, userId: "usr_a", expiresAt, quantity: 6 })).ok).toBe(true);
+    expect(holdTaken(await g.hold({ holdId: `h_${crypto.randomUUID()}`, userId: "usr_a", expiresAt, quantity: 6 }))).toBe(true);
 
     const after = await call("GET", `/api/v1/events/${ev.eventId}/seats`);
     const [reserved, ga] = after.body.sections;

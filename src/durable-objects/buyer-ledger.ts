@@ -30,6 +30,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { makeHoldId, sectionObjectName } from "../worker/inventory/hold-id";
 import { migrate } from "../worker/inventory/sql-migrations";
+import { holdTaken } from "../worker/inventory/types";
 import type {
   ConfirmHoldResult,
   CreateHoldRequest,
@@ -124,7 +125,7 @@ export class BuyerLedger extends DurableObject<Env> {
     );
     const parts: SectionHold[] = [];
     settled.forEach((s, i) => {
-      if (s.status === "fulfilled" && s.value.ok) parts.push(sectionHold(holdId, expiresAt, req.items[i]!, s.value.totalCents));
+      if (s.status === "fulfilled" && holdTaken(s.value)) parts.push(sectionHold(holdId, expiresAt, req.items[i]!, s.value));
     });
 
     if (parts.length === req.items.length) {
@@ -142,7 +143,7 @@ export class BuyerLedger extends DurableObject<Env> {
     // outcome is unknown; release of an unknown hold is a no-op), then free the quota.
     await Promise.allSettled(
       req.items
-        .filter((_, i) => { const s = settled[i]!; return s.status === "rejected" || s.value.ok; })
+        .filter((_, i) => { const s = settled[i]!; return s.status === "rejected" || holdTaken(s.value); })
         .map((it) => this.section(req.eventId, it.section).release(holdId)),
     );
     this.sql.exec("UPDATE holds SET status = 'failed' WHERE hold_id = ?", holdId);
@@ -311,7 +312,7 @@ function refusal(settled: PromiseSettledResult<SectionHoldResult>[], items: Hold
       continue;
     }
     const r = s.value;
-    if (r.ok) continue;
+    if (holdTaken(r)) continue;
     switch (r.reason) {
       case "unknown_seats":
         unknown.push(...r.seats);

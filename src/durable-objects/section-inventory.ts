@@ -4,7 +4,8 @@
  *
  * RPC surface (types in src/worker/inventory/types.ts):
  *   init(layout: SectionLayout): InitResult              idempotent; called on publish
- *   hold(req: SectionHoldRequest): Promise<SectionHoldResult>  all-or-nothing; GA never past capacity
+ *   hold(req: SectionHoldRequest): Promise<SectionHoldResult>  total in cents, or a refusal;
+ *                                                       all-or-nothing; GA never past capacity
  *   release(holdId: string): SectionReleaseResult        held -> available, at once; idempotent
  *   confirm(holdId: string): SectionConfirmResult        held -> sold; fails once expired/released
  *   unsell(holdId: string): SectionUnsellResult          sold -> available (refunds); idempotent
@@ -307,7 +308,7 @@ export class SectionInventory extends DurableObject<Env> {
    * on every hold), and the refusal is worked out from the seats.
    */
   private holdSeats(req: SectionHoldRequest, seats: string[]): SectionHoldResult {
-    if (seats.length === 0 || new Set(seats).size !== seats.length) throw new Error("hold: seat list empty or with duplicates");
+    if (seats.length === 0 || (seats.length > 1 && new Set(seats).size !== seats.length)) throw new Error("hold: seat list empty or with duplicates");
     const { from, to } = SEAT_MOVES.hold;
     let total = 0;
     let taken = 0;
@@ -320,7 +321,7 @@ export class SectionInventory extends DurableObject<Env> {
       total += price;
       taken++;
     }
-    if (taken === seats.length && this.insertHold(req, seats, seats.length, total)) return { ok: true, totalCents: total };
+    if (taken === seats.length && this.insertHold(req, seats, seats.length, total)) return total;
     if (taken > 0) this.sql.exec("UPDATE seats SET status = ?, hold_id = NULL WHERE hold_id = ? AND status = ?", from, req.holdId, to);
     return this.seatRefusal(req, seats);
   }
@@ -348,7 +349,7 @@ export class SectionInventory extends DurableObject<Env> {
     if (!this.insertHold(req, [], quantity, total)) return this.retried(req);
     // The guard and the increment are one statement: the counter can never pass capacity.
     const cur = this.sql.exec("UPDATE section SET held = held + ?1 WHERE id = 1 AND capacity - held - sold >= ?1 RETURNING held", quantity);
-    if (cur.toArray().length > 0) return { ok: true, totalCents: total };
+    if (cur.toArray().length > 0) return total;
     this.sql.exec("DELETE FROM holds WHERE hold_id = ?", req.holdId);
     const s = this.sql.exec<{ available: number }>("SELECT capacity - held - sold AS available FROM section WHERE id = 1").one();
     return { ok: false, reason: "sold_out", available: s.available };
@@ -357,7 +358,7 @@ export class SectionInventory extends DurableObject<Env> {
   /** A hold id that is already here: a retried call gets the same answer, anything else is a bug. */
   private retried(req: SectionHoldRequest): SectionHoldResult {
     const existing = this.getHoldRow(req.holdId);
-    if (existing?.status === "held" && existing.user_id === req.userId) return { ok: true, totalCents: existing.total_cents };
+    if (existing?.status === "held" && existing.user_id === req.userId) return existing.total_cents;
     throw new Error(`hold: hold id ${req.holdId} already used`);
   }
 
