@@ -175,12 +175,20 @@ export class SectionInventory extends DurableObject<Env> {
    * the ones before it), so their writes share one storage commit instead of one each. A
    * storage commit costs far more than the SQL itself (bench/inventory.bench.mjs). Every
    * other method applies queued holds first, so calls still take effect in arrival order.
+   *
+   * The pass is started by `storage.sync()`: it settles after the event loop has delivered
+   * the calls already waiting, and, while the previous pass is still committing, only once
+   * that commit is done, so everything that arrives meanwhile joins the next pass. A
+   * `setTimeout(0)` did the first but left the CPU idle until the timer woke (about 8 points
+   * of the hold / no-op ratio in the bench). Correctness does not depend on the batch size.
    */
   hold(req: SectionHoldRequest): Promise<SectionHoldResult> {
     const { promise, resolve, reject } = Promise.withResolvers<SectionHoldResult>();
     this.holdQueue.push({ req, resolve, reject });
-    // Yield once to the event loop so that calls already delivered can join the batch.
-    if (this.holdQueue.length === 1) setTimeout(() => this.applyQueuedHolds(), 0);
+    if (this.holdQueue.length === 1) {
+      const apply = () => this.applyQueuedHolds();
+      this.ctx.storage.sync().then(apply, apply);
+    }
     return promise;
   }
 
