@@ -1,8 +1,9 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { idempotent, requestHash } from "../checkout/idempotency";
+import { decodeOrdersCursor, listMyOrders, MyOrdersQuery } from "../checkout/my-orders";
 import { getOrderTickets, orderJson } from "../checkout/order-repo";
 import { placeOrder } from "../checkout/place-order";
 import { db } from "../db/client";
@@ -62,16 +63,13 @@ ordersRoutes.get("/api/v1/orders/:orderId", requireAuth(), async (c) => {
   return c.json(orderJson(c.env, order, await getOrderTickets(c.env, [order.id])));
 });
 
-ordersRoutes.get("/api/v1/me/orders", requireAuth(), async (c) => {
-  const rows = await db(c.env)
-    .select()
-    .from(orders)
-    .where(eq(orders.userId, c.get("principal").userId))
-    .orderBy(desc(orders.createdAt))
-    .limit(200)
-    .all();
-  const ts = await getOrderTickets(c.env, rows.map((o) => o.id));
-  return c.json({ orders: rows.map((o) => orderJson(c.env, o, ts)) });
+ordersRoutes.get("/api/v1/me/orders", requireAuth(), validate("query", MyOrdersQuery), async (c) => {
+  const { limit, cursor } = c.req.valid("query");
+  const after = cursor === undefined ? null : decodeOrdersCursor(cursor);
+  if (cursor !== undefined && !after)
+    throw badRequest("Request query is invalid.", { issues: [{ path: "cursor", message: "Unknown cursor.", code: "custom" }] });
+  const page = await listMyOrders(c.env, c.get("principal").userId, limit, after);
+  return c.json({ orders: page.rows.map((o) => orderJson(c.env, o, page.tickets)), next_cursor: page.next });
 });
 
 ordersRoutes.post("/api/v1/orders/:orderId/cancel", requireAuth(), async (c) => {

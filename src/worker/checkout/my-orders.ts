@@ -1,0 +1,102 @@
+/** A buyer's order history (`GET /api/v1/me/orders`): newest first, keyset-paged on (created_at, id). */
+import { and, desc, eq, sql } from "drizzle-orm";
+import { base64url } from "jose";
+import { z } from "zod";
+import { db } from "../db/client";
+import { orders } from "../db/schema";
+import { idPattern } from "../ids";
+import type { TicketRow } from "../tickets/view";
+import { getOrderTickets, type OrderRow } from "./order-repo";
+
+// Query strings carry empty values (`?cursor=`) for "not given", as in the event search.
+const optional = <S extends z.ZodType>(s: S) => z.preprocess((v) => (v === "" ? undefined : v), s.optional());
+
+/**
+ * Before paging existed this route answered at most 200 orders. The default page is those
+ * same 200, so a client that never sends `limit` sees exactly what it saw before (plus a
+ * `next_cursor` when there is more); the maximum is also 200 because every order carries its
+ * tickets, which bounds the work and the body of one page.
+ */
+export const MY_ORDERS_PAGE_MAX = 200;
+
+export const MyOrdersQuery = z.object({
+  limit: optional(z.coerce.number().int().min(1).max(MY_ORDERS_PAGE_MAX)).default(MY_ORDERS_PAGE_MAX),
+  cursor: optional(z.string().max(200)),
+});
+export type MyOrdersQuery = z.infer<typeof MyOrdersQuery>;
+
+type Cursor = { createdAt: string; id: string };
+
+// `created_at` as the orders table writes it (strftime '%Y-%m-%dT%H:%M:%fZ' or toISOString()).
+const CREATED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+const ORDER_ID = idPattern("ord");
+
+/** Opaque to clients: base64url of the last order's `[created_at, id]`. */
+export function encodeOrdersCursor(c: Cursor): string {
+  return base64url.encode(JSON.stringify([c.createdAt, c.id]));
+}
+
+/**
+ * The cursor, or null when it was not made by `encodeOrdersCursor`. The values are checked
+ * too, so a cursor of another listing (an event search cursor is the same kind of pair) is
+ * refused rather than silently positioning this one.
+ */
+export function decodeOrdersCursor(text: string): Cursor | null {
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(base64url.decode(text)));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === "string" &&
+      typeof value[1] === "string" &&
+      CREATED_AT.test(value[0]) &&
+      ORDER_ID.test(value[1])
+    )
+      return { createdAt: value[0], id: value[1] };
+  } catch {
+    // Falls through: not one of ours.
+  }
+  return null;
+}
+
+// D1 binds at most 100 parameters per statement, and a page may hold 200 order ids.
+const TICKET_LOOKUP_CHUNK = 90;
+
+/**
+ * One page of the user's orders, newest first (ties on `created_at` broken by id), with their
+ * tickets, and the cursor of the next page (null on the last). Keyset paging rather than
+ * offsets: an order placed while a client walks the pages is newer than its cursor, so it
+ * cannot shift the rest and no order is skipped or repeated.
+ */
+export async function listMyOrders(
+  env: Pick<Env, "DB">,
+  userId: string,
+  limit: number,
+  after: Cursor | null,
+): Promise<{ rows: OrderRow[]; tickets: TicketRow[]; next: string | null }> {
+  const rows = await db(env)
+    .select()
+    .from(orders)
+    .where(
+      and(
+        eq(orders.userId, userId),
+        // Row-value comparison: SQLite searches orders_user_idx (user_id, created_at) with it.
+        after ? sql`(${orders.createdAt}, ${orders.id}) < (${after.createdAt}, ${after.id})` : undefined,
+      ),
+    )
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(limit + 1)
+    .all();
+  const page = rows.slice(0, limit);
+  const ids = page.map((o) => o.id);
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += TICKET_LOOKUP_CHUNK) chunks.push(ids.slice(i, i + TICKET_LOOKUP_CHUNK));
+  const tickets = (await Promise.all(chunks.map((c) => getOrderTickets(env, c)))).flat();
+  const last = page.at(-1);
+  return {
+    rows: page,
+    tickets,
+    next: rows.length > limit && last ? encodeOrdersCursor({ createdAt: last.createdAt, id: last.id }) : null,
+  };
+}
