@@ -36,6 +36,11 @@ export const orders = sqliteTable(
     /** Set when the authorization was voided (never captured). */
     voidedAt: text("voided_at"),
     refundedAt: text("refunded_at"),
+    /**
+     * Money returned so far, as the provider reports it (refunds started in its dashboard
+     * included). Only ever raised: deliveries may arrive out of order.
+     */
+    refundedCents: integer("refunded_cents").notNull().default(0),
     seatsReturnedAt: text("seats_returned_at"),
     emailQueuedAt: text("email_queued_at"),
     createdAt: text("created_at").notNull().default(now),
@@ -82,6 +87,25 @@ export const localPayments = sqliteTable("local_payments", {
   amountRefundedCents: integer("amount_refunded_cents").notNull().default(0),
   createdAt: text("created_at").notNull().default(now),
 });
+
+/**
+ * Refunds the provider reported one by one (Stripe `refund.*` events), so that several partial
+ * refunds add up even when only those events are delivered. A row keeps the state of the
+ * newest event about it (`event_created`), so a late, older delivery cannot undo a newer one.
+ */
+export const paymentRefunds = sqliteTable(
+  "payment_refunds",
+  {
+    id: text("id").primaryKey(),
+    paymentId: text("payment_id").notNull(),
+    amountCents: integer("amount_cents").notNull(),
+    /** Stripe refund status: pending, requires_action, succeeded, failed, canceled. */
+    status: text("status").notNull(),
+    eventCreated: integer("event_created").notNull(),
+    updatedAt: text("updated_at").notNull().default(now),
+  },
+  (t) => [index("payment_refunds_payment_idx").on(t.paymentId)],
+);
 
 /** Provider webhook event ids already handled: a redelivery is acknowledged and ignored. */
 export const webhookEvents = sqliteTable("webhook_events", {
