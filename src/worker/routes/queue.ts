@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
@@ -15,6 +15,7 @@ import { issueAdmissionToken } from "../waiting-room/admission-token";
 import { pollAfterSeconds } from "../waiting-room/polling";
 import { DEFAULT_SETTINGS, roomConfig, roomFor, type WaitingRoomSettings } from "../waiting-room/room";
 import { verifyTurnstile, type TurnstileEnv } from "../waiting-room/turnstile";
+import { checkWsTicket, wsUrl, WS_TICKET_SECONDS } from "../waiting-room/ws-ticket";
 import type { PlaceView } from "../../durable-objects/waiting-room";
 
 /** Waiting room: joining, polling, and the organizer's controls. */
@@ -64,7 +65,13 @@ async function publishedEvent(env: Env, eventId: string): Promise<EventRow> {
 async function placeBody(env: Env, eventId: string, userId: string, place: PlaceView) {
   switch (place.status) {
     case "waiting":
-      return { queue_id: place.queueId, status: place.status, position: place.position, eta_seconds: place.etaSeconds };
+      return {
+        queue_id: place.queueId,
+        status: place.status,
+        position: place.position,
+        eta_seconds: place.etaSeconds,
+        ws_url: await wsUrl(env, { userId, eventId, queueId: place.queueId }),
+      };
     case "admitted": {
       const token = await issueAdmissionToken(env, { userId, eventId, queueId: place.queueId, expiresAt: place.expiresAt });
       return {
@@ -122,23 +129,46 @@ queueRoutes.get("/api/v1/events/:eventId/queue/:queueId", requireAuth(), rateLim
 });
 
 /**
+ * Who opens a position socket: `Authorization: Bearer <session>` (non-browser clients), or the
+ * short-lived `?ticket=` of the `ws_url` in a waiting place's queue answer (browsers cannot set
+ * headers on a WebSocket, and a session token must never sit in a URL, so none is read there).
+ */
+async function socketUserId(c: Context<AppEnv>, eventId: string, queueId: string): Promise<string> {
+  const bearer = bearerToken(c.req.header("Authorization"));
+  if (bearer) {
+    const principal = await verifySessionToken(c.env, bearer);
+    if (!principal) throw unauthenticated("The bearer token is invalid or expired.");
+    return principal.userId;
+  }
+  const ticket = c.req.query("ticket");
+  if (ticket === undefined)
+    throw unauthenticated("Open the socket with the ws_url of the queue answer (?ticket=...) or an Authorization bearer token.");
+  const check = await checkWsTicket(c.env, ticket, { eventId, queueId });
+  if (!check.ok)
+    throw new ApiError(
+      401,
+      "unauthenticated",
+      `The socket ticket is ${check.reason === "expired" ? "expired" : "not for this socket"}; get a fresh ws_url from GET .../queue/{queue_id} (tickets last ${WS_TICKET_SECONDS} s).`,
+      { reason: check.reason },
+    );
+  return check.userId;
+}
+
+/**
  * Position updates over a WebSocket (contract extension): one message per admission tick,
  * `{queue_id, status, position, eta_seconds}` while waiting; `{status: "admitted"}` (then
- * close) once admitted, after which GET .../queue/{queueId} hands out the token. Browsers
- * cannot set Authorization on a WebSocket, so the bearer token may also come as `access_token`.
+ * close) once admitted, after which GET .../queue/{queueId} hands out the token.
  */
 queueRoutes.get("/api/v1/events/:eventId/queue/:queueId/ws", async (c) => {
-  const bearer = bearerToken(c.req.header("Authorization")) ?? c.req.query("access_token");
-  const principal = bearer ? await verifySessionToken(c.env, bearer) : null;
-  if (!principal) throw unauthenticated();
+  const queueId = c.req.param("queueId");
+  const userId = await socketUserId(c, c.req.param("eventId"), queueId);
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
     throw new ApiError(426, "upgrade_required", "This endpoint speaks WebSocket only.");
   const event = await publishedEvent(c.env, c.req.param("eventId"));
-  const queueId = c.req.param("queueId");
   if (queueId.length > 32) throw notFound("Queue place");
   const res = await roomFor(c.env, event.id).fetch(
     new Request(`https://waiting-room/${encodeURIComponent(queueId)}/ws`, {
-      headers: { Upgrade: "websocket", "X-User-Id": principal.userId },
+      headers: { Upgrade: "websocket", "X-User-Id": userId },
     }),
   );
   if (res.status === 404) throw notFound("Queue place");
