@@ -13,9 +13,28 @@ import {
   type ScanRecord,
   type Session,
 } from "./store";
+import { syncQueue, type SyncJob } from "./sync-queue";
 import { prepareVerifier, verifyTicket, type InvalidReason, type Verifier, type VerifyResult } from "./verify";
 
 const UPLOAD_BATCH = 100;
+/**
+ * How often an online scanner downloads the bundle. Revocations reach the device only through
+ * the bundle (an upload answer names a revoked ticket only after it was let in), so this bounds
+ * how stale the device's revocation list is. Worst case, while online with the app on screen:
+ * a refund made just after the server read the revoked ids for one bundle is in the next one,
+ * whose timer tick comes at most SYNC_EVERY_MS later; if a scan's upload is in flight then,
+ * the refresh queues behind that upload (never skipped), then uploads what is pending and
+ * downloads. So about 30 s plus two uploads and one bundle download. Other gates' entries
+ * (`checked_in`, for offline DUPLICATE verdicts and for learning that a ticket let in here first
+ * got in again elsewhere) have the same bound; a ticket let in elsewhere within that window
+ * still shows up as a conflict from the upload answer of its scan here, one round trip later.
+ * Offline, nothing arrives: the status line says how old the bundle is.
+ *
+ * No conditional request (ETag/304): the bundle's `checked_in` changes with every entry at any
+ * gate, so while doors are open (the only time bundle traffic matters) it has always changed
+ * within 30 s; a 304 would only help an idle gate. A validator that is correct must cover the
+ * same rows the bundle reads, so it would not save the server any work either.
+ */
 const SYNC_EVERY_MS = 30_000;
 
 const $ = <T extends HTMLElement>(id: string) => {
@@ -31,7 +50,6 @@ const state = {
   admittedHere: new Map<string, string>(),
   recent: [] as ScanRecord[],
   camera: undefined as CameraScanner | undefined,
-  syncing: undefined as Promise<void> | undefined,
   lastSyncedAt: undefined as string | undefined,
   syncError: undefined as string | undefined,
   pending: 0,
@@ -201,7 +219,8 @@ async function check(text: string, source: "camera" | "manual") {
   showVerdict(result);
   $("verdict").dataset.source = source;
   renderStatus();
-  if (navigator.onLine) void sync();
+  // Only the scan goes up: the bundle comes with the timer (see SYNC_EVERY_MS).
+  if (navigator.onLine) void syncs.upload();
 }
 
 async function toggleCamera() {
@@ -231,12 +250,9 @@ async function toggleCamera() {
 
 // ---------- sync ----------
 
-function sync(): Promise<void> {
-  state.syncing ??= doSync().finally(() => (state.syncing = undefined));
-  return state.syncing;
-}
+const syncs = syncQueue(runSync);
 
-async function doSync() {
+async function runSync(job: SyncJob) {
   const session = state.session;
   if (!session || !navigator.onLine) return;
   $("sync-now").setAttribute("aria-busy", "true");
@@ -257,28 +273,20 @@ async function doSync() {
         const here = sendable.find((s) => s.ticketId === d.ticket_id && s.verdict === "VALID");
         if (here) conflicts.set(d.ticket_id, { ...d, scanned_here_at: here.scannedAt });
       }
-      for (const id of answer.revoked ?? []) revokedAfter.add(id);
+      for (const id of answer.revoked ?? []) {
+        revokedAfter.add(id);
+        // Known before the next bundle: show it again as REVOKED rather than DUPLICATE.
+        state.verifier?.revoked.add(id);
+      }
       await markUploaded(batch.map((s) => s.id!));
       state.pending = Math.max(0, state.pending - batch.length);
     }
-    const bundle = await fetchBundle(session.token, session.eventId);
-    // Another gate's earlier entry for a ticket let in here is a duplicate found at sync.
-    for (const c of bundle.checked_in ?? []) {
-      const here = state.admittedHere.get(c.ticket_id);
-      if (here && (c.first_device_id !== session.deviceId || c.first_scanned_at < here || (c.valid_scans ?? 1) > 1))
-        conflicts.set(c.ticket_id, { ...c, scanned_here_at: here });
-    }
-    state.verifier = await prepareVerifier(bundle);
-    state.lastSyncedAt = new Date().toISOString();
+    if (job === "refresh") await refreshBundle(session, conflicts);
     state.syncError = undefined;
     await Promise.all([
-      setKv("bundle", bundle),
-      setKv("lastSyncedAt", state.lastSyncedAt),
       setKv("conflicts", [...conflicts.values()] satisfies Conflict[]),
       setKv("revokedAfterEntry", [...revokedAfter]),
     ]);
-    $("event-name").textContent = bundle.event.name;
-    $("device-name").textContent = bundle.device?.name ? `Device: ${bundle.device.name}` : "";
     await renderConflicts();
   } catch (err) {
     state.syncError =
@@ -291,6 +299,22 @@ async function doSync() {
     $("sync-now").removeAttribute("aria-busy");
     renderStatus();
   }
+}
+
+/** "Last synced" is the bundle's age: it says how old the device's revocation list is. */
+async function refreshBundle(session: Session, conflicts: Map<string, Conflict>) {
+  const bundle = await fetchBundle(session.token, session.eventId);
+  // Another gate's earlier entry for a ticket let in here is a duplicate found at sync.
+  for (const c of bundle.checked_in ?? []) {
+    const here = state.admittedHere.get(c.ticket_id);
+    if (here && (c.first_device_id !== session.deviceId || c.first_scanned_at < here || (c.valid_scans ?? 1) > 1))
+      conflicts.set(c.ticket_id, { ...c, scanned_here_at: here });
+  }
+  state.verifier = await prepareVerifier(bundle);
+  state.lastSyncedAt = new Date().toISOString();
+  await Promise.all([setKv("bundle", bundle), setKv("lastSyncedAt", state.lastSyncedAt)]);
+  $("event-name").textContent = bundle.event.name;
+  $("device-name").textContent = bundle.device?.name ? `Device: ${bundle.device.name}` : "";
 }
 
 // ---------- start ----------
@@ -320,7 +344,7 @@ async function start() {
   await renderConflicts();
 
   $("camera-toggle").addEventListener("click", () => void toggleCamera());
-  $("sync-now").addEventListener("click", () => void sync());
+  $("sync-now").addEventListener("click", () => void syncs.refresh());
   $("manual-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const field = $<HTMLTextAreaElement>("manual");
@@ -330,15 +354,19 @@ async function start() {
   });
   addEventListener("online", () => {
     renderStatus();
-    void sync();
+    void syncs.refresh();
   });
   addEventListener("offline", renderStatus);
   setInterval(() => {
     renderStatus();
-    void sync();
+    void syncs.refresh();
   }, SYNC_EVERY_MS);
+  // Browsers slow down timers of hidden pages: a phone woken up at the gate refreshes at once.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") void syncs.refresh();
+  });
   document.body.dataset.ready = "true";
-  void sync();
+  void syncs.refresh();
 }
 
 if ("serviceWorker" in navigator) {

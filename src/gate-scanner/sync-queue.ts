@@ -1,0 +1,68 @@
+/**
+ * When the scanner talks to the server. Two jobs, one at a time:
+ * - `upload`: send the scans waiting in the on-device log (about 120 bytes a scan). Run after
+ *   every scan; its answer already names the uploaded tickets that were let in elsewhere first
+ *   or that are revoked.
+ * - `refresh`: the same upload, then download the event bundle (revoked ids and other gates'
+ *   entries: up to about a megabyte). Run by the timer, on coming back online, by "Sync now"
+ *   and at start, never per scan.
+ * Pure (the jobs are passed in), so the scheduling is tested without a browser.
+ */
+export type SyncJob = "upload" | "refresh";
+
+export interface SyncQueue {
+  /** Upload pending scans. Resolves once an upload that started after this call has finished. */
+  upload(): Promise<void>;
+  /** Upload, then download the bundle. Resolves once a refresh that started after this call has finished. */
+  refresh(): Promise<void>;
+}
+
+interface Waiting {
+  job: SyncJob;
+  settle: { resolve: () => void; reject: (err: unknown) => void };
+  done: Promise<void>;
+}
+
+/**
+ * Requests made while a job runs wait for one follow-up job that serves them all: many scans
+ * during an upload cost one more upload, and a refresh asked for during an upload (the timer
+ * firing while a scan is being sent) turns the follow-up into a refresh, so it is delayed by
+ * at most that upload and never dropped. `run` reports expected failures itself (offline,
+ * server errors); if it throws, the callers of that job are rejected and later jobs still run.
+ */
+export function syncQueue(run: (job: SyncJob) => Promise<void>): SyncQueue {
+  let running = false;
+  let waiting: Waiting | undefined;
+
+  async function drain() {
+    running = true;
+    try {
+      while (waiting) {
+        const { job, settle } = waiting;
+        waiting = undefined;
+        try {
+          await run(job);
+          settle.resolve();
+        } catch (err) {
+          settle.reject(err);
+        }
+      }
+    } finally {
+      running = false;
+    }
+  }
+
+  function request(job: SyncJob): Promise<void> {
+    if (waiting) {
+      if (job === "refresh") waiting.job = "refresh";
+      return waiting.done;
+    }
+    let settle!: Waiting["settle"];
+    const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    waiting = { job, settle, done };
+    if (!running) void drain();
+    return done;
+  }
+
+  return { upload: () => request("upload"), refresh: () => request("refresh") };
+}
