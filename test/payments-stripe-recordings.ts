@@ -94,3 +94,38 @@ export const unexpectedStateError = (status: string) => ({
     type: "invalid_request_error",
   },
 });
+
+/** The charge of `capturedIntent` as a `charge.refunded` event carries it, after a partial refund of 4000. */
+export const partlyRefundedCharge = {
+  id: "ch_3SVxYzAbCdEfGhIj0xYzAbCd",
+  object: "charge",
+  amount: 12000,
+  amount_captured: 12000,
+  amount_refunded: 4000,
+  balance_transaction: "txn_3SVxYzAbCdEfGhIj0aAbBcC",
+  captured: true,
+  created: 1763788950,
+  currency: "usd",
+  disputed: false,
+  livemode: false,
+  metadata: { order_id: "ord_0123456789abcdefghjk" },
+  paid: true,
+  payment_intent: PI_ID,
+  payment_method: "pm_1SVxZ0AbCdEfGhIjKlMnOpQr",
+  refunded: false,
+  status: "succeeded",
+};
+
+/** Stripe's event envelope (as delivered to a webhook endpoint) around an API object. */
+export const stripeEventOf = (type: string, object: object, created = Math.floor(Date.now() / 1000), id = `evt_${crypto.randomUUID().replaceAll("-", "")}`) =>
+  JSON.stringify({
+    id,
+    object: "event",
+    api_version: "2026-10-28.endive",
+    created,
+    data: { object },
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: "req_AbCdEfGhIjKl", idempotency_key: null },
+    type,
+  });

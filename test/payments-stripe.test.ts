@@ -5,7 +5,16 @@ import { describe, it } from "vitest";
 import { app } from "../src/worker/index";
 import { LocalProvider } from "../src/worker/payments/local";
 import { StripeProvider } from "../src/worker/payments/stripe";
-import { PI_ID, canceledIntent, capturedIntent, createdIntent, refund, unexpectedStateError } from "./payments-stripe-recordings";
+import {
+  PI_ID,
+  canceledIntent,
+  capturedIntent,
+  createdIntent,
+  partlyRefundedCharge,
+  refund,
+  stripeEventOf,
+  unexpectedStateError,
+} from "./payments-stripe-recordings";
 import { stripeSigned } from "./support/checkout";
 
 interface Recorded {
@@ -101,6 +110,7 @@ describe("StripeProvider (recorded Stripe responses, no network)", () => {
     const authorized = JSON.stringify({
       id: "evt_3SVxYzAbCdEfGhIj0Auth",
       object: "event",
+      created: 1763788900,
       type: "payment_intent.amount_capturable_updated",
       data: { object: { ...createdIntent, status: "requires_capture", amount_capturable: 12000 } },
     });
@@ -109,14 +119,28 @@ describe("StripeProvider (recorded Stripe responses, no network)", () => {
       type: "authorized",
       paymentId: PI_ID,
       providerType: "payment_intent.amount_capturable_updated",
+      created: 1763788900,
     });
-    const refunded = JSON.stringify({
-      id: "evt_refund",
-      object: "event",
-      type: "charge.refunded",
-      data: { object: { id: "ch_3SVxYzAbCdEfGhIj0xYzAbCd", object: "charge", payment_intent: PI_ID } },
+    // Refund news in both of Stripe's shapes: the charge's refunded total, or one refund.
+    const verify = async (body: string) => p.verifyWebhook(body, await stripeSigned(body));
+    expect(await verify(stripeEventOf("charge.refunded", partlyRefundedCharge, 1763789000))).toMatchObject({
+      type: "refunded",
+      paymentId: PI_ID,
+      created: 1763789000,
+      refund: { kind: "total", refundedCents: 4000 },
     });
-    expect(await p.verifyWebhook(refunded, await stripeSigned(refunded))).toMatchObject({ type: "refunded", paymentId: PI_ID });
+    for (const type of ["refund.created", "refund.updated", "refund.failed", "charge.refund.updated"]) {
+      expect(await verify(stripeEventOf(type, refund))).toMatchObject({
+        type: "refunded",
+        paymentId: PI_ID,
+        providerType: type,
+        refund: { kind: "refund", refundId: refund.id, amountCents: 12000, status: "succeeded" },
+      });
+    }
+    // A refund event without the amounts it should carry is acknowledged but not acted on.
+    const { amount_refunded: _a, ...noTotal } = partlyRefundedCharge;
+    expect(await verify(stripeEventOf("charge.refunded", noTotal))).toMatchObject({ type: "ignored", paymentId: PI_ID });
+    expect(await verify(stripeEventOf("refund.created", { ...refund, amount: "12000" }))).toMatchObject({ type: "ignored" });
     expect(await p.verifyWebhook(authorized, await stripeSigned(authorized, { timestamp: Math.floor(Date.now() / 1000) - 301 }))).toBeNull();
     expect(await p.verifyWebhook(authorized, undefined)).toBeNull();
   });

@@ -45,6 +45,8 @@ export function orderJson(env: Pick<Env, "PUBLIC_ORIGIN">, o: OrderRow, ts: Tick
     subtotal_cents: o.subtotalCents,
     discount_cents: o.discountCents,
     amount_cents: o.amountCents,
+    /** Returned so far (our refunds and the provider's, partial ones included). */
+    refunded_cents: o.refundedCents,
     currency: o.currency,
     created_at: o.createdAt,
     paid_at: o.paidAt,

@@ -81,7 +81,8 @@ export async function fulfil(env: Env, orderId: string): Promise<void> {
     await refundPaid(env, orderId, "event_cancelled");
     return;
   }
-  await queueConfirmationEmail(env, (await getOrder(env, orderId))!);
+  // Settled as paid: refunded already at the provider (before we got here) ends it at once.
+  await settle(env, (await getOrder(env, orderId))!);
 }
 
 async function failThenSettle(env: Env, orderId: string, reason: string): Promise<void> {
@@ -200,15 +201,40 @@ export async function refundPaid(env: Env, orderId: string, reason: string): Pro
 }
 
 /**
+ * The provider reports the whole amount returned (a refund made in its dashboard, or the echo
+ * of ours). A partial refund leaves the order paid and its tickets valid.
+ */
+export const refundedInFull = (o: Pick<OrderRow, "amountCents" | "refundedCents">) =>
+  o.amountCents > 0 && o.refundedCents >= o.amountCents;
+
+/** Our refund went through: the money is back (recorded like the provider reports it). */
+async function markRefunded(env: Env, orderId: string): Promise<void> {
+  const now = isoNow();
+  await env.DB.prepare(
+    `UPDATE orders SET refunded_at = COALESCE(refunded_at, ?), refunded_cents = max(refunded_cents, amount_cents), updated_at = ?
+     WHERE id = ?`,
+  )
+    .bind(now, now, orderId)
+    .run();
+}
+
+/**
  * Brings the outside world in line with the order's status; every call after the first
  * changes nothing. Unpaid ends: promo released, hold released (or seats returned if they
  * were confirmed), authorization voided. Refunded: money refunded, seats back on sale.
+ * Paid but refunded in full at the provider: refunded like our own refund, minus the money.
  */
 export async function settle(env: Env, o: OrderRow): Promise<void> {
   switch (o.status) {
     case "pending_payment":
       return;
     case "paid":
+      if (refundedInFull(o)) {
+        // The provider has returned the money already; asking it again would be a wasted call.
+        await setStep(env, o.id, "refunded_at");
+        await refundPaid(env, o.id, "refunded_at_provider");
+        return;
+      }
       return queueConfirmationEmail(env, o);
     case "failed":
     case "cancelled": {
@@ -221,7 +247,7 @@ export async function settle(env: Env, o: OrderRow): Promise<void> {
       if (o.paymentId && !o.refundedAt) {
         const r = await paymentProvider(env).refund(o.paymentId);
         if (!r.ok) throw new Error(`order ${o.id}: refund refused (${r.status})`);
-        await setStep(env, o.id, "refunded_at");
+        await markRefunded(env, o.id);
       }
       await returnSeats(env, o);
       return;
@@ -253,7 +279,7 @@ async function voidPayment(env: Env, o: OrderRow): Promise<void> {
     // Captured before the order ended (crash between capture and tickets): give it back.
     const refunded = await provider.refund(o.paymentId);
     if (!refunded.ok) throw new Error(`order ${o.id}: refund after failed void: ${refunded.status}`);
-    await setStep(env, o.id, "refunded_at");
+    await markRefunded(env, o.id);
   }
   await setStep(env, o.id, "voided_at");
 }

@@ -4,6 +4,8 @@ import { orders } from "../db/schema";
 import { ApiError } from "../errors";
 import { paymentProvider } from "../payments";
 import { isoNow } from "./order-repo";
+import { recordProviderRefund } from "./provider-refunds";
+import { refundedInFull } from "./steps";
 
 export type WebhookOutcome = { received: true; duplicate?: true; ignored?: string };
 
@@ -11,6 +13,8 @@ export type WebhookOutcome = { received: true; duplicate?: true; ignored?: strin
  * The payment webhook, for both providers and the local test gateway: verify the signature
  * (bad or stale -> 400, nothing changes), skip event ids already handled, and hand the event
  * to the order's saga. Unknown payments and informational events are acknowledged and ignored.
+ * Refunds are recorded on the order; one that returns the whole amount of a paid order (made
+ * in the provider's dashboard) has the saga refund the order as our own refund does.
  */
 export async function receiveWebhook(env: Env, rawBody: string, signature: string | undefined): Promise<WebhookOutcome> {
   const event = await paymentProvider(env).verifyWebhook(rawBody, signature);
@@ -32,6 +36,12 @@ export async function receiveWebhook(env: Env, rawBody: string, signature: strin
   // Our own capture/cancel/refund echo back as events; the saga already acted on them.
   if (order && (event.type === "authorized" || event.type === "failed")) {
     await env.CHECKOUT.getByName(order.id).paymentEvent(order.id, event.type);
+  }
+  if (order && event.type === "refunded" && event.refund) {
+    const now = await recordProviderRefund(env, order.id, event.paymentId, event.refund, event.created);
+    // The echo of our own refund finds the order refunded already; a partial refund leaves it paid.
+    // An order still being fulfilled is checked by the saga once it is paid.
+    if (now?.status === "paid" && refundedInFull(now)) await env.CHECKOUT.getByName(order.id).resume(order.id);
   }
   // Marked only after the saga took it: a delivery that failed before this is processed again.
   await env.DB.prepare("UPDATE webhook_events SET processed_at = ? WHERE id = ?").bind(isoNow(), event.id).run();

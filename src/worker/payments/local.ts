@@ -7,7 +7,9 @@ import type {
   PaymentEvent,
   PaymentProvider,
   RefundResult,
+  SignedWebhook,
   TestGateway,
+  TestGatewayRefundResult,
   TestGatewayResult,
 } from "./provider";
 import { stripeSignature, verifyStripeSignedEvent } from "./stripe-signature";
@@ -39,6 +41,7 @@ export class LocalProvider implements PaymentProvider {
     this.testGateway = {
       succeed: (id) => this.#simulate(id, "succeed"),
       fail: (id) => this.#simulate(id, "fail"),
+      refund: (id, amountCents) => this.#refundAtProvider(id, amountCents),
     };
   }
 
@@ -111,42 +114,120 @@ export class LocalProvider implements PaymentProvider {
     const pending = outcome === "succeed" ? "requires_capture" : "requires_payment_method";
     if (row.status !== pending) return { ok: false, reason: "not_pending", status: row.status };
     const type = outcome === "succeed" ? "payment_intent.amount_capturable_updated" : "payment_intent.payment_failed";
-    const rawBody = JSON.stringify(stripeEvent(type, row));
-    return { ok: true, webhook: { rawBody, signature: await stripeSignature(rawBody, this.env.PAYMENT_WEBHOOK_SECRET) } };
+    return { ok: true, webhook: await this.#signed(stripeEvent(type, paymentIntentObject(type, row))) };
+  }
+
+  /**
+   * A refund made in the provider's dashboard: of the whole remaining amount, or part of it.
+   * Like Stripe, it answers with both events it sends for a refund: `charge.refunded` (the
+   * charge with its refunded total) and `refund.created` (the refund itself).
+   */
+  async #refundAtProvider(paymentId: string, amountCents?: number): Promise<TestGatewayRefundResult> {
+    const row = await this.#get(paymentId);
+    if (!row) return { ok: false, reason: "not_found" };
+    const refundable = row.amount_cents - row.amount_refunded_cents;
+    if (row.status !== "succeeded" || refundable <= 0) {
+      return { ok: false, reason: "not_refundable", status: row.status === "succeeded" ? "refunded" : row.status };
+    }
+    const amount = amountCents ?? refundable;
+    if (amount > refundable) return { ok: false, reason: "amount_too_large", refundableCents: refundable };
+    // Conditional on the total, so racing refunds can never return more than was paid.
+    const moved = await this.env.DB.prepare(
+      `UPDATE local_payments SET amount_refunded_cents = amount_refunded_cents + ?
+       WHERE id = ? AND status = 'succeeded' AND amount_refunded_cents + ? <= amount_cents RETURNING *`,
+    )
+      .bind(amount, paymentId, amount)
+      .first<LocalPaymentRow>();
+    // Another refund got there first: answer as things now stand.
+    if (!moved) return this.#refundAtProvider(paymentId, amountCents);
+    const refundId = newId("re_local");
+    const webhooks = [
+      await this.#signed(stripeEvent("charge.refunded", chargeObject(moved))),
+      await this.#signed(stripeEvent("refund.created", refundObject(refundId, amount, moved))),
+    ];
+    return { ok: true, refundId, amountCents: amount, refundedCents: moved.amount_refunded_cents, webhooks };
+  }
+
+  async #signed(event: object): Promise<SignedWebhook> {
+    const rawBody = JSON.stringify(event);
+    return { rawBody, signature: await stripeSignature(rawBody, this.env.PAYMENT_WEBHOOK_SECRET) };
   }
 }
 
-/** The JSON shape of Stripe's event for a PaymentIntent (the fields checkout reads and more). */
-function stripeEvent(type: string, p: LocalPaymentRow) {
-  const failed = type === "payment_intent.payment_failed";
-  const created = Math.floor(Date.now() / 1000);
+/** Stripe's event envelope around an API object. */
+function stripeEvent(type: string, object: object) {
   return {
     id: newId("evt_local"),
     object: "event",
     api_version: "2026-10-28.endive",
-    created,
+    created: Math.floor(Date.now() / 1000),
     livemode: false,
     pending_webhooks: 1,
     request: { id: null, idempotency_key: null },
     type,
-    data: {
-      object: {
-        id: p.id,
-        object: "payment_intent",
-        amount: p.amount_cents,
-        amount_capturable: failed ? 0 : p.amount_cents,
-        amount_received: 0,
-        capture_method: "manual",
-        client_secret: p.client_secret,
-        created: Math.floor(Date.parse(p.created_at) / 1000),
-        currency: p.currency,
-        livemode: false,
-        metadata: { order_id: JSON.parse(p.metadata).order_id },
-        status: failed ? "requires_payment_method" : "requires_capture",
-        last_payment_error: failed
-          ? { type: "card_error", code: "card_declined", decline_code: "generic_decline", message: "Your card was declined." }
-          : null,
-      },
-    },
+    data: { object },
+  };
+}
+
+const unix = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+const orderIdOf = (p: LocalPaymentRow) => ({ order_id: JSON.parse(p.metadata).order_id });
+/** The local payment's one charge (Stripe makes one per captured PaymentIntent). */
+const chargeId = (p: LocalPaymentRow) => `ch_local_${p.id.slice("pi_local_".length)}`;
+
+/** The JSON shape of a Stripe Charge after a refund (the fields checkout reads and more). */
+function chargeObject(p: LocalPaymentRow) {
+  return {
+    id: chargeId(p),
+    object: "charge",
+    amount: p.amount_cents,
+    amount_captured: p.amount_cents,
+    amount_refunded: p.amount_refunded_cents,
+    captured: true,
+    created: unix(p.created_at),
+    currency: p.currency,
+    livemode: false,
+    metadata: orderIdOf(p),
+    paid: true,
+    payment_intent: p.id,
+    refunded: p.amount_refunded_cents >= p.amount_cents,
+    status: "succeeded",
+  };
+}
+
+/** The JSON shape of a Stripe Refund. */
+function refundObject(id: string, amount: number, p: LocalPaymentRow) {
+  return {
+    id,
+    object: "refund",
+    amount,
+    charge: chargeId(p),
+    created: Math.floor(Date.now() / 1000),
+    currency: p.currency,
+    metadata: {},
+    payment_intent: p.id,
+    reason: "requested_by_customer",
+    status: "succeeded",
+  };
+}
+
+/** The JSON shape of a Stripe PaymentIntent (the fields checkout reads and more). */
+function paymentIntentObject(type: string, p: LocalPaymentRow) {
+  const failed = type === "payment_intent.payment_failed";
+  return {
+    id: p.id,
+    object: "payment_intent",
+    amount: p.amount_cents,
+    amount_capturable: failed ? 0 : p.amount_cents,
+    amount_received: 0,
+    capture_method: "manual",
+    client_secret: p.client_secret,
+    created: unix(p.created_at),
+    currency: p.currency,
+    livemode: false,
+    metadata: orderIdOf(p),
+    status: failed ? "requires_payment_method" : "requires_capture",
+    last_payment_error: failed
+      ? { type: "card_error", code: "card_declined", decline_code: "generic_decline", message: "Your card was declined." }
+      : null,
   };
 }

@@ -15,7 +15,19 @@ export interface PaymentEvent {
   paymentId: string | null;
   /** The provider's own event type, for logs. */
   providerType: string;
+  /** When the provider created the event (unix seconds): orders late deliveries about one refund. */
+  created: number;
+  /** What a `refunded` event says about the money returned. */
+  refund?: RefundReport;
 }
+
+/**
+ * Refund news in either of Stripe's shapes: `charge.refunded` carries the payment's refunded
+ * total so far; `refund.*` and `charge.refund.updated` describe one refund and its status.
+ */
+export type RefundReport =
+  | { kind: "total"; refundedCents: number }
+  | { kind: "refund"; refundId: string; amountCents: number; status: string };
 
 export interface AuthorizationRequest {
   orderId: string;
@@ -47,10 +59,21 @@ export type TestGatewayResult =
   | { ok: false; reason: "not_found" }
   | { ok: false; reason: "not_pending"; status: string };
 
+export type TestGatewayRefundResult =
+  | { ok: true; refundId: string; amountCents: number; refundedCents: number; webhooks: SignedWebhook[] }
+  | { ok: false; reason: "not_found" }
+  | { ok: false; reason: "not_refundable"; status: string }
+  | { ok: false; reason: "amount_too_large"; refundableCents: number };
+
 /** Present only on the local provider: drives payments the way a buyer's card would. */
 export interface TestGateway {
   succeed(paymentId: string): Promise<TestGatewayResult>;
   fail(paymentId: string): Promise<TestGatewayResult>;
+  /**
+   * A refund started at the provider (an organizer in its dashboard): the remaining amount,
+   * or `amountCents` of it. Returns the webhooks the provider sends for it.
+   */
+  refund(paymentId: string, amountCents?: number): Promise<TestGatewayRefundResult>;
 }
 
 export interface PaymentProvider {

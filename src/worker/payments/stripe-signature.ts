@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import type { PaymentEvent, PaymentEventType } from "./provider";
+import type { PaymentEvent, PaymentEventType, RefundReport } from "./provider";
 
 /** Stripe's default: a signed delivery older than five minutes is a replay. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -12,6 +12,10 @@ const HANDLED: Record<string, PaymentEventType> = {
   "payment_intent.succeeded": "captured",
   "payment_intent.canceled": "cancelled",
   "charge.refunded": "refunded",
+  "refund.created": "refunded",
+  "refund.updated": "refunded",
+  "refund.failed": "refunded",
+  "charge.refund.updated": "refunded",
 };
 
 /**
@@ -40,12 +44,35 @@ export async function verifyStripeSignedEvent(
 }
 
 function normalize(event: Stripe.Event): PaymentEvent {
-  const type = HANDLED[event.type] ?? "ignored";
-  const object = event.data?.object as { id?: unknown; object?: unknown; payment_intent?: unknown } | undefined;
+  let type = HANDLED[event.type] ?? "ignored";
+  const object = event.data?.object as unknown as Record<string, unknown> | undefined;
   let paymentId: string | null = null;
   if (object?.object === "payment_intent" && typeof object.id === "string") paymentId = object.id;
   else if (typeof object?.payment_intent === "string") paymentId = object.payment_intent;
-  return { id: event.id, type: paymentId ? type : "ignored", paymentId, providerType: event.type };
+  const refund = type === "refunded" && object ? refundReport(object) : undefined;
+  // A refund event we cannot read is acknowledged, never guessed at.
+  if (type === "refunded" && !refund) type = "ignored";
+  return {
+    id: event.id,
+    type: paymentId ? type : "ignored",
+    paymentId,
+    providerType: event.type,
+    created: typeof event.created === "number" ? event.created : 0,
+    ...(refund && paymentId ? { refund } : {}),
+  };
+}
+
+const cents = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** A Charge carries the refunded total; a Refund carries its own amount and status. */
+function refundReport(object: Record<string, unknown>): RefundReport | undefined {
+  if (object.object === "charge" && cents(object.amount_refunded)) {
+    return { kind: "total", refundedCents: object.amount_refunded };
+  }
+  if (object.object === "refund" && typeof object.id === "string" && cents(object.amount) && typeof object.status === "string") {
+    return { kind: "refund", refundId: object.id, amountCents: object.amount, status: object.status };
+  }
+  return undefined;
 }
 
 /** Signs a payload exactly as Stripe does (used by the local provider's test gateway). */
