@@ -149,11 +149,15 @@ describe("StripeProvider (recorded Stripe responses, no network)", () => {
 describe("provider selection", () => {
   it("with STRIPE_SECRET_KEY set, the test gateway does not exist", async ({ expect }) => {
     const stripeEnv = { ...env, STRIPE_SECRET_KEY: "sk_test_51Fake" } as Env;
-    const ctx = createExecutionContext();
-    const res = await app.fetch(new Request("http://localhost/api/v1/test-gateway/payments/pi_x/succeed", { method: "POST" }), stripeEnv, ctx);
-    await waitOnExecutionContext(ctx);
-    expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ error: { code: "not_found" } });
+    for (const action of ["succeed", "fail", "refund"]) {
+      const ctx = createExecutionContext();
+      // An invalid refund body too: the route is absent, so nothing validates it.
+      const init = { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"amount_cents": -1}' };
+      const res = await app.fetch(new Request(`http://localhost/api/v1/test-gateway/payments/pi_x/${action}`, init), stripeEnv, ctx);
+      await waitOnExecutionContext(ctx);
+      expect(res.status, action).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { code: "not_found" } });
+    }
   });
 
   it("the local provider's webhooks pass the Stripe SDK's own verification", async ({ expect }) => {
@@ -170,5 +174,18 @@ describe("provider selection", () => {
     );
     expect(event.type).toBe("payment_intent.amount_capturable_updated");
     expect(event.data.object).toMatchObject({ id: auth.paymentId, object: "payment_intent", status: "requires_capture", capture_method: "manual" });
+
+    // A dashboard refund: the charge (refunded total) and the refund, as Stripe sends them.
+    await env.DB.prepare("UPDATE local_payments SET status = 'succeeded' WHERE id = ?").bind(auth.paymentId).run();
+    const refunded = await local.testGateway.refund(auth.paymentId, 200);
+    if (!refunded.ok) throw new Error(refunded.reason);
+    const events = await Promise.all(
+      refunded.webhooks.map((w) =>
+        Stripe.webhooks.constructEventAsync(w.rawBody, w.signature, env.PAYMENT_WEBHOOK_SECRET, 300, Stripe.createSubtleCryptoProvider()),
+      ),
+    );
+    expect(events.map((e) => e.type)).toEqual(["charge.refunded", "refund.created"]);
+    expect(events[0]!.data.object).toMatchObject({ object: "charge", payment_intent: auth.paymentId, amount: 500, amount_refunded: 200, refunded: false });
+    expect(events[1]!.data.object).toMatchObject({ id: refunded.refundId, object: "refund", payment_intent: auth.paymentId, amount: 200, status: "succeeded" });
   });
 });

@@ -26,11 +26,13 @@ export async function recordProviderRefund(
   eventCreated: number,
 ): Promise<RecordedRefund | null> {
   const now = isoNow();
+  // `updated_at` moves only with the total: a report that tells nothing new leaves the row as it was.
   const raise = (total: string, ...params: unknown[]) =>
     env.DB.prepare(
-      `UPDATE orders SET refunded_cents = max(refunded_cents, ${total}), updated_at = ?
+      `UPDATE orders SET refunded_cents = max(refunded_cents, ${total}),
+         updated_at = CASE WHEN ${total} > refunded_cents THEN ? ELSE updated_at END
        WHERE id = ? RETURNING status, amount_cents, refunded_cents`,
-    ).bind(...params, now, orderId);
+    ).bind(...params, ...params, now, orderId);
   let row: { status: OrderStatus; amount_cents: number; refunded_cents: number } | null;
   if (report.kind === "total") {
     row = await raise("?", report.refundedCents).first();

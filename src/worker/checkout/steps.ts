@@ -197,7 +197,8 @@ export async function refundPaid(env: Env, orderId: string, reason: string): Pro
   if (!o) return { ok: false, status: "not_found", reason: "not_found" };
   if (moved?.meta.changes !== 1 && o.status !== "refunded") return { ok: false, status: o.status, reason: "not_paid" };
   await settle(env, o);
-  return { ok: true, order: o };
+  // As settled (refunded_at, refunded_cents), for the answer.
+  return { ok: true, order: (await getOrder(env, orderId)) ?? o };
 }
 
 /**
