@@ -186,4 +186,79 @@ describe("gate scanner in Chromium", () => {
     await ctxA.close();
     await ctxB.close();
   }, 300_000);
+
+  it("online, a scan uploads without downloading the bundle; the timer and Sync now refresh it, and bring revocations", async ({
+    expect,
+  }) => {
+    const api = apiClient(system.origin);
+    const { organizer, eventId } = await api.publishedEvent();
+    const buyer = await api.signup("buyer");
+    const kept = await api.buyTickets(buyer.token, eventId, ["R-A-1", "R-A-2"]);
+    const later = await api.buyTickets(buyer.token, eventId, ["R-A-3"]);
+    const [mine, usedElsewhere] = kept.tickets as [Ticket, Ticket];
+    const refundedLater = later.tickets[0]!;
+    const gateC = await api.enrolGateDevice(organizer.token, eventId, "Gate C");
+    const gateD = await api.enrolGateDevice(organizer.token, eventId, "Gate D");
+
+    const ctx = await open(path.join(work, "device-c"), system.origin);
+    const bundleRequests: string[] = [];
+    const uploads: string[] = [];
+    ctx.on("request", (r) => {
+      const url = new URL(r.url());
+      if (url.pathname === `/api/v1/gate/events/${eventId}/bundle`) bundleRequests.push(r.method());
+      if (url.pathname === `/api/v1/gate/events/${eventId}/scans`) uploads.push(r.method());
+    });
+    // Page time stands still: the 30 s refresh timer fires only when the test moves the clock,
+    // so every bundle request below has a known cause.
+    await ctx.clock.install();
+    await ctx.clock.pauseAt(Date.now() + 1000);
+    const page = await firstPage(ctx);
+    await enrolAndSync(page, gateC.enroll_url);
+    await expect.poll(() => bundleRequests.length, UI_WAIT).toBe(1); // the refresh at start
+
+    // Gate D lets usedElsewhere in after C's bundle was made: C cannot know until it talks to the server.
+    await api.ok(200, "POST", `/api/v1/gate/events/${eventId}/scans`, {
+      token: gateD.token,
+      body: {
+        device_id: gateD.device_id,
+        scans: [{ ticket_id: usedElsewhere.ticket_id, scanned_at: new Date(Date.now() - 60_000).toISOString(), verdict: "valid" }],
+      },
+    });
+
+    const scanOnline = async (t: Ticket) => {
+      const uploaded = page.waitForResponse((r) => r.url().endsWith(`/events/${eventId}/scans`) && r.request().method() === "POST");
+      await page.getByLabel(/paste or type the ticket code/i).fill(t.jwt);
+      await page.getByRole("button", { name: "Check ticket" }).click();
+      expect((await uploaded).status()).toBe(200);
+      await expect.poll(() => page.locator("#pending").getAttribute("data-pending"), UI_WAIT).toBe("0");
+    };
+    await scanOnline(mine);
+    expect(await verdictText(page)).toMatch(/^VALID\b/);
+    await scanOnline(usedElsewhere);
+    expect(await verdictText(page)).toMatch(/^VALID\b/); // stale bundle: the upload answer corrects it
+    // The upload answer alone reports the cross-gate duplicate.
+    const conflict = page.locator(`#conflict-list li[data-ticket="${usedElsewhere.ticket_id}"]`);
+    await expect.poll(() => conflict.innerText(), UI_WAIT).toMatch(/^DUPLICATE .*first let in at Gate D/);
+    expect(uploads.length).toBeGreaterThanOrEqual(2);
+    expect(bundleRequests).toEqual(["GET"]); // two online scans, no bundle download
+
+    await page.getByRole("button", { name: "Sync now" }).click();
+    await expect.poll(() => bundleRequests.length, UI_WAIT).toBe(2);
+
+    // A refund after the last bundle reaches the device with the next timer tick, without any scan.
+    await api.ok(200, "POST", `/api/v1/admin/orders/${later.orderId}/refund`, { token: organizer.token });
+    await api.until("refunded ticket revoked", async () =>
+      (await api.ticket(buyer.token, later.orderId, refundedLater.ticket_id)).status === "revoked" ? true : undefined,
+    );
+    await expect.poll(() => page.locator("#sync-now").getAttribute("aria-busy"), UI_WAIT).toBeNull();
+    await ctx.clock.runFor(30_000);
+    await expect.poll(() => bundleRequests.length, UI_WAIT).toBe(3);
+    await expect.poll(() => page.locator("#sync-now").getAttribute("aria-busy"), UI_WAIT).toBeNull();
+    await ctx.setOffline(true);
+    await page.getByLabel(/paste or type the ticket code/i).fill(refundedLater.jwt);
+    await page.getByRole("button", { name: "Check ticket" }).click();
+    await expect.poll(() => verdictText(page), UI_WAIT).toMatch(/^REVOKED\b/);
+    expect(bundleRequests).toEqual(["GET", "GET", "GET"]);
+    await ctx.close();
+  }, 300_000);
 });
