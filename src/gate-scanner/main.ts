@@ -24,7 +24,8 @@ const UPLOAD_BATCH = 100;
  * a refund made just after the server read the revoked ids for one bundle is in the next one,
  * whose timer tick comes at most SYNC_EVERY_MS later; if a scan's upload is in flight then,
  * the refresh queues behind that upload (never skipped), then uploads what is pending and
- * downloads. So about 30 s plus two uploads and one bundle download. Other gates' entries
+ * downloads. So about 30 s plus two uploads and one bundle download (a refresh that fails is
+ * retried at the next tick: each failure adds 30 s). Other gates' entries
  * (`checked_in`, for offline DUPLICATE verdicts and for learning that a ticket let in here first
  * got in again elsewhere) have the same bound; a ticket let in elsewhere within that window
  * still shows up as a conflict from the upload answer of its scan here, one round trip later.
