@@ -17,13 +17,7 @@ const optional = <S extends z.ZodType>(s: S) => z.preprocess((v) => (v === "" ? 
  * `next_cursor` when there is more); the maximum is also 200 because every order carries its
  * tickets, which bounds the work and the body of one page.
  */
-export const MY_ORDERS_PAGE_MAX = 200;
-
-export const MyOrdersQuery = z.object({
-  limit: optional(z.coerce.number().int().min(1).max(MY_ORDERS_PAGE_MAX)).default(MY_ORDERS_PAGE_MAX),
-  cursor: optional(z.string().max(200)),
-});
-export type MyOrdersQuery = z.infer<typeof MyOrdersQuery>;
+const MY_ORDERS_PAGE_MAX = 200;
 
 type Cursor = { createdAt: string; id: string };
 
@@ -32,7 +26,7 @@ const CREATED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const ORDER_ID = idPattern("ord");
 
 /** Opaque to clients: base64url of the last order's `[created_at, id]`. */
-export function encodeOrdersCursor(c: Cursor): string {
+function encodeOrdersCursor(c: Cursor): string {
   return base64url.encode(JSON.stringify([c.createdAt, c.id]));
 }
 
@@ -41,7 +35,7 @@ export function encodeOrdersCursor(c: Cursor): string {
  * too, so a cursor of another listing (an event search cursor is the same kind of pair) is
  * refused rather than silently positioning this one.
  */
-export function decodeOrdersCursor(text: string): Cursor | null {
+function decodeOrdersCursor(text: string): Cursor | null {
   if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
   try {
     const value: unknown = JSON.parse(new TextDecoder().decode(base64url.decode(text)));
@@ -59,6 +53,21 @@ export function decodeOrdersCursor(text: string): Cursor | null {
   }
   return null;
 }
+
+/** `?limit=&cursor=`; the cursor comes out decoded, and one that does not decode is a 400 on `cursor`. */
+export const MyOrdersQuery = z.object({
+  limit: optional(z.coerce.number().int().min(1).max(MY_ORDERS_PAGE_MAX)).default(MY_ORDERS_PAGE_MAX),
+  cursor: optional(
+    z
+      .string()
+      .max(200)
+      .transform((text, ctx) => {
+        const cursor = decodeOrdersCursor(text);
+        if (!cursor) ctx.addIssue({ code: "custom", message: "Unknown cursor." });
+        return cursor ?? z.NEVER;
+      }),
+  ),
+});
 
 // D1 binds at most 100 parameters per statement, and a page may hold 200 order ids.
 const TICKET_LOOKUP_CHUNK = 90;
