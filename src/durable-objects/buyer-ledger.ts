@@ -29,7 +29,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { makeHoldId, sectionObjectName } from "../worker/inventory/hold-id";
-import { migrate } from "../worker/inventory/sql-migrations";
+import { migrate } from "./sql-migrations";
 import { holdTaken } from "../worker/inventory/types";
 import type {
   ConfirmHoldResult,

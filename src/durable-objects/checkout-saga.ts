@@ -11,7 +11,7 @@ import {
   type EndResult,
 } from "../worker/checkout/steps";
 import { getOrder } from "../worker/checkout/order-repo";
-import { migrate } from "../worker/inventory/sql-migrations";
+import { migrate } from "./sql-migrations";
 
 /**
  * One object per order (named by order id) that drives the order's steps one at a time and

@@ -1,8 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
+import { migrate } from "./sql-migrations";
 
 export type HitResult = { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number };
 
-const MIGRATIONS: string[] = [
+/** Append-only (see `migrate`); exported so a test can build an object stored by older code. */
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tat REAL NOT NULL);`,
 ];
 
@@ -23,13 +25,8 @@ export class RateLimiter extends DurableObject<Env> {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       try {
-        const sql = ctx.storage.sql;
-        sql.exec("CREATE TABLE IF NOT EXISTS _schema (version INTEGER NOT NULL)");
-        const row = sql.exec<{ version: number }>("SELECT version FROM _schema").toArray()[0];
-        for (let v = row?.version ?? 0; v < MIGRATIONS.length; v++) sql.exec(MIGRATIONS[v]!);
-        if (!row) sql.exec("INSERT INTO _schema (version) VALUES (?)", MIGRATIONS.length);
-        else sql.exec("UPDATE _schema SET version = ?", MIGRATIONS.length);
-        this.tat = sql.exec<{ tat: number }>("SELECT tat FROM bucket").toArray()[0]?.tat ?? 0;
+        migrate(ctx.storage, MIGRATIONS);
+        this.tat = ctx.storage.sql.exec<{ tat: number }>("SELECT tat FROM bucket").toArray()[0]?.tat ?? 0;
         this.alarmArmed = (await ctx.storage.getAlarm()) !== null;
       } catch (err) {
         console.error("rate limiter init failed", err);

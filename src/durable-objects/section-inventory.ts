@@ -21,7 +21,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { HOLD_STATUS_AFTER, SEAT_MOVES, type SeatMove, type SeatStatus, type SectionHoldStatus } from "../worker/inventory/seat-state";
-import { migrate } from "../worker/inventory/sql-migrations";
+import { migrate } from "./sql-migrations";
 import type {
   InitResult,
   SeatSnapshot,

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { Fenwick } from "../worker/waiting-room/fenwick";
+import { migrate } from "./sql-migrations";
 
 /** What the Worker pushes from the event row (`waiting_room` JSON and `on_sale_at`). */
 export interface WaitingRoomConfig {
@@ -54,7 +55,8 @@ const LATE_BASE = 2 ** 52;
 const BUCKET_SPAN = 2 ** 36;
 const BUCKETS = LATE_BASE / BUCKET_SPAN; // 65,536: about 15 places per bucket at a million
 
-const MIGRATIONS: string[] = [
+/** Append-only (see `migrate`); exported so a test can build an object stored by older code. */
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE places (
      id INTEGER PRIMARY KEY,
      user_id TEXT NOT NULL,
@@ -140,7 +142,7 @@ export class WaitingRoom extends DurableObject<Env> {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       try {
-        this.migrate();
+        migrate(this.ctx.storage, MIGRATIONS);
         this.load();
       } catch (err) {
         console.error("waiting room init failed", err);
@@ -151,15 +153,6 @@ export class WaitingRoom extends DurableObject<Env> {
 
   private get sql() {
     return this.ctx.storage.sql;
-  }
-
-  private migrate(): void {
-    this.sql.exec("CREATE TABLE IF NOT EXISTS _schema (version INTEGER NOT NULL)");
-    const row = this.sql.exec<{ version: number }>("SELECT version FROM _schema").toArray()[0];
-    const from = row?.version ?? 0;
-    for (let v = from; v < MIGRATIONS.length; v++) this.sql.exec(MIGRATIONS[v]!);
-    if (!row) this.sql.exec("INSERT INTO _schema (version) VALUES (?)", MIGRATIONS.length);
-    else if (from < MIGRATIONS.length) this.sql.exec("UPDATE _schema SET version = ?", MIGRATIONS.length);
   }
 
   private load(): void {
