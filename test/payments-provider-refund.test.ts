@@ -156,7 +156,11 @@ describe("a partial refund made at the provider", () => {
     const { order } = await paidOrder(ev, buyer, { seats: ["R-A-3", "R-A-4"] });
     const pi = order.payment.payment_id;
 
-    const part = await gatewayRefund(pi, { amount_cents: 2500 });
+    // Sent as `curl -d` would (form-labelled JSON): read as the partial refund it asks for.
+    const part = await call("POST", `/api/v1/test-gateway/payments/${pi}/refund`, {
+      rawBody: '{"amount_cents": 2500}',
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
     expect(part.status).toBe(200);
     expect(part.body).toMatchObject({ amount_cents: 2500, refunded_cents: 2500 });
     const kept = (await getOrder(buyer, order.order_id)).body;
@@ -292,9 +296,18 @@ describe("test-gateway refund: bad input", () => {
       expect(res.body.error.code).toBe("invalid_request");
       expect(res.body.error.details.issues.length).toBeGreaterThan(0);
     }
-    const malformed = await call("POST", `/api/v1/test-gateway/payments/${pi}/refund`, { rawBody: "{amount_cents: 10" });
-    expect(malformed.status).toBe(400);
-    expect(malformed.body.error.code).toBe("invalid_request");
+    const raw = (rawBody: string, contentType: string) =>
+      call("POST", `/api/v1/test-gateway/payments/${pi}/refund`, { rawBody, headers: { "Content-Type": contentType } });
+    for (const res of [
+      await raw("{amount_cents: 10", "application/json"),
+      // Not labelled JSON (as `curl -d` sends it): still read, never skipped into a full refund.
+      await raw('{"amount": 1000}', "application/x-www-form-urlencoded"),
+      await raw("amount_cents=1000", "application/x-www-form-urlencoded"),
+    ]) {
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe("invalid_request");
+      expect(res.body.error.details.issues.length).toBeGreaterThan(0);
+    }
 
     const tooLarge = await gatewayRefund(pi, { amount_cents: 5001 });
     expect(tooLarge.status).toBe(422);
