@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { events, users } from "./catalog";
 
 /** A scanner enrolled for one event; its bearer token carries `deviceId` and `eventId`. */
@@ -47,4 +47,27 @@ export const gateScans = sqliteTable(
     uniqueIndex("gate_scans_unique").on(t.ticketId, t.deviceId, t.scannedAt),
     index("gate_scans_first_idx").on(t.eventId, t.ticketId, t.verdict, t.scannedAt, t.deviceId),
   ],
+);
+
+export const GATE_CHANGE_KINDS = ["revoked", "entry"] as const;
+export type GateChangeKind = (typeof GATE_CHANGE_KINDS)[number];
+
+/**
+ * What changed in the scanners' bundle, in commit order, for incremental bundles
+ * (`GET .../bundle?since=`). Written only by triggers (see the gate_changes migration): a
+ * ticket becoming `revoked` (checkout's refunds and cancellations write the tickets table, so a
+ * trigger catches every path) and every new `valid` gate scan. `seq` is AUTOINCREMENT: D1 is
+ * one SQLite database with one writer, so a row's seq is assigned and committed before any
+ * later transaction can take a bigger one; commit order is seq order and a reader that saw
+ * seq N has seen every change up to N. AUTOINCREMENT also never reuses a seq.
+ */
+export const gateChanges = sqliteTable(
+  "gate_changes",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    eventId: text("event_id").notNull(),
+    ticketId: text("ticket_id").notNull(),
+    kind: text("kind", { enum: GATE_CHANGE_KINDS }).notNull(),
+  },
+  (t) => [index("gate_changes_event_seq_idx").on(t.eventId, t.seq)],
 );
