@@ -27,9 +27,12 @@ const FIRST_SCANS_SQL = `
     WHERE s.event_id = ?1 AND s.verdict = 'valid' %TICKETS%
   ) WHERE rn = 1`;
 
-type FirstScanRow = { ticket_id: string; scanned_at: string; device_id: string; device_name: string; valid_scans: number };
+/** The first-scan query for event ?1, narrowed by `filter` (an `AND ...` on `s`, may use ?2). */
+export const firstScansOf = (filter: string) => FIRST_SCANS_SQL.replace("%TICKETS%", filter);
 
-const toFirstScan = (r: FirstScanRow): FirstScan => ({
+export type FirstScanRow = { ticket_id: string; scanned_at: string; device_id: string; device_name: string; valid_scans: number };
+
+export const toFirstScan = (r: FirstScanRow): FirstScan => ({
   ticket_id: r.ticket_id,
   first_scanned_at: r.scanned_at,
   first_device_id: r.device_id,
@@ -50,10 +53,10 @@ export async function recordScans(env: Pick<Env, "DB">, eventId: string, deviceI
     env.DB.prepare(
       `INSERT INTO gate_scans (event_id, ticket_id, device_id, scanned_at, verdict)
        SELECT ?1, value ->> 0, ?2, value ->> 1, value ->> 2 FROM json_each(?3) WHERE true
-       ON CONFLICT (ticket_id, device_id, scanned_at) DO NOTHING`,
+       ON CONFLICT (ticket_id, device_id, scanned_at) DO NOTHING RETURNING 1`,
     ).bind(eventId, deviceId, rows),
     env.DB.prepare(markCheckedInSql).bind(eventId, validIds),
-    env.DB.prepare(FIRST_SCANS_SQL.replace("%TICKETS%", "AND s.ticket_id IN (SELECT value FROM json_each(?2))")).bind(
+    env.DB.prepare(firstScansOf("AND s.ticket_id IN (SELECT value FROM json_each(?2))")).bind(
       eventId,
       validIds,
     ),
@@ -71,15 +74,10 @@ export async function recordScans(env: Pick<Env, "DB">, eventId: string, deviceI
   return {
     accepted: scans.length,
     /** Scans this request stored for the first time (0 when a batch is re-sent). */
-    new_scans: inserted?.meta.changes ?? 0,
+    // Counted from RETURNING: D1's meta.changes also counts the gate_changes trigger's rows.
+    new_scans: inserted?.results.length ?? 0,
     duplicates,
     /** `valid` scans of tickets the server knows are revoked (the device's bundle was stale). */
     revoked: ((revoked?.results ?? []) as { id: string }[]).map((r) => r.id),
   };
-}
-
-/** First entry of every checked-in ticket of the event, for the scanners' bundle. */
-export async function firstScans(env: Pick<Env, "DB">, eventId: string): Promise<FirstScan[]> {
-  const { results } = await env.DB.prepare(FIRST_SCANS_SQL.replace("%TICKETS%", "")).bind(eventId).all<FirstScanRow>();
-  return results.map(toFirstScan);
 }

@@ -4,8 +4,9 @@ import type { AppEnv } from "../app-env";
 import type { Principal } from "../auth/tokens";
 import { getEvent, getOwnEvent } from "../catalog/event-repo";
 import { SCAN_VERDICTS } from "../db/schema/gate";
-import { forbidden, notFound } from "../errors";
-import { gateBundle } from "../gate/bundle";
+import { badRequest, forbidden, notFound } from "../errors";
+import { gateBundle, gateBundleSince } from "../gate/bundle";
+import { CursorParam } from "../gate/changes";
 import { enrolGateDevice, getGateDevice } from "../gate/devices";
 import { recordScans } from "../gate/scans";
 import { requireAuth } from "../middleware/auth";
@@ -15,6 +16,9 @@ import { validate } from "../validation";
 const MAX_SCANS_PER_BATCH = 200;
 
 const EventParam = z.object({ eventId: z.string().min(1).max(64) });
+
+/** `since`: the cursor of an earlier bundle answer, to get only what changed after it. */
+const BundleQuery = z.object({ since: CursorParam.optional() });
 
 const NewDevice = z.object({ name: z.string().trim().min(1).max(80) });
 
@@ -57,11 +61,24 @@ gateRoutes.post(
   },
 );
 
-gateRoutes.get("/api/v1/gate/events/:eventId/bundle", requireAuth("staff"), validate("param", EventParam), async (c) => {
-  const { event, device } = await deviceOf(c.env, c.get("principal"), c.req.valid("param").eventId);
-  c.header("Cache-Control", "no-store");
-  return c.json(await gateBundle(c.env, event, device));
-});
+gateRoutes.get(
+  "/api/v1/gate/events/:eventId/bundle",
+  requireAuth("staff"),
+  validate("param", EventParam),
+  validate("query", BundleQuery),
+  async (c) => {
+    const { event, device } = await deviceOf(c.env, c.get("principal"), c.req.valid("param").eventId);
+    c.header("Cache-Control", "no-store");
+    const { since } = c.req.valid("query");
+    if (!since) return c.json(await gateBundle(c.env, event, device));
+    const delta = await gateBundleSince(c.env, event, since);
+    if (!delta)
+      throw badRequest("since is not a cursor of this event's bundle.", {
+        issues: [{ path: "since", message: "not a cursor this server gave for this event", code: "custom" }],
+      });
+    return c.json(delta);
+  },
+);
 
 gateRoutes.post(
   "/api/v1/gate/events/:eventId/scans",
