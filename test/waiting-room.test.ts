@@ -230,6 +230,66 @@ describe("sessions", () => {
   });
 });
 
+describe("ETA with a live-session cap", () => {
+  /**
+   * Runs the queue dry tick by tick. Before every tick it notes, for each waiting place, the
+   * instant its ETA promises (and the rate-only promise), and after each tick when places were
+   * admitted; returns how late each admission came against each promise made for it.
+   */
+  async function admissionsAgainstEtas(r: ReturnType<typeof room>, places: Map<string, string>) {
+    const promises: { user: string; eta: number; rateOnly: number }[] = [];
+    const admittedAt = new Map<string, number>();
+    for (let ticks = 0; admittedAt.size < places.size; ticks++) {
+      if (ticks > 1000) throw new Error("queue does not drain");
+      await runInDurableObject(r.stub, async (instance: WaitingRoom) => {
+        for (const [user, queueId] of places) {
+          const s = await instance.status(queueId, user);
+          if (!s.ok) throw new Error("place gone");
+          if (s.status === "waiting") {
+            const stats = await instance.stats();
+            const rateOnly = Math.max(0, r.config.onSaleAt - r.clock.now) / 1000 + (s.position * 60) / stats.admitPerMinute;
+            promises.push({ user, eta: r.clock.now + s.etaSeconds * 1000, rateOnly: r.clock.now + Math.ceil(rateOnly) * 1000 });
+          } else if (s.status === "admitted" && !admittedAt.has(user)) admittedAt.set(user, s.admittedAt);
+        }
+      });
+      await tick(r);
+    }
+    return promises.map((p) => ({ late: admittedAt.get(p.user)! - p.eta, lateVsRate: admittedAt.get(p.user)! - p.rateOnly }));
+  }
+
+  it.for([
+    { name: "a burst fills the cap, then each round waits for sessions to end", rate: 600, session: 60, cap: 25, users: 100, lowerCapTo: null },
+    { name: "the cap binds only a little (rounds last 50 s of a 60 s session)", rate: 120, session: 60, cap: 100, users: 260, lowerCapTo: null },
+    { name: "the cap is lowered below the live sessions mid-sale", rate: 600, session: 60, cap: null, users: 100, lowerCapTo: 25 },
+  ])("$name: every ETA given is met within one tick", { timeout: 60_000 }, async (c, { expect }) => {
+    const r = room({ admitPerMinute: c.rate, sessionSeconds: c.session, maxActiveSessions: c.cap });
+    await r.ready;
+    r.clock.now = ON_SALE - 10_000; // the first ETAs include the wait for the opening
+    const places = new Map<string, string>();
+    for (let i = 0; i < c.users; i++) {
+      const joined = await r.stub.join(`usr_${i}`, r.config);
+      if (!joined.ok) throw new Error("join refused");
+      places.set(`usr_${i}`, joined.queueId);
+    }
+    if (c.lowerCapTo !== null) {
+      while ((await r.stub.stats()).activeSessions < c.lowerCapTo + 15) await tick(r);
+      r.config = { ...r.config, maxActiveSessions: c.lowerCapTo };
+      await r.stub.configure(r.config);
+      for (const [user, queueId] of [...places]) {
+        const s = await r.stub.status(queueId, user);
+        if (!s.ok || s.status !== "waiting") places.delete(user); // admitted under no cap
+      }
+    }
+    const results = await admissionsAgainstEtas(r, places);
+    expect(results.length).toBeGreaterThan(c.users);
+    // An ETA is never more than its rounding (under a second) early, nor more than a tick late.
+    expect(Math.min(...results.map((x) => x.late))).toBeGreaterThan(-1000);
+    expect(Math.max(...results.map((x) => x.late))).toBeLessThanOrEqual(TICK_MS);
+    // The rate alone would promise admissions a good part of a session too early here.
+    expect(Math.max(...results.map((x) => x.lateVsRate))).toBeGreaterThan(c.session * 1000 * 0.15);
+  });
+});
+
 describe("positions at scale", () => {
   it("match an exact count of everyone ahead, across many key buckets", { timeout: 120_000 }, async ({ expect }) => {
     const r = room({ admitPerMinute: 6000 });

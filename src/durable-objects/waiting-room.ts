@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { etaSeconds, SessionEnds } from "../worker/waiting-room/admission-eta";
 import { Fenwick } from "../worker/waiting-room/fenwick";
 import { migrate } from "./sql-migrations";
 
@@ -137,6 +138,8 @@ export class WaitingRoom extends DurableObject<Env> {
   /** `state` has changes not yet written (joins batch them into one write). */
   private dirty = false;
   private readonly ranks = new Fenwick(BUCKETS);
+  /** The `sessions` table in memory, for the cap and the ETA. */
+  private readonly sessionEnds = new SessionEnds();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -173,6 +176,7 @@ export class WaitingRoom extends DurableObject<Env> {
       carry: s.carry!,
     };
     for (const { b, n } of this.sql.exec<{ b: number; n: number }>("SELECT b, n FROM buckets")) this.ranks.add(b, n);
+    this.loadSessions();
   }
 
   private saveState(): void {
@@ -357,7 +361,7 @@ export class WaitingRoom extends DurableObject<Env> {
     const since = now - (s.lastTickAt ?? s.onSaleAt);
     const elapsed = Math.max(0, Math.min(since, TICK_MS));
     const allowance = s.carry + (s.admitPerMinute * elapsed) / 60_000;
-    this.sql.exec("DELETE FROM sessions WHERE expires_at <= ?", now);
+    const lapsed = this.sql.exec("DELETE FROM sessions WHERE expires_at <= ?", now).rowsWritten;
     const room = s.maxActive === null ? Infinity : Math.max(0, s.maxActive - this.activeSessions(now));
     const due = Math.min(Math.floor(allowance), MAX_ADMIT_PER_TICK, room);
     s.carry = allowance - Math.floor(allowance);
@@ -388,6 +392,7 @@ export class WaitingRoom extends DurableObject<Env> {
         s.processed += admitted;
       }
     }
+    if (lapsed > 0 || admitted > 0) this.loadSessions(); // one row per tick of a session length at most
     // Unused allowance (empty queue, full cap) is not banked: no burst when room appears.
     if (admitted < Math.floor(allowance)) s.carry = 0;
     s.lastTickAt = now;
@@ -432,8 +437,12 @@ export class WaitingRoom extends DurableObject<Env> {
     return this.view({ id, ord, admitted_at: null, expires_at: null }, now);
   }
 
+  private loadSessions(): void {
+    this.sessionEnds.reset(this.sql.exec<{ expires_at: number; n: number }>("SELECT expires_at, n FROM sessions"));
+  }
+
   private activeSessions(now: number): number {
-    return this.sql.exec<{ n: number | null }>("SELECT sum(n) AS n FROM sessions WHERE expires_at > ?", now).one().n ?? 0;
+    return this.sessionEnds.live(now);
   }
 
   /** Number of places ordered before `ord` (admitted, lapsed or waiting). */
@@ -458,11 +467,9 @@ export class WaitingRoom extends DurableObject<Env> {
     return { status: "waiting", queueId, position, etaSeconds: this.eta(position, now) };
   }
 
-  /** Time to the sale opening, then one admission every 60/rate seconds. */
+  /** Time to the sale opening and the rate, and with a live-session cap, when sessions end. */
   private eta(position: number, now: number): number {
-    const s = this.state;
-    const untilOpen = Math.max(0, s.onSaleAt - now) / 1000;
-    return Math.ceil(untilOpen + (position * 60) / s.admitPerMinute);
+    return etaSeconds(position, now, this.state, this.sessionEnds);
   }
 
   private async ensureTicking(now: number): Promise<void> {
