@@ -69,9 +69,6 @@ export const MyOrdersQuery = z.object({
   ),
 });
 
-// D1 binds at most 100 parameters per statement, and a page may hold 200 order ids.
-const TICKET_LOOKUP_CHUNK = 90;
-
 /**
  * One page of the user's orders, newest first (ties on `created_at` broken by id), with their
  * tickets, and the cursor of the next page (null on the last). Keyset paging rather than
@@ -98,10 +95,7 @@ export async function listMyOrders(
     .limit(limit + 1)
     .all();
   const page = rows.slice(0, limit);
-  const ids = page.map((o) => o.id);
-  const chunks: string[][] = [];
-  for (let i = 0; i < ids.length; i += TICKET_LOOKUP_CHUNK) chunks.push(ids.slice(i, i + TICKET_LOOKUP_CHUNK));
-  const tickets = (await Promise.all(chunks.map((c) => getOrderTickets(env, c)))).flat();
+  const tickets = await getOrderTickets(env, page.map((o) => o.id));
   const last = page.at(-1);
   return {
     rows: page,

@@ -16,9 +16,15 @@ export function getOrderItems(env: Pick<Env, "DB">, orderId: string): Promise<Or
   return db(env).select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.position)).all();
 }
 
-export function getOrderTickets(env: Pick<Env, "DB">, orderIds: string[]): Promise<TicketRow[]> {
-  if (orderIds.length === 0) return Promise.resolve([]);
-  return db(env).select().from(tickets).where(inArray(tickets.orderId, orderIds)).all();
+// D1 binds at most 100 parameters per statement, and a page of orders may hold 200 ids.
+const TICKET_LOOKUP_CHUNK = 90;
+
+/** The tickets of any number of orders (looked up in chunks that D1 accepts). */
+export async function getOrderTickets(env: Pick<Env, "DB">, orderIds: string[]): Promise<TicketRow[]> {
+  const chunks: string[][] = [];
+  for (let i = 0; i < orderIds.length; i += TICKET_LOOKUP_CHUNK) chunks.push(orderIds.slice(i, i + TICKET_LOOKUP_CHUNK));
+  const found = await Promise.all(chunks.map((ids) => db(env).select().from(tickets).where(inArray(tickets.orderId, ids)).all()));
+  return found.flat();
 }
 
 /** The answer of `POST /api/v1/orders` (contract), plus `currency` and the hold's `expires_at`. */
