@@ -1,8 +1,8 @@
 /** Public event search: published events, filtered, in (starts_at, id) order with keyset paging. */
 import { and, asc, eq, gt, gte, lte, or, sql, type SQL } from "drizzle-orm";
-import { base64url } from "jose";
 import { z } from "zod";
 import { db } from "../db/client";
+import { decodeKeyCursor, encodeKeyCursor, optionalParam as optional } from "../paging";
 import { events } from "../db/schema";
 import type { EventRow } from "./event-repo";
 import { Timestamp } from "./input";
@@ -14,8 +14,6 @@ const DateOrTime = (edge: "start" | "end") =>
     z.iso.date().transform((d) => (edge === "start" ? `${d}T00:00:00.000Z` : `${d}T23:59:59.999Z`)),
   ]);
 
-// Query strings carry empty values (`?q=`) for "no filter".
-const optional = <S extends z.ZodType>(s: S) => z.preprocess((v) => (v === "" ? undefined : v), s.optional());
 
 export const SearchQuery = z
   .object({
@@ -32,22 +30,13 @@ export type SearchQuery = z.infer<typeof SearchQuery>;
 
 type Cursor = { startsAt: string; id: string };
 
-/** Opaque to clients: base64url of the last event's `[starts_at, id]`. */
-export function encodeCursor(c: Cursor): string {
-  return base64url.encode(JSON.stringify([c.startsAt, c.id]));
-}
+/** Opaque to clients: the last event's `[starts_at, id]` (src/worker/paging.ts). */
+export const encodeCursor = (c: Cursor): string => encodeKeyCursor([c.startsAt, c.id]);
 
 /** The cursor, or null when it was not made by `encodeCursor`. */
 export function decodeCursor(text: string): Cursor | null {
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
-  try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(base64url.decode(text)));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string")
-      return { startsAt: value[0], id: value[1] };
-  } catch {
-    // Falls through: not one of ours.
-  }
-  return null;
+  const pair = decodeKeyCursor(text);
+  return pair && { startsAt: pair[0], id: pair[1] };
 }
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);

@@ -1,15 +1,13 @@
 /** A buyer's order history (`GET /api/v1/me/orders`): newest first, keyset-paged on (created_at, id). */
 import { and, desc, eq, sql } from "drizzle-orm";
-import { base64url } from "jose";
 import { z } from "zod";
 import { db } from "../db/client";
 import { orders } from "../db/schema";
 import { idPattern } from "../ids";
+import { decodeKeyCursor, encodeKeyCursor, optionalParam as optional } from "../paging";
 import type { TicketRow } from "../tickets/view";
 import { getOrderTickets, type OrderRow } from "./order-repo";
 
-// Query strings carry empty values (`?cursor=`) for "not given", as in the event search.
-const optional = <S extends z.ZodType>(s: S) => z.preprocess((v) => (v === "" ? undefined : v), s.optional());
 
 /**
  * Before paging existed this route answered at most 200 orders. The default page is those
@@ -25,10 +23,8 @@ type Cursor = { createdAt: string; id: string };
 const CREATED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const ORDER_ID = idPattern("ord");
 
-/** Opaque to clients: base64url of the last order's `[created_at, id]`. */
-function encodeOrdersCursor(c: Cursor): string {
-  return base64url.encode(JSON.stringify([c.createdAt, c.id]));
-}
+/** Opaque to clients: the last order's `[created_at, id]` (src/worker/paging.ts). */
+const encodeOrdersCursor = (c: Cursor): string => encodeKeyCursor([c.createdAt, c.id]);
 
 /**
  * The cursor, or null when it was not made by `encodeOrdersCursor`. The values are checked
@@ -36,22 +32,8 @@ function encodeOrdersCursor(c: Cursor): string {
  * refused rather than silently positioning this one.
  */
 function decodeOrdersCursor(text: string): Cursor | null {
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
-  try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(base64url.decode(text)));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === "string" &&
-      typeof value[1] === "string" &&
-      CREATED_AT.test(value[0]) &&
-      ORDER_ID.test(value[1])
-    )
-      return { createdAt: value[0], id: value[1] };
-  } catch {
-    // Falls through: not one of ours.
-  }
-  return null;
+  const pair = decodeKeyCursor(text);
+  return pair && CREATED_AT.test(pair[0]) && ORDER_ID.test(pair[1]) ? { createdAt: pair[0], id: pair[1] } : null;
 }
 
 /** `?limit=&cursor=`; the cursor comes out decoded, and one that does not decode is a 400 on `cursor`. */
