@@ -14,7 +14,6 @@ const DateOrTime = (edge: "start" | "end") =>
     z.iso.date().transform((d) => (edge === "start" ? `${d}T00:00:00.000Z` : `${d}T23:59:59.999Z`)),
   ]);
 
-
 export const SearchQuery = z
   .object({
     q: optional(z.string().trim().max(100)),
