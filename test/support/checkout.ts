@@ -2,9 +2,12 @@
  * Helpers for the checkout tests (orders, payments, tickets, promo, refund, saga): buying
  * through the public API and the invariant every scenario must leave behind.
  */
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { buyerLedger } from "../../src/worker/inventory/hold-id";
 import { call } from "./http";
 import type { PublishedEvent, User } from "./fixtures";
+import { backdateHold, section } from "./inventory-fixtures";
 
 export type HoldRequest = { seats: string[] } | { section: string; quantity: number };
 
@@ -98,16 +101,13 @@ export async function invariantViolations(ev: PublishedEvent): Promise<string[]>
 
 /** Lets a hold's expiry pass, as A's inventory tests do: backdated in its sections and ledger, section alarms run. */
 export async function expireHold(eventId: string, userId: string, holdId: string, sectionKeys: string[]): Promise<void> {
-  const { runDurableObjectAlarm, runInDurableObject } = await import("cloudflare:test");
-  const backdate = (_i: unknown, state: DurableObjectState) => {
-    state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE hold_id = ?", Date.now() - 1, holdId);
-  };
+  const expiresAt = Date.now() - 1;
   for (const key of sectionKeys) {
-    const stub = env.INVENTORY.getByName(`${eventId}:${key}`);
-    await runInDurableObject(stub, backdate);
+    const stub = section(eventId, key);
+    await backdateHold(stub, holdId, expiresAt);
     await runDurableObjectAlarm(stub);
   }
-  await runInDurableObject(env.BUYER_LEDGER.getByName(`${eventId}:${userId}`), backdate);
+  await backdateHold(buyerLedger(env, eventId, userId), holdId, expiresAt);
 }
 
 /** Signs a body the way Stripe does, with the Stripe SDK's own test helper (not our signer). */

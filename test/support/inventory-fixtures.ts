@@ -75,8 +75,11 @@ export function rawCounters(stub: Stub): Promise<{ capacity: number; held: numbe
   });
 }
 
-/** Moves a hold's expiry into the past in storage only, as if time had passed (the object's caches don't know). */
-export function backdateHold(stub: Stub, holdId: string, expiresAt = Date.now() - 1): Promise<void> {
+/**
+ * Moves a hold's expiry into the past in storage only, as if time had passed (the object's caches
+ * don't know). Works on a section's or a buyer ledger's stub: both keep `holds(hold_id, expires_at)`.
+ */
+export function backdateHold(stub: DurableObjectStub, holdId: string, expiresAt = Date.now() - 1): Promise<void> {
   return runInDurableObject(stub, (_i, state) => {
     state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE hold_id = ?", expiresAt, holdId);
   });
