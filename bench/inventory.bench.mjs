@@ -12,12 +12,13 @@
 // tmpfs as on disk here (it is workerd's commit path, not fsync), plus RPC serialization.
 // Run: npm run bench (all benches), npm run bench -- inventory, or node bench/inventory.bench.mjs.
 // KEEP_BENCH_STORAGE=1 keeps the temp dir. Writes bench/results/inventory.json.
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import { dirBytes } from "./lib.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const ROWS = 100;
@@ -82,13 +83,6 @@ function summary(name, runs) {
   const wall = runs.reduce((s, r) => s + r.wallMs, 0);
   const all = Float64Array.from(runs.flatMap((r) => r.latencies)).sort();
   return { name, requests: n, per_second: (n / wall) * 1000, p50_ms: pct(all, 50), p99_ms: pct(all, 99), errors: runs.reduce((s, r) => s + r.bad, 0) };
-}
-
-async function dirBytes(dir) {
-  let total = 0;
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
-    if (e.isFile()) total += (await stat(path.join(e.parentPath, e.name))).size;
-  return total;
 }
 
 const rate = (run) => (run.latencies.length / run.wallMs) * 1000;

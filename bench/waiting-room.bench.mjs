@@ -12,11 +12,12 @@
 // the disk; TMPDIR=/dev/shm shows the object's own cost. BENCH_CONCURRENCY sets the RPCs in flight.
 // Run: node bench/waiting-room.bench.mjs [users]   (also run by bench/run.mjs). Prints a
 // summary and writes bench/results/waiting-room.json.
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import { dirBytes } from "./lib.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const TARGET_USERS = Number(process.argv[2] ?? 1_000_000);
@@ -68,14 +69,6 @@ export default {
     return Response.json(out);
   },
 };`;
-
-async function dirBytes(dir) {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return total;
-}
 
 const rate = (r) => ({ ...r, perSecond: Math.round((r.ops * 1000) / r.ms) });
 
