@@ -1,6 +1,7 @@
 // When the gate scanner talks to the server (src/gate-scanner/sync-queue.ts): a scan asks for an
-// upload only, the bundle comes with refreshes, and a refresh asked for while an upload runs is
-// delayed by that upload, never dropped (the bound on how late revocations reach a device).
+// upload only, changes come with polls and the whole bundle with refreshes, and a poll or refresh
+// asked for while an upload runs is delayed by that upload, never dropped (the bound on how late
+// revocations and other gates' entries reach a device).
 import { describe, it } from "vitest";
 import { syncQueue, type SyncJob } from "../src/gate-scanner/sync-queue";
 
@@ -107,5 +108,51 @@ describe("gate scanner sync queue", () => {
     await r.finish();
     expect(later.settled).toBe("resolved");
     expect(r.started).toEqual(["refresh", "upload", "refresh"]);
+  });
+
+  it("the timer's poll during a scan's upload runs right after it; later scans ride along", async ({ expect }) => {
+    const r = controlledRunner();
+    const q = syncQueue(r.run);
+    track(q.upload());
+    const scan = track(q.upload());
+    const timer = track(q.poll());
+    const scanAfter = track(q.upload());
+    await r.finish();
+    expect(timer.settled).toBe(false);
+    expect(r.started).toEqual(["upload", "poll"]); // a poll uploads too
+    await r.finish();
+    expect([scan.settled, timer.settled, scanAfter.settled]).toEqual(["resolved", "resolved", "resolved"]);
+    expect(r.running()).toBe(0);
+  });
+
+  it("a waiting follow-up runs the biggest job asked for: Sync now beats a poll, a poll never downgrades a refresh", async ({
+    expect,
+  }) => {
+    const r = controlledRunner();
+    const q = syncQueue(r.run);
+    track(q.upload());
+    const poll = track(q.poll());
+    const syncNow = track(q.refresh());
+    const laterPoll = track(q.poll());
+    const laterScan = track(q.upload());
+    await r.finish();
+    expect(r.started).toEqual(["upload", "refresh"]);
+    await r.finish();
+    expect([poll.settled, syncNow.settled, laterPoll.settled, laterScan.settled]).toEqual(["resolved", "resolved", "resolved", "resolved"]);
+    expect(r.started).toEqual(["upload", "refresh"]);
+    expect(r.running()).toBe(0);
+  });
+
+  it("polls asked for during a poll cost one more poll, not one each", async ({ expect }) => {
+    const r = controlledRunner();
+    const q = syncQueue(r.run);
+    const first = track(q.poll());
+    const during = Array.from({ length: 5 }, () => track(q.poll()));
+    await r.finish();
+    expect(first.settled).toBe("resolved");
+    expect(r.started).toEqual(["poll", "poll"]);
+    await r.finish();
+    expect(during.every((t) => t.settled === "resolved")).toBe(true);
+    expect(r.running()).toBe(0);
   });
 });

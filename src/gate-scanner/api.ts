@@ -1,4 +1,5 @@
 /** The scanner's calls to the gate API (contract: "Gate"). */
+import type { SinceAnswer } from "./bundle-delta";
 import type { GateBundle, Verdict } from "./verify";
 
 export class ApiFailure extends Error {
@@ -31,6 +32,14 @@ async function request<T>(token: string, method: string, path: string, body?: un
 
 export const fetchBundle = (token: string, eventId: string) =>
   request<GateBundle>(token, "GET", `/api/v1/gate/events/${encodeURIComponent(eventId)}/bundle`);
+
+/** What changed since `cursor`; a 400 means the server cannot serve that cursor (fetch the full bundle). */
+export const fetchChanges = (token: string, eventId: string, cursor: string) =>
+  request<SinceAnswer>(
+    token,
+    "GET",
+    `/api/v1/gate/events/${encodeURIComponent(eventId)}/bundle?since=${encodeURIComponent(cursor)}`,
+  );
 
 export const uploadScans = (
   token: string,

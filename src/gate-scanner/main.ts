@@ -1,5 +1,6 @@
 /** The gate scanner app: enrolment, sync, scanning and the verdict screen. */
-import { ApiFailure, fetchBundle, uploadScans } from "./api";
+import { ApiFailure, fetchBundle, fetchChanges, uploadScans } from "./api";
+import { applyToVerifier, entryConflicts, mergeDelta, withOverlay, type DeltaOverlay, type SinceAnswer } from "./bundle-delta";
 import { startCameraScanner, type CameraScanner } from "./camera";
 import {
   addScan,
@@ -7,6 +8,8 @@ import {
   markUploaded,
   pendingScans,
   resetForEnrolment,
+  saveDelta,
+  saveFullBundle,
   scansOf,
   setKv,
   type Conflict,
@@ -18,25 +21,33 @@ import { prepareVerifier, verifyTicket, type InvalidReason, type Verifier, type 
 
 const UPLOAD_BATCH = 100;
 /**
- * How often an online scanner downloads the bundle. Revocations reach the device only through
- * the bundle (an upload answer names a revoked ticket only after it was let in), so this bounds
- * how stale the device's revocation list is. Worst case, while online with the app on screen:
- * a refund made just after the server read the revoked ids for one bundle is in the next one,
- * whose timer tick comes at most SYNC_EVERY_MS later; if a scan's upload is in flight then,
- * the refresh queues behind that upload (never skipped), then uploads what is pending and
- * downloads. So about 30 s plus two uploads and one bundle download (a refresh that fails is
- * retried at the next tick: each failure adds 30 s). Other gates' entries
- * (`checked_in`, for offline DUPLICATE verdicts and for learning that a ticket let in here first
- * got in again elsewhere) have the same bound; a ticket let in elsewhere within that window
- * still shows up as a conflict from the upload answer of its scan here, one round trip later.
- * Offline, nothing arrives: the status line says how old the bundle is.
+ * How often an online scanner asks for what changed since its bundle (`bundle?since=`): new
+ * revocations and other gates' entries. Revocations reach the device only this way (an upload
+ * answer names a revoked ticket only after it was let in), and other gates' entries this way
+ * or from the upload answer of a scan here (one round trip after the verdict).
  *
- * No conditional request (ETag/304): the bundle's `checked_in` changes with every entry at any
- * gate, so while doors are open (the only time bundle traffic matters) it has always changed
- * within 30 s; a 304 would only help an idle gate. A validator that is correct must cover the
- * same rows the bundle reads, so it would not save the server any work either.
+ * Worst case, online with the app on screen: a refund, or an entry that another gate uploaded,
+ * committed just after the server read the changes for one poll is in the next poll, whose
+ * timer tick comes at most POLL_EVERY_MS later; if a scan's upload is in flight then, the poll
+ * queues behind that upload (never skipped), then uploads what is pending and asks. So about
+ * 5 s plus two uploads and one small delta round trip (for another gate's entry, plus that
+ * gate's own upload, which starts as soon as it scans). A poll that fails is retried at the
+ * next tick: each failure adds 5 s. A poll the server cannot serve from the cursor (keys
+ * changed, too many changes, unknown cursor) downloads the full bundle in the same job, so it
+ * adds one bundle download, not a tick. Browsers slow the timers of hidden pages; showing the
+ * page polls at once. Offline, nothing arrives: the status line says how old the data is.
+ *
+ * No conditional request (ETag/304) on the full bundle: its `checked_in` changes with every
+ * entry at any gate, so while doors are open it has always changed; the cursor is what makes
+ * an unchanged answer cheap (an empty delta is about a hundred bytes).
  */
-const SYNC_EVERY_MS = 30_000;
+const POLL_EVERY_MS = 5_000;
+/**
+ * The full bundle is downloaded again only by "Sync now", at enrolment, when the server asks
+ * for it, and when the last one is this old: a safety net (event details, keys that retired),
+ * not the way changes arrive.
+ */
+const FULL_EVERY_MS = 15 * 60_000;
 
 const $ = <T extends HTMLElement>(id: string) => {
   const el = document.getElementById(id);
@@ -52,6 +63,11 @@ const state = {
   recent: [] as ScanRecord[],
   camera: undefined as CameraScanner | undefined,
   lastSyncedAt: undefined as string | undefined,
+  /** Where the next poll starts: the overlay's cursor, else the full bundle's. */
+  cursor: undefined as string | undefined,
+  overlay: undefined as DeltaOverlay | undefined,
+  /** When the stored full bundle was made (server clock): the timer downloads a new one past FULL_EVERY_MS. */
+  fullBundleAt: undefined as string | undefined,
   syncError: undefined as string | undefined,
   pending: 0,
 };
@@ -220,7 +236,7 @@ async function check(text: string, source: "camera" | "manual") {
   showVerdict(result);
   $("verdict").dataset.source = source;
   renderStatus();
-  // Only the scan goes up: the bundle comes with the timer (see SYNC_EVERY_MS).
+  // Only the scan goes up: changes come with the timer's poll (see POLL_EVERY_MS).
   if (navigator.onLine) void syncs.upload();
 }
 
@@ -283,6 +299,7 @@ async function runSync(job: SyncJob) {
       state.pending = Math.max(0, state.pending - batch.length);
     }
     if (job === "refresh") await refreshBundle(session, conflicts);
+    else if (job === "poll") await pollChanges(session, conflicts);
     state.syncError = undefined;
     await Promise.all([
       setKv("conflicts", [...conflicts.values()] satisfies Conflict[]),
@@ -302,21 +319,44 @@ async function runSync(job: SyncJob) {
   }
 }
 
-/** "Last synced" is the bundle's age: it says how old the device's revocation list is. */
+/** "Last synced" is when the device last heard from the server: how old its revocation list is. */
 async function refreshBundle(session: Session, conflicts: Map<string, Conflict>) {
   const bundle = await fetchBundle(session.token, session.eventId);
   // Another gate's earlier entry for a ticket let in here is a duplicate found at sync.
-  for (const c of bundle.checked_in ?? []) {
-    const here = state.admittedHere.get(c.ticket_id);
-    if (here && (c.first_device_id !== session.deviceId || c.first_scanned_at < here || (c.valid_scans ?? 1) > 1))
-      conflicts.set(c.ticket_id, { ...c, scanned_here_at: here });
-  }
+  for (const c of entryConflicts(bundle.checked_in ?? [], state.admittedHere, session.deviceId)) conflicts.set(c.ticket_id, c);
   state.verifier = await prepareVerifier(bundle);
+  state.cursor = bundle.cursor;
+  state.overlay = undefined;
+  state.fullBundleAt = bundle.generated_at;
   state.lastSyncedAt = new Date().toISOString();
-  await Promise.all([setKv("bundle", bundle), setKv("lastSyncedAt", state.lastSyncedAt)]);
+  await saveFullBundle(bundle, state.lastSyncedAt);
   $("event-name").textContent = bundle.event.name;
   $("device-name").textContent = bundle.device?.name ? `Device: ${bundle.device.name}` : "";
 }
+
+/** Brings the changes since the cursor into the verifier; falls back to the full bundle when the server cannot. */
+async function pollChanges(session: Session, conflicts: Map<string, Conflict>) {
+  const cursor = state.cursor;
+  if (!cursor || !state.verifier) return refreshBundle(session, conflicts);
+  let answer: SinceAnswer;
+  try {
+    answer = await fetchChanges(session.token, session.eventId, cursor);
+  } catch (err) {
+    // 400: a cursor this server does not know (another event's, a reset server): start over.
+    if (err instanceof ApiFailure && err.status === 400) return refreshBundle(session, conflicts);
+    throw err;
+  }
+  if (answer.kind !== "delta") return refreshBundle(session, conflicts);
+  for (const c of entryConflicts(answer.checked_in, state.admittedHere, session.deviceId)) conflicts.set(c.ticket_id, c);
+  applyToVerifier(state.verifier, answer);
+  const changed = answer.cursor !== cursor;
+  if (changed) state.overlay = mergeDelta(state.overlay, answer);
+  state.cursor = answer.cursor;
+  state.lastSyncedAt = new Date().toISOString();
+  await saveDelta(changed ? state.overlay : undefined, state.lastSyncedAt);
+}
+
+const fullBundleDue = () => !state.fullBundleAt || Date.now() - Date.parse(state.fullBundleAt) >= FULL_EVERY_MS;
 
 // ---------- start ----------
 
@@ -329,7 +369,12 @@ async function start() {
     return;
   }
   $("scanner").hidden = false;
-  const [bundle, lastSyncedAt, scans] = await Promise.all([getKv("bundle"), getKv("lastSyncedAt"), scansOf(state.session.deviceId)]);
+  const [bundle, overlay, lastSyncedAt, scans] = await Promise.all([
+    getKv("bundle"),
+    getKv("bundleDelta"),
+    getKv("lastSyncedAt"),
+    scansOf(state.session.deviceId),
+  ]);
   for (const s of scans) {
     if (s.verdict === "VALID" && s.ticketId && !state.admittedHere.has(s.ticketId)) state.admittedHere.set(s.ticketId, s.scannedAt);
     if (s.uploaded === 0) state.pending++;
@@ -337,7 +382,11 @@ async function start() {
   state.recent = scans.reverse();
   state.lastSyncedAt = lastSyncedAt;
   if (bundle) {
-    state.verifier = await prepareVerifier(bundle);
+    const known = withOverlay(bundle, overlay);
+    state.verifier = await prepareVerifier(known);
+    state.cursor = known.cursor;
+    state.overlay = overlay;
+    state.fullBundleAt = bundle.generated_at;
     $("event-name").textContent = bundle.event.name;
     $("device-name").textContent = bundle.device?.name ? `Device: ${bundle.device.name}` : "";
   }
@@ -355,19 +404,20 @@ async function start() {
   });
   addEventListener("online", () => {
     renderStatus();
-    void syncs.refresh();
+    void syncs.poll();
   });
   addEventListener("offline", renderStatus);
   setInterval(() => {
     renderStatus();
-    void syncs.refresh();
-  }, SYNC_EVERY_MS);
-  // Browsers slow down timers of hidden pages: a phone woken up at the gate refreshes at once.
+    void (fullBundleDue() ? syncs.refresh() : syncs.poll());
+  }, POLL_EVERY_MS);
+  // Browsers slow down timers of hidden pages: a phone woken up at the gate polls at once.
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible") void syncs.refresh();
+    if (document.visibilityState === "visible") void syncs.poll();
   });
   document.body.dataset.ready = "true";
-  void syncs.refresh();
+  // Without a bundle (or a cursor) the poll downloads the full bundle.
+  void syncs.poll();
 }
 
 if ("serviceWorker" in navigator) {

@@ -1,5 +1,6 @@
 /** Everything the scanner keeps on the device (IndexedDB via `idb`): survives reloads and offline. */
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+import type { DeltaOverlay } from "./bundle-delta";
 import type { GateBundle, InvalidReason, Verdict } from "./verify";
 
 export interface Session {
@@ -37,6 +38,8 @@ export interface Conflict {
 interface KvValues {
   session: Session;
   bundle: GateBundle;
+  /** Deltas received since `bundle` (see bundle-delta.ts); gone with the next full bundle. */
+  bundleDelta: DeltaOverlay;
   lastSyncedAt: string;
   conflicts: Conflict[];
   revokedAfterEntry: string[];
@@ -74,12 +77,25 @@ export async function resetForEnrolment(session: Session): Promise<void> {
   const tx = db.transaction("kv", "readwrite");
   await Promise.all([
     tx.store.delete("bundle"),
+    tx.store.delete("bundleDelta"),
     tx.store.delete("lastSyncedAt"),
     tx.store.delete("conflicts"),
     tx.store.delete("revokedAfterEntry"),
     tx.store.put(session, "session"),
     tx.done,
   ]);
+}
+
+/** A new full bundle replaces the old one and the deltas on top of it, in one transaction. */
+export async function saveFullBundle(bundle: GateBundle, syncedAt: string): Promise<void> {
+  const tx = (await gateDb()).transaction("kv", "readwrite");
+  await Promise.all([tx.store.put(bundle, "bundle"), tx.store.delete("bundleDelta"), tx.store.put(syncedAt, "lastSyncedAt"), tx.done]);
+}
+
+/** After a poll: the merged deltas when it brought changes, and when the device last heard from the server. */
+export async function saveDelta(overlay: DeltaOverlay | undefined, syncedAt: string): Promise<void> {
+  const tx = (await gateDb()).transaction("kv", "readwrite");
+  await Promise.all([...(overlay ? [tx.store.put(overlay, "bundleDelta")] : []), tx.store.put(syncedAt, "lastSyncedAt"), tx.done]);
 }
 
 export async function addScan(scan: ScanRecord): Promise<ScanRecord> {

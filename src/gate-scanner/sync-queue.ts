@@ -1,18 +1,23 @@
 /**
- * When the scanner talks to the server. Two jobs, one at a time:
+ * When the scanner talks to the server. Three jobs, one at a time:
  * - `upload`: send the scans waiting in the on-device log (about 120 bytes a scan). Run after
  *   every scan; its answer already names the uploaded tickets that were let in elsewhere first
  *   or that are revoked.
- * - `refresh`: the same upload, then download the event bundle (revoked ids and other gates'
- *   entries: up to about a megabyte). Run by the timer, on coming back online, by "Sync now"
- *   and at start, never per scan.
+ * - `poll`: the same upload, then ask for what changed since the device's bundle cursor
+ *   (`bundle?since=`: new revocations and other gates' new entries, usually a few hundred
+ *   bytes). Run by the 5 s timer, on coming back online, on showing the page and at start.
+ * - `refresh`: the same upload, then download the whole event bundle (revoked ids and every
+ *   entry: up to megabytes). Run by "Sync now", by the timer when the last full bundle is old,
+ *   and by a poll whose cursor the server cannot serve; never per scan.
  * Pure (the jobs are passed in), so the scheduling is tested without a browser.
  */
-export type SyncJob = "upload" | "refresh";
+export type SyncJob = "upload" | "poll" | "refresh";
 
 export interface SyncQueue {
   /** Upload pending scans. Resolves once an upload that started after this call has finished. */
   upload(): Promise<void>;
+  /** Upload, then fetch the changes since the cursor. Resolves once a poll (or refresh) that started after this call has finished. */
+  poll(): Promise<void>;
   /** Upload, then download the bundle. Resolves once a refresh that started after this call has finished. */
   refresh(): Promise<void>;
 }
@@ -23,10 +28,13 @@ interface Waiting {
   done: Promise<void>;
 }
 
+/** Each job does everything the ones before it do: a follow-up runs the biggest one asked for. */
+const RANK: Record<SyncJob, number> = { upload: 0, poll: 1, refresh: 2 };
+
 /**
  * Requests made while a job runs wait for one follow-up job that serves them all: many scans
- * during an upload cost one more upload, and a refresh asked for during an upload (the timer
- * firing while a scan is being sent) turns the follow-up into a refresh, so it is delayed by
+ * during an upload cost one more upload, and a poll or refresh asked for during an upload (the
+ * timer firing while a scan is being sent) turns the follow-up into that, so it is delayed by
  * at most that upload and never dropped. `run` reports expected failures itself (offline,
  * server errors); if it throws, the callers of that job are rejected and later jobs still run.
  */
@@ -54,7 +62,7 @@ export function syncQueue(run: (job: SyncJob) => Promise<void>): SyncQueue {
 
   function request(job: SyncJob): Promise<void> {
     if (waiting) {
-      if (job === "refresh") waiting.job = "refresh";
+      if (RANK[job] > RANK[waiting.job]) waiting.job = job;
       return waiting.done;
     }
     let settle!: Waiting["settle"];
@@ -64,5 +72,5 @@ export function syncQueue(run: (job: SyncJob) => Promise<void>): SyncQueue {
     return done;
   }
 
-  return { upload: () => request("upload"), refresh: () => request("refresh") };
+  return { upload: () => request("upload"), poll: () => request("poll"), refresh: () => request("refresh") };
 }

@@ -13,6 +13,8 @@ export interface GateBundle {
   jwks: { keys: JWK[] };
   revoked: string[];
   generated_at: string;
+  /** Contract extension: send as `?since=` to get only what changed after this bundle. */
+  cursor?: string;
   device?: { device_id: string; name: string };
   /** Contract extension: the first entry of every ticket checked in anywhere, as of `generated_at`. */
   checked_in?: {

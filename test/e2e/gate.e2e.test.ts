@@ -187,44 +187,54 @@ describe("gate scanner in Chromium", () => {
     await ctxB.close();
   }, 300_000);
 
-  it("online, a scan uploads without downloading the bundle; the timer and Sync now refresh it, and bring revocations", async ({
+  it("online, a scan uploads only; the 5 s poll brings other gates' entries and refunds as deltas; Sync now downloads the bundle", async ({
     expect,
   }) => {
     const api = apiClient(system.origin);
     const { organizer, eventId } = await api.publishedEvent();
     const buyer = await api.signup("buyer");
-    const kept = await api.buyTickets(buyer.token, eventId, ["R-A-1", "R-A-2"]);
+    const kept = await api.buyTickets(buyer.token, eventId, ["R-A-1", "R-A-2", "R-A-4", "R-A-5"]);
     const later = await api.buyTickets(buyer.token, eventId, ["R-A-3"]);
-    const [mine, usedElsewhere] = kept.tickets as [Ticket, Ticket];
+    const [mine, usedElsewhere, enteredBeforePoll, enteredAfterSync] = kept.tickets as [Ticket, Ticket, Ticket, Ticket];
     const refundedLater = later.tickets[0]!;
     const gateC = await api.enrolGateDevice(organizer.token, eventId, "Gate C");
     const gateD = await api.enrolGateDevice(organizer.token, eventId, "Gate D");
 
     const ctx = await open(path.join(work, "device-c"), system.origin);
-    const bundleRequests: string[] = [];
+    const fullBundles: string[] = [];
+    const deltas: string[] = [];
     const uploads: string[] = [];
     ctx.on("request", (r) => {
       const url = new URL(r.url());
-      if (url.pathname === `/api/v1/gate/events/${eventId}/bundle`) bundleRequests.push(r.method());
+      if (url.pathname === `/api/v1/gate/events/${eventId}/bundle`) (url.searchParams.has("since") ? deltas : fullBundles).push(r.method());
       if (url.pathname === `/api/v1/gate/events/${eventId}/scans`) uploads.push(r.method());
     });
-    // Page time stands still: the 30 s refresh timer fires only when the test moves the clock,
-    // so every bundle request below has a known cause.
+    // Page time stands still: the 5 s poll timer fires only when the test moves the clock, so
+    // every bundle request below has a known cause.
     await ctx.clock.install();
     await ctx.clock.pauseAt(Date.now() + 1000);
     const page = await firstPage(ctx);
     await enrolAndSync(page, gateC.enroll_url);
-    await expect.poll(() => bundleRequests.length, UI_WAIT).toBe(1); // the refresh at start
+    await expect.poll(() => fullBundles.length, UI_WAIT).toBe(1); // at start: no cursor yet, so the full bundle
+    expect(deltas).toEqual([]);
 
-    // Gate D lets usedElsewhere in after C's bundle was made: C cannot know until it talks to the server.
-    await api.ok(200, "POST", `/api/v1/gate/events/${eventId}/scans`, {
-      token: gateD.token,
-      body: {
-        device_id: gateD.device_id,
-        scans: [{ ticket_id: usedElsewhere.ticket_id, scanned_at: new Date(Date.now() - 60_000).toISOString(), verdict: "valid" }],
-      },
-    });
-
+    const letInAtGateD = (t: Ticket) =>
+      api.ok(200, "POST", `/api/v1/gate/events/${eventId}/scans`, {
+        token: gateD.token,
+        body: {
+          device_id: gateD.device_id,
+          scans: [{ ticket_id: t.ticket_id, scanned_at: new Date(Date.now() - 60_000).toISOString(), verdict: "valid" }],
+        },
+      });
+    /** Moves page time one poll interval and waits for that poll's delta answer to be applied. */
+    const oneTick = async () => {
+      const answered = page.waitForResponse((r) => new URL(r.url()).searchParams.has("since"));
+      const before = deltas.length;
+      await ctx.clock.runFor(5_000);
+      expect((await answered).status()).toBe(200);
+      expect(deltas.length).toBe(before + 1);
+      await expect.poll(() => page.locator("#sync-now").getAttribute("aria-busy"), UI_WAIT).toBeNull();
+    };
     const scanOnline = async (t: Ticket) => {
       const uploaded = page.waitForResponse((r) => r.url().endsWith(`/events/${eventId}/scans`) && r.request().method() === "POST");
       await page.getByLabel(/paste or type the ticket code/i).fill(t.jwt);
@@ -232,33 +242,57 @@ describe("gate scanner in Chromium", () => {
       expect((await uploaded).status()).toBe(200);
       await expect.poll(() => page.locator("#pending").getAttribute("data-pending"), UI_WAIT).toBe("0");
     };
+
+    // Gate D lets usedElsewhere in after C's bundle was made, and C scans it before its next poll.
+    await letInAtGateD(usedElsewhere);
     await scanOnline(mine);
     expect(await verdictText(page)).toMatch(/^VALID\b/);
     await scanOnline(usedElsewhere);
-    expect(await verdictText(page)).toMatch(/^VALID\b/); // stale bundle: the upload answer corrects it
-    // The upload answer alone reports the cross-gate duplicate.
+    expect(await verdictText(page)).toMatch(/^VALID\b/); // not polled yet: the upload answer corrects it
     const conflict = page.locator(`#conflict-list li[data-ticket="${usedElsewhere.ticket_id}"]`);
     await expect.poll(() => conflict.innerText(), UI_WAIT).toMatch(/^DUPLICATE .*first let in at Gate D/);
     expect(uploads.length).toBeGreaterThanOrEqual(2);
-    expect(bundleRequests).toEqual(["GET"]); // two online scans, no bundle download
+    expect(fullBundles).toEqual(["GET"]); // two online scans, no bundle download
+    expect(deltas).toEqual([]);
+
+    // Gate D lets another ticket in; one poll later C refuses it at the scan, with no full bundle.
+    await letInAtGateD(enteredBeforePoll);
+    await oneTick();
+    await scanOnline(enteredBeforePoll);
+    expect(await verdictText(page)).toMatch(/^DUPLICATE\b.*already let in at Gate D/s);
+    expect(fullBundles).toEqual(["GET"]);
 
     await page.getByRole("button", { name: "Sync now" }).click();
-    await expect.poll(() => bundleRequests.length, UI_WAIT).toBe(2);
+    await expect.poll(() => fullBundles.length, UI_WAIT).toBe(2);
+    await expect.poll(() => page.locator("#sync-now").getAttribute("aria-busy"), UI_WAIT).toBeNull();
 
-    // A refund after the last bundle reaches the device with the next timer tick, without any scan.
+    // A refund and an entry after the last bundle reach the device with the next poll, without any scan.
+    await letInAtGateD(enteredAfterSync);
     await api.ok(200, "POST", `/api/v1/admin/orders/${later.orderId}/refund`, { token: organizer.token });
     await api.until("refunded ticket revoked", async () =>
       (await api.ticket(buyer.token, later.orderId, refundedLater.ticket_id)).status === "revoked" ? true : undefined,
     );
-    await expect.poll(() => page.locator("#sync-now").getAttribute("aria-busy"), UI_WAIT).toBeNull();
-    await ctx.clock.runFor(30_000);
-    await expect.poll(() => bundleRequests.length, UI_WAIT).toBe(3);
-    await expect.poll(() => page.locator("#sync-now").getAttribute("aria-busy"), UI_WAIT).toBeNull();
+    await oneTick();
     await ctx.setOffline(true);
     await page.getByLabel(/paste or type the ticket code/i).fill(refundedLater.jwt);
     await page.getByRole("button", { name: "Check ticket" }).click();
     await expect.poll(() => verdictText(page), UI_WAIT).toMatch(/^REVOKED\b/);
-    expect(bundleRequests).toEqual(["GET", "GET", "GET"]);
+    await page.getByLabel(/paste or type the ticket code/i).fill(enteredAfterSync.jwt);
+    await page.getByRole("button", { name: "Check ticket" }).click();
+    await expect.poll(() => verdictText(page), UI_WAIT).toMatch(/^DUPLICATE\b.*already let in at Gate D/s);
+    expect(fullBundles).toEqual(["GET", "GET"]);
+
+    // Offline reload: the stored bundle plus the stored deltas still refuse both.
+    await page.reload();
+    await waitReady(page);
+    for (const [t, verdict] of [
+      [refundedLater, /^REVOKED\b/],
+      [enteredAfterSync, /^DUPLICATE\b.*Gate D/s],
+    ] as const) {
+      await page.getByLabel(/paste or type the ticket code/i).fill(t.jwt);
+      await page.getByRole("button", { name: "Check ticket" }).click();
+      await expect.poll(() => verdictText(page), UI_WAIT).toMatch(verdict);
+    }
     await ctx.close();
   }, 300_000);
 });

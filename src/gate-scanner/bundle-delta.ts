@@ -1,0 +1,72 @@
+/**
+ * Incremental bundles on the device: what `GET .../bundle?since=<cursor>` answers and how it is
+ * put on top of the last full bundle. Pure (no DOM, no storage), tested in workerd.
+ *
+ * The device keeps the full bundle as downloaded and, beside it, an overlay of the deltas
+ * received since (small: it is dropped at the next full bundle), so a poll never rewrites the
+ * megabyte-sized bundle in IndexedDB. Applying a change twice is harmless: revoked ids are a
+ * set and an entry replaces the one of the same ticket (the server may send a change again).
+ */
+import type { Conflict } from "./store";
+import type { GateBundle, Verifier } from "./verify";
+
+export type CheckedIn = NonNullable<GateBundle["checked_in"]>[number];
+
+export interface BundleDelta {
+  kind: "delta";
+  cursor: string;
+  revoked: string[];
+  checked_in: CheckedIn[];
+  generated_at: string;
+}
+
+export type SinceAnswer = BundleDelta | { kind: "full_bundle_needed"; reason: string; generated_at: string };
+
+/** The deltas received since the stored full bundle, merged; `cursor` is the one to send next. */
+export interface DeltaOverlay {
+  cursor: string;
+  revoked: string[];
+  checked_in: CheckedIn[];
+}
+
+export function mergeDelta(overlay: DeltaOverlay | undefined, d: BundleDelta): DeltaOverlay {
+  const revoked = new Set(overlay?.revoked);
+  for (const id of d.revoked) revoked.add(id);
+  const checkedIn = new Map((overlay?.checked_in ?? []).map((c) => [c.ticket_id, c]));
+  for (const c of d.checked_in) checkedIn.set(c.ticket_id, c);
+  return { cursor: d.cursor, revoked: [...revoked], checked_in: [...checkedIn.values()] };
+}
+
+/** The bundle as the device knows it now: the stored full bundle with the overlay on top. */
+export function withOverlay(bundle: GateBundle, overlay: DeltaOverlay | undefined): GateBundle {
+  if (!overlay) return bundle;
+  const checkedIn = new Map((bundle.checked_in ?? []).map((c) => [c.ticket_id, c]));
+  for (const c of overlay.checked_in) checkedIn.set(c.ticket_id, c);
+  return {
+    ...bundle,
+    revoked: [...new Set([...bundle.revoked, ...overlay.revoked])],
+    checked_in: [...checkedIn.values()],
+    cursor: overlay.cursor,
+  };
+}
+
+/** Puts a delta into a prepared verifier, so the next scan already sees it. */
+export function applyToVerifier(v: Verifier, d: Pick<BundleDelta, "revoked" | "checked_in">): void {
+  for (const id of d.revoked) v.revoked.add(id);
+  for (const c of d.checked_in)
+    v.checkedInElsewhere.set(c.ticket_id, { at: c.first_scanned_at, deviceId: c.first_device_id, deviceName: c.first_device_name });
+}
+
+/**
+ * Tickets this device let in that the server's entries show were let in elsewhere too: another
+ * gate was first, or came after (more than one entry). From a full bundle or a delta alike.
+ */
+export function entryConflicts(entries: CheckedIn[], admittedHere: ReadonlyMap<string, string>, deviceId: string): Conflict[] {
+  const out: Conflict[] = [];
+  for (const c of entries) {
+    const here = admittedHere.get(c.ticket_id);
+    if (here && (c.first_device_id !== deviceId || c.first_scanned_at < here || (c.valid_scans ?? 1) > 1))
+      out.push({ ...c, scanned_here_at: here });
+  }
+  return out;
+}
