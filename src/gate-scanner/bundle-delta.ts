@@ -2,9 +2,9 @@
  * Incremental bundles on the device: what `GET .../bundle?since=<cursor>` answers and how it is
  * put on top of the last full bundle. Pure (no DOM, no storage), tested in workerd.
  *
- * The device keeps the full bundle as downloaded and, beside it, an overlay of the deltas
- * received since (small: it is dropped at the next full bundle), so a poll never rewrites the
- * megabyte-sized bundle in IndexedDB. Applying a change twice is harmless: revoked ids are a
+ * The device keeps the full bundle as downloaded and, beside it, the deltas received since (one
+ * small record per poll with changes, dropped at the next full bundle), so a poll never
+ * rewrites the megabyte-sized bundle in IndexedDB; in memory they are merged into one overlay. Applying a change twice is harmless: revoked ids are a
  * set and an entry replaces the one of the same ticket (the server may send a change again).
  */
 import type { Conflict } from "./store";
@@ -22,14 +22,13 @@ export interface BundleDelta {
 
 export type SinceAnswer = BundleDelta | { kind: "full_bundle_needed"; reason: string; generated_at: string };
 
-/** The deltas received since the stored full bundle, merged; `cursor` is the one to send next. */
-export interface DeltaOverlay {
-  cursor: string;
-  revoked: string[];
-  checked_in: CheckedIn[];
-}
+/** What one delta changed, as stored on the device; `cursor` is the one to send after it. */
+export type DeltaChanges = Pick<BundleDelta, "cursor" | "revoked" | "checked_in">;
 
-export function mergeDelta(overlay: DeltaOverlay | undefined, d: BundleDelta): DeltaOverlay {
+/** The deltas received since the stored full bundle, merged; `cursor` is the one to send next. */
+export type DeltaOverlay = DeltaChanges;
+
+export function mergeDelta(overlay: DeltaOverlay | undefined, d: DeltaChanges): DeltaOverlay {
   const revoked = new Set(overlay?.revoked);
   for (const id of d.revoked) revoked.add(id);
   const checkedIn = new Map((overlay?.checked_in ?? []).map((c) => [c.ticket_id, c]));

@@ -11,6 +11,7 @@ import {
   saveDelta,
   saveFullBundle,
   scansOf,
+  storedDeltas,
   setKv,
   type Conflict,
   type ScanRecord,
@@ -349,11 +350,11 @@ async function pollChanges(session: Session, conflicts: Map<string, Conflict>) {
   if (answer.kind !== "delta") return refreshBundle(session, conflicts);
   for (const c of entryConflicts(answer.checked_in, state.admittedHere, session.deviceId)) conflicts.set(c.ticket_id, c);
   applyToVerifier(state.verifier, answer);
-  const changed = answer.cursor !== cursor;
-  if (changed) state.overlay = mergeDelta(state.overlay, answer);
+  const changes = answer.cursor !== cursor ? { cursor: answer.cursor, revoked: answer.revoked, checked_in: answer.checked_in } : undefined;
+  if (changes) state.overlay = mergeDelta(state.overlay, changes);
   state.cursor = answer.cursor;
   state.lastSyncedAt = new Date().toISOString();
-  await saveDelta(changed ? state.overlay : undefined, state.lastSyncedAt);
+  await saveDelta(changes, state.lastSyncedAt);
 }
 
 const fullBundleDue = () => !state.fullBundleAt || Date.now() - Date.parse(state.fullBundleAt) >= FULL_EVERY_MS;
@@ -369,9 +370,9 @@ async function start() {
     return;
   }
   $("scanner").hidden = false;
-  const [bundle, overlay, lastSyncedAt, scans] = await Promise.all([
+  const [bundle, deltas, lastSyncedAt, scans] = await Promise.all([
     getKv("bundle"),
-    getKv("bundleDelta"),
+    storedDeltas(),
     getKv("lastSyncedAt"),
     scansOf(state.session.deviceId),
   ]);
@@ -382,6 +383,7 @@ async function start() {
   state.recent = scans.reverse();
   state.lastSyncedAt = lastSyncedAt;
   if (bundle) {
+    const overlay = deltas.reduce<DeltaOverlay | undefined>(mergeDelta, undefined);
     const known = withOverlay(bundle, overlay);
     state.verifier = await prepareVerifier(known);
     state.cursor = known.cursor;

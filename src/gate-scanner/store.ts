@@ -1,6 +1,6 @@
 /** Everything the scanner keeps on the device (IndexedDB via `idb`): survives reloads and offline. */
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
-import type { DeltaOverlay } from "./bundle-delta";
+import type { DeltaChanges } from "./bundle-delta";
 import type { GateBundle, InvalidReason, Verdict } from "./verify";
 
 export interface Session {
@@ -38,8 +38,6 @@ export interface Conflict {
 interface KvValues {
   session: Session;
   bundle: GateBundle;
-  /** Deltas received since `bundle` (see bundle-delta.ts); gone with the next full bundle. */
-  bundleDelta: DeltaOverlay;
   lastSyncedAt: string;
   conflicts: Conflict[];
   revokedAfterEntry: string[];
@@ -48,13 +46,21 @@ interface KvValues {
 interface GateDb extends DBSchema {
   kv: { key: keyof KvValues; value: KvValues[keyof KvValues] };
   scans: { key: number; value: ScanRecord; indexes: { by_uploaded: [string, number] } };
+  /**
+   * The deltas received since `bundle`, oldest first (see bundle-delta.ts). One small record
+   * per poll that brought changes, so a poll never rewrites the bundle or all earlier deltas;
+   * emptied when a full bundle is stored.
+   */
+  deltas: { key: number; value: DeltaChanges };
 }
 
 let dbPromise: Promise<IDBPDatabase<GateDb>> | undefined;
 
 function gateDb() {
-  dbPromise ??= openDB<GateDb>("gate-scanner", 1, {
-    upgrade(db) {
+  dbPromise ??= openDB<GateDb>("gate-scanner", 2, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 2) db.createObjectStore("deltas", { autoIncrement: true });
+      if (oldVersion >= 1) return;
       db.createObjectStore("kv");
       const scans = db.createObjectStore("scans", { keyPath: "id", autoIncrement: true });
       scans.createIndex("by_uploaded", ["deviceId", "uploaded"]);
@@ -74,28 +80,39 @@ export async function setKv<K extends keyof KvValues>(key: K, value: KvValues[K]
 /** A new enrolment replaces the device identity and its event data; old unsent scans stay for their device. */
 export async function resetForEnrolment(session: Session): Promise<void> {
   const db = await gateDb();
-  const tx = db.transaction("kv", "readwrite");
+  const tx = db.transaction(["kv", "deltas"], "readwrite");
+  const kv = tx.objectStore("kv");
   await Promise.all([
-    tx.store.delete("bundle"),
-    tx.store.delete("bundleDelta"),
-    tx.store.delete("lastSyncedAt"),
-    tx.store.delete("conflicts"),
-    tx.store.delete("revokedAfterEntry"),
-    tx.store.put(session, "session"),
+    kv.delete("bundle"),
+    kv.delete("lastSyncedAt"),
+    kv.delete("conflicts"),
+    kv.delete("revokedAfterEntry"),
+    kv.put(session, "session"),
+    tx.objectStore("deltas").clear(),
     tx.done,
   ]);
 }
 
 /** A new full bundle replaces the old one and the deltas on top of it, in one transaction. */
 export async function saveFullBundle(bundle: GateBundle, syncedAt: string): Promise<void> {
-  const tx = (await gateDb()).transaction("kv", "readwrite");
-  await Promise.all([tx.store.put(bundle, "bundle"), tx.store.delete("bundleDelta"), tx.store.put(syncedAt, "lastSyncedAt"), tx.done]);
+  const tx = (await gateDb()).transaction(["kv", "deltas"], "readwrite");
+  const kv = tx.objectStore("kv");
+  await Promise.all([kv.put(bundle, "bundle"), kv.put(syncedAt, "lastSyncedAt"), tx.objectStore("deltas").clear(), tx.done]);
 }
 
-/** After a poll: the merged deltas when it brought changes, and when the device last heard from the server. */
-export async function saveDelta(overlay: DeltaOverlay | undefined, syncedAt: string): Promise<void> {
-  const tx = (await gateDb()).transaction("kv", "readwrite");
-  await Promise.all([...(overlay ? [tx.store.put(overlay, "bundleDelta")] : []), tx.store.put(syncedAt, "lastSyncedAt"), tx.done]);
+/** After a poll: its changes, if it brought any, and when the device last heard from the server. */
+export async function saveDelta(changes: DeltaChanges | undefined, syncedAt: string): Promise<void> {
+  const tx = (await gateDb()).transaction(["kv", "deltas"], "readwrite");
+  await Promise.all([
+    ...(changes ? [tx.objectStore("deltas").add(changes)] : []),
+    tx.objectStore("kv").put(syncedAt, "lastSyncedAt"),
+    tx.done,
+  ]);
+}
+
+/** The deltas stored since the bundle, oldest first. */
+export async function storedDeltas(): Promise<DeltaChanges[]> {
+  return (await gateDb()).getAll("deltas");
 }
 
 export async function addScan(scan: ScanRecord): Promise<ScanRecord> {
