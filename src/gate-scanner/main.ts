@@ -67,7 +67,7 @@ const state = {
   /** Where the next poll starts: the overlay's cursor, else the full bundle's. */
   cursor: undefined as string | undefined,
   overlay: undefined as DeltaOverlay | undefined,
-  /** When the stored full bundle was made (server clock): the timer downloads a new one past FULL_EVERY_MS. */
+  /** When the stored full bundle was downloaded (device clock): the timer downloads a new one past FULL_EVERY_MS. */
   fullBundleAt: undefined as string | undefined,
   syncError: undefined as string | undefined,
   pending: 0,
@@ -328,8 +328,8 @@ async function refreshBundle(session: Session, conflicts: Map<string, Conflict>)
   state.verifier = await prepareVerifier(bundle);
   state.cursor = bundle.cursor;
   state.overlay = undefined;
-  state.fullBundleAt = bundle.generated_at;
   state.lastSyncedAt = new Date().toISOString();
+  state.fullBundleAt = state.lastSyncedAt;
   await saveFullBundle(bundle, state.lastSyncedAt);
   $("event-name").textContent = bundle.event.name;
   $("device-name").textContent = bundle.device?.name ? `Device: ${bundle.device.name}` : "";
@@ -370,8 +370,9 @@ async function start() {
     return;
   }
   $("scanner").hidden = false;
-  const [bundle, deltas, lastSyncedAt, scans] = await Promise.all([
+  const [bundle, bundleFetchedAt, deltas, lastSyncedAt, scans] = await Promise.all([
     getKv("bundle"),
+    getKv("bundleFetchedAt"),
     storedDeltas(),
     getKv("lastSyncedAt"),
     scansOf(state.session.deviceId),
@@ -388,7 +389,7 @@ async function start() {
     state.verifier = await prepareVerifier(known);
     state.cursor = known.cursor;
     state.overlay = overlay;
-    state.fullBundleAt = bundle.generated_at;
+    state.fullBundleAt = bundleFetchedAt;
     $("event-name").textContent = bundle.event.name;
     $("device-name").textContent = bundle.device?.name ? `Device: ${bundle.device.name}` : "";
   }

@@ -38,6 +38,8 @@ export interface Conflict {
 interface KvValues {
   session: Session;
   bundle: GateBundle;
+  /** When `bundle` was downloaded, by this device's clock (so a skewed clock cannot make it look stale forever). */
+  bundleFetchedAt: string;
   lastSyncedAt: string;
   conflicts: Conflict[];
   revokedAfterEntry: string[];
@@ -84,6 +86,7 @@ export async function resetForEnrolment(session: Session): Promise<void> {
   const kv = tx.objectStore("kv");
   await Promise.all([
     kv.delete("bundle"),
+    kv.delete("bundleFetchedAt"),
     kv.delete("lastSyncedAt"),
     kv.delete("conflicts"),
     kv.delete("revokedAfterEntry"),
@@ -97,7 +100,13 @@ export async function resetForEnrolment(session: Session): Promise<void> {
 export async function saveFullBundle(bundle: GateBundle, syncedAt: string): Promise<void> {
   const tx = (await gateDb()).transaction(["kv", "deltas"], "readwrite");
   const kv = tx.objectStore("kv");
-  await Promise.all([kv.put(bundle, "bundle"), kv.put(syncedAt, "lastSyncedAt"), tx.objectStore("deltas").clear(), tx.done]);
+  await Promise.all([
+    kv.put(bundle, "bundle"),
+    kv.put(syncedAt, "bundleFetchedAt"),
+    kv.put(syncedAt, "lastSyncedAt"),
+    tx.objectStore("deltas").clear(),
+    tx.done,
+  ]);
 }
 
 /** After a poll: its changes, if it brought any, and when the device last heard from the server. */

@@ -187,7 +187,7 @@ describe("gate scanner in Chromium", () => {
     await ctxB.close();
   }, 300_000);
 
-  it("online, a scan uploads only; the 5 s poll brings other gates' entries and refunds as deltas; Sync now downloads the bundle", async ({
+  it("online, a scan uploads only; the 5 s poll brings other gates' entries and refunds as deltas; Sync now and a 15 min old bundle download it", async ({
     expect,
   }) => {
     const api = apiClient(system.origin);
@@ -262,8 +262,18 @@ describe("gate scanner in Chromium", () => {
     expect(await verdictText(page)).toMatch(/^DUPLICATE\b.*already let in at Gate D/s);
     expect(fullBundles).toEqual(["GET"]);
 
-    await page.getByRole("button", { name: "Sync now" }).click();
+    // The safety net: once the full bundle is 15 min old (page clock), the next tick downloads it instead of polling.
+    const pageNow = await page.evaluate(() => Date.now());
+    await ctx.clock.setSystemTime(pageNow + 15 * 60_000);
+    const deltasBefore = deltas.length;
+    await ctx.clock.runFor(5_000);
     await expect.poll(() => fullBundles.length, UI_WAIT).toBe(2);
+    await expect.poll(() => page.locator("#sync-now").getAttribute("aria-busy"), UI_WAIT).toBeNull();
+    expect(deltas.length).toBe(deltasBefore);
+    await oneTick(); // and the tick after that polls again
+
+    await page.getByRole("button", { name: "Sync now" }).click();
+    await expect.poll(() => fullBundles.length, UI_WAIT).toBe(3);
     await expect.poll(() => page.locator("#sync-now").getAttribute("aria-busy"), UI_WAIT).toBeNull();
 
     // A refund and an entry after the last bundle reach the device with the next poll, without any scan.
@@ -280,7 +290,7 @@ describe("gate scanner in Chromium", () => {
     await page.getByLabel(/paste or type the ticket code/i).fill(enteredAfterSync.jwt);
     await page.getByRole("button", { name: "Check ticket" }).click();
     await expect.poll(() => verdictText(page), UI_WAIT).toMatch(/^DUPLICATE\b.*already let in at Gate D/s);
-    expect(fullBundles).toEqual(["GET", "GET"]);
+    expect(fullBundles).toEqual(["GET", "GET", "GET"]);
 
     // Offline reload: the stored bundle plus the stored deltas still refuse both.
     await page.reload();
