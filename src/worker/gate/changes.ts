@@ -1,3 +1,4 @@
+import { base64url } from "jose";
 import { z } from "zod";
 import type { PublicJwk } from "../tickets/keys";
 import { firstScansOf, toFirstScan, type FirstScan, type FirstScanRow } from "./scans";
@@ -21,8 +22,7 @@ const CURSOR_VERSION = 1;
 export const MAX_DELTA_CHANGES = 5000;
 
 export function encodeCursor(c: BundleCursor): string {
-  const json = JSON.stringify({ v: CURSOR_VERSION, e: c.eventId, s: c.seq, k: c.keys });
-  return btoa(json).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return base64url.encode(JSON.stringify({ v: CURSOR_VERSION, e: c.eventId, s: c.seq, k: c.keys }));
 }
 
 const CursorJson = z.object({
@@ -40,7 +40,7 @@ export const CursorParam = z
   .transform((raw, ctx): BundleCursor => {
     let json: unknown;
     try {
-      json = JSON.parse(atob(raw.replaceAll("-", "+").replaceAll("_", "/")));
+      json = JSON.parse(new TextDecoder().decode(base64url.decode(raw)));
     } catch {
       json = undefined;
     }
@@ -60,9 +60,7 @@ export const CursorParam = z
 export async function keysFingerprint(jwks: { keys: PublicJwk[] }): Promise<string> {
   const lines = jwks.keys.map((k) => `${k.kid}:${k.x}`).sort();
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(lines.join("\n"))));
-  return btoa(String.fromCharCode(...digest.slice(0, 12)))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_");
+  return base64url.encode(digest.slice(0, 12));
 }
 
 /** ?1 event id: the newest change of the event (0 before the first). */
