@@ -6,10 +6,11 @@
 // Goal: holds >= 70% of the no-op rate. Each hold is a real single-seat hold that succeeds
 // (every seat ends up held exactly once, checked at the end). The clients are call loops in
 // a bench Worker in the same workerd (bench/inventory-worker.ts), calling over RPC.
-// Secondary figures: the same ops driven over HTTP from Node on a second 10,000-seat section.
+// The measurement is repeated on three fresh sections and judged on the median run.
+// Secondary figures: the same ops driven over HTTP from Node on another 10,000-seat section.
 // Holds are group-committed by SectionInventory (concurrent holds share one storage commit);
-// what remains between a hold and a ping is mostly that commit, which costs the same on
-// tmpfs as on disk here (it is workerd's commit path, not fsync), plus RPC serialization.
+// what remains between a hold and a ping is RPC serialization of the request, the SQL of the
+// hold, and the commit (bench figures and analysis: README, Benchmarks).
 // Run: npm run bench (all benches), npm run bench -- inventory, or node bench/inventory.bench.mjs.
 // KEEP_BENCH_STORAGE=1 keeps the temp dir. Writes bench/results/inventory.json.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -25,11 +26,12 @@ const ROWS = 100;
 const SEATS_PER_ROW = 100;
 const SEATS = ROWS * SEATS_PER_ROW;
 const CLIENTS = 64;
-const ROUNDS = 20;
+const ROUNDS = 10;
 const HOLDS_PER_ROUND = SEATS / ROUNDS;
-const PINGS_PER_ROUND = 1_000;
+const PINGS_PER_ROUND = 2_000;
 const WARMUP = 2_000;
 const GOAL = 0.7;
+const REPEATS = 3;
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 const fmt = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -117,34 +119,44 @@ const mf = new Miniflare({
 try {
   const base = (await mf.ready).href.replace(/\/$/, "");
   const section = `evt_bench:HOT-${Date.now()}`;
-  const q = `section=${encodeURIComponent(section)}`;
-
-  const t0 = performance.now();
-  const init = await (await fetch(`${base}/init?${q}&rows=${ROWS}&seats=${SEATS_PER_ROW}`)).json();
-  if (!init.ok) throw new Error(`init failed: ${JSON.stringify(init)}`);
-  console.log(`init: ${fmt(SEATS)} seats in ${fmt(performance.now() - t0)} ms`);
 
   // Warm up connections, the isolate and the object, and JIT-compile both paths; the holds
-  // go to a separate section so that the measured one starts with every seat free.
+  // go to a separate section so that each measured one starts with every seat free.
   const qWarm = `section=${encodeURIComponent(`${section}-warm`)}`;
   await fetch(`${base}/init?${qWarm}&rows=${ROWS}&seats=${SEATS_PER_ROW}`);
-  await drive(base, q, "ping", WARMUP);
+  await drive(base, qWarm, "ping", WARMUP);
   await drive(base, qWarm, "hold", WARMUP);
 
-  const pings = [];
-  const holds = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    pings.push(await drive(base, q, "ping", PINGS_PER_ROUND));
-    holds.push(await drive(base, q, "hold", HOLDS_PER_ROUND, round * HOLDS_PER_ROUND));
+  /** One measurement: a fresh hot section, ping and hold rounds alternating on it. */
+  async function measure(run) {
+    const q = `section=${encodeURIComponent(`${section}-${run}`)}`;
+    const t0 = performance.now();
+    const init = await (await fetch(`${base}/init?${q}&rows=${ROWS}&seats=${SEATS_PER_ROW}`)).json();
+    if (!init.ok) throw new Error(`init failed: ${JSON.stringify(init)}`);
+    const initMs = performance.now() - t0;
+    const pings = [];
+    const holds = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      pings.push(await drive(base, q, "ping", PINGS_PER_ROUND));
+      holds.push(await drive(base, q, "hold", HOLDS_PER_ROUND, round * HOLDS_PER_ROUND));
+    }
+    const snap = await (await fetch(`${base}/snapshot?${q}`)).json();
+    const ratio = summary("", holds).per_second / summary("", pings).per_second;
+    // Each hold round against the ping round just before it: machine speed here drifts by a
+    // quarter from round to round, and adjacent rounds see nearly the same machine.
+    const paired = median(holds.map((h, i) => rate(h) / rate(pings[i])));
+    return { pings, holds, snap, ratio, paired, initMs };
   }
-
-  const snap = await (await fetch(`${base}/snapshot?${q}`)).json();
+  // Repeated on fresh sections, and judged on the median run: on this shared 2-core machine a
+  // single run's ratio swings by +-8 points with whatever else is running.
+  const runs = [];
+  for (let run = 1; run <= REPEATS; run++) runs.push(await measure(run));
+  const pings = runs.flatMap((r) => r.pings);
+  const holds = runs.flatMap((r) => r.holds);
+  const snap = runs[0].snap;
   const ping = summary("no-op RPC (ping)", pings);
   const hold = summary("hold (1 seat)", holds);
-  const ratio = hold.per_second / ping.per_second;
-  // Each hold round against the ping round just before it: machine speed here drifts by a
-  // quarter from round to round, and adjacent rounds see nearly the same machine.
-  const paired = median(holds.map((h, i) => rate(h) / rate(pings[i])));
+  const ratio = median(runs.map((r) => r.ratio));
 
   // Secondary figures: the same over HTTP from Node (a fresh 10,000-seat section), where each
   // call also pays an HTTP round trip, as a client of the API would.
@@ -163,25 +175,28 @@ try {
   const onDisk = await dirBytes(persist);
 
   console.log(`section: ${fmt(snap.capacity)} seats, ${fmt(snap.held)} held, ${fmt(snap.available)} available; storage on disk ${fmt(onDisk / 1024)} KiB (${persist})`);
-  console.log(`clients: ${CLIENTS} concurrent RPC call loops in workerd, ${ROUNDS} alternating rounds; machine load ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
+  console.log(`clients: ${CLIENTS} concurrent RPC call loops in workerd, ${REPEATS} runs of ${ROUNDS} alternating rounds; machine load ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
   console.log("");
   console.log("operation             requests   per second   p50 ms   p99 ms   errors");
   for (const s of [ping, hold, httpPing, httpHold])
     console.log(
       `${s.name.padEnd(20)} ${fmt(s.requests).padStart(9)} ${fmt(s.per_second).padStart(12)} ${fmt(s.p50_ms, 2).padStart(8)} ${fmt(s.p99_ms, 2).padStart(8)} ${fmt(s.errors).padStart(8)}`,
     );
-  console.log(`per-round rates: ping ${rates(pings).join(" ")}; hold ${rates(holds).join(" ")}`);
+  runs.forEach((r, i) =>
+    console.log(
+      `run ${i + 1}: holds / no-op = ${fmt(r.ratio * 100, 1)}% (median of paired rounds ${fmt(r.paired * 100, 1)}%); init ${fmt(r.initMs)} ms; per-round ping ${rates(r.pings).join(" ")}; hold ${rates(r.holds).join(" ")}`,
+    ),
+  );
   console.log("");
-  console.log(`holds / no-op = ${fmt(ratio * 100, 1)}% (goal >= ${GOAL * 100}%): ${ratio >= GOAL ? "met" : "NOT met"}  [RPC inside workerd: the object's own cost]`);
-  console.log(`median of per-round ratios (each hold round / the ping round before it) = ${fmt(paired * 100, 1)}%`);
+  console.log(`holds / no-op, median of ${REPEATS} runs = ${fmt(ratio * 100, 1)}% (goal >= ${GOAL * 100}%): ${ratio >= GOAL ? "met" : "NOT met"}  [RPC inside workerd: the object's own cost]`);
   console.log(`over HTTP from Node: holds / no-op = ${fmt((httpHold.per_second / httpPing.per_second) * 100, 1)}%  [what an HTTP client sees]`);
 
-  const clean = [ping, hold, httpPing, httpHold].every((s) => s.errors === 0) && snap.held === SEATS && snap2.held === SEATS;
+  const clean = [ping, hold, httpPing, httpHold].every((s) => s.errors === 0) && runs.every((r) => r.snap.held === SEATS) && snap2.held === SEATS;
   if (!clean) throw new Error("bench run was not clean: every seat should be held exactly once");
   await mkdir(path.join(root, "bench/results"), { recursive: true });
   await writeFile(
     path.join(root, "bench/results/inventory.json"),
-    JSON.stringify({ at: new Date().toISOString(), seats: SEATS, clients: CLIENTS, ping, hold, ratio, paired_median_ratio: paired, http: { ping: httpPing, hold: httpHold }, storage_bytes: onDisk }, null, 2),
+    JSON.stringify({ at: new Date().toISOString(), seats: SEATS, clients: CLIENTS, ping, hold, ratio, runs: runs.map((r) => ({ ratio: r.ratio, paired_median_ratio: r.paired })), http: { ping: httpPing, hold: httpHold }, storage_bytes: onDisk }, null, 2),
   );
 } finally {
   await mf.dispose();
