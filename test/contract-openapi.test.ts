@@ -203,9 +203,14 @@ describe("docs/openapi.json", () => {
       body: { admit_per_minute: 120 },
     });
     const dev = await expectDoc("POST", "/api/v1/admin/events/{eventId}/gate-devices", admin("/gate-devices"), { token: t, body: { name: "Gate" } });
-    await expectDoc("GET", "/api/v1/gate/events/{eventId}/bundle", `/api/v1/gate/events/${plain.eventId}/bundle`, { token: dev.body.token });
+    const bundle = await expectDoc("GET", "/api/v1/gate/events/{eventId}/bundle", `/api/v1/gate/events/${plain.eventId}/bundle`, { token: dev.body.token });
     const scans = { device_id: dev.body.device_id, scans: [{ ticket_id: ticket.ticket_id, scanned_at: new Date().toISOString(), verdict: "valid" }] };
     await expectDoc("POST", "/api/v1/gate/events/{eventId}/scans", `/api/v1/gate/events/${plain.eventId}/scans`, { token: dev.body.token, body: scans });
+    // The incremental bundle (extension): the entry just uploaded comes as a delta.
+    const delta = await expectDoc("GET", "/api/v1/gate/events/{eventId}/bundle", `/api/v1/gate/events/${plain.eventId}/bundle?since=${bundle.body.cursor}`, {
+      token: dev.body.token,
+    });
+    expect(delta.body).toMatchObject({ kind: "delta", checked_in: [{ ticket_id: ticket.ticket_id }] });
     await expectDoc("GET", "/api/v1/admin/events/{eventId}/orders", admin("/orders?limit=2"), { token: t });
     await call("POST", admin("/promo-codes"), { token: t, body: { code: "OASFREE", percent_off: 100 } });
     const freeHold = await call("POST", e("/holds"), { token: buyer.token, body: { seats: ["R-B-5"] } });
