@@ -188,6 +188,13 @@ describe("docs/openapi.json", () => {
     const paid = await paidOrder(plain, buyer, { seats: ["R-B-4"] });
     const ticket = paid.paid.tickets[0];
     await expectDoc("GET", "/api/v1/me/orders", "/api/v1/me/orders", { token: buyer.token });
+    const firstPage = await expectDoc("GET", "/api/v1/me/orders", "/api/v1/me/orders?limit=1", { token: buyer.token });
+    await expectDoc("GET", "/api/v1/me/orders", `/api/v1/me/orders?limit=1&cursor=${firstPage.body.next_cursor}`, { token: buyer.token });
+    await expectDoc("GET", "/api/v1/me/orders", "/api/v1/me/orders?cursor=nope", { token: buyer.token });
+    // A partial refund made at the (local) provider: the order stays paid.
+    await expectDoc("POST", "/api/v1/test-gateway/payments/{paymentId}/refund", `/api/v1/test-gateway/payments/${p.order.payment.payment_id}/refund`, {
+      body: { amount_cents: 1 },
+    });
     await expectDoc("GET", "/api/v1/me/tickets", "/api/v1/me/tickets", { token: buyer.token });
     await expectDoc("GET", "/api/v1/tickets/{ticketId}", `/api/v1/tickets/${ticket.ticket_id}`, { token: buyer.token });
     await expectDoc("GET", "/api/v1/tickets/{ticketId}/qr.svg", `/api/v1/tickets/${ticket.ticket_id}/qr.svg`, { token: buyer.token });
