@@ -1,0 +1,1 @@
+ALTER TABLE `events` ADD `currency` text DEFAULT 'usd' NOT NULL;
