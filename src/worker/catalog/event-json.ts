@@ -17,6 +17,7 @@ export function eventJson(e: EventRow, sections: VenueSectionRow[], now = Date.n
     on_sale_at: e.onSaleAt,
     status: publicStatus(e, now),
     price_tiers: e.priceTiers,
+    currency: e.currency,
     hold_ttl_seconds: e.holdTtlSeconds,
     max_tickets_per_user: e.maxTicketsPerUser,
     waiting_room: e.waitingRoom ?? { enabled: false },

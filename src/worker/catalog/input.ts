@@ -4,6 +4,7 @@
  * `<key>-<row>-<number>` and inventory object names `<eventId>:<key>` split unambiguously.
  */
 import { z } from "zod";
+import { CurrencyInput, DEFAULT_CURRENCY } from "../money";
 
 const Token = (max: number, what: string) =>
   z.string().regex(new RegExp(`^[A-Za-z0-9_]{1,${max}}$`), `${what}: 1-${max} letters, digits or underscores.`);
@@ -120,6 +121,8 @@ export const EventInput = z
       }),
     hold_ttl_seconds: z.int().min(60).max(1800).default(600),
     max_tickets_per_user: z.int().min(1).max(50).default(8),
+    /** Every amount of the event (price tiers, promos, orders, payments) is in this currency's minor units. */
+    currency: CurrencyInput.default(DEFAULT_CURRENCY),
     waiting_room: WaitingRoomInput.optional(),
   })
   .superRefine((e, ctx) => {

@@ -61,6 +61,7 @@ export async function createEvent(env: Pick<Env, "DB">, organizerId: string, inp
       priceTiers: input.price_tiers,
       holdTtlSeconds: input.hold_ttl_seconds,
       maxTicketsPerUser: input.max_tickets_per_user,
+      currency: input.currency,
       waitingRoom: input.waiting_room ?? null,
     })
     .returning();
@@ -102,5 +103,6 @@ export async function eventStats(env: Pick<Env, "DB" | "INVENTORY">, event: Even
     sections: snapshots.map((s) => ({ key: s.key, capacity: s.capacity, available: s.available, held: s.held, sold: s.sold })),
     orders: paid?.orders ?? 0,
     revenue_cents: Number(paid?.revenue ?? 0),
+    currency: event.currency,
   };
 }

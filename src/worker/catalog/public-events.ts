@@ -25,6 +25,7 @@ export async function seatMap(env: Pick<Env, "DB" | "INVENTORY">, eventId: strin
   const snapshots = await readSnapshots(env, event.id, wanted);
   return {
     event_id: event.id,
+    currency: event.currency,
     sections: snapshots.map((s, i) => ({
       key: s.key,
       name: wanted[i]!.name,

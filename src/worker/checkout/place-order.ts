@@ -6,7 +6,7 @@ import { conflict, notFound, unavailable, unprocessable } from "../errors";
 import { newId } from "../ids";
 import { buyerLedger, parseHoldId } from "../inventory/hold-id";
 import type { HoldView } from "../inventory/types";
-import { PAYMENT_CURRENCY, paymentProvider } from "../payments";
+import { paymentProvider } from "../payments";
 import {
   discountFor,
   findApplicablePromo,
@@ -41,7 +41,7 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
   }
   const event = await getEvent(env, eventId);
   const status = event ? publicStatus(event) : "cancelled";
-  if (status === "cancelled" || status === "ended") {
+  if (!event || status === "cancelled" || status === "ended") {
     throw unprocessable("not_on_sale", `This event is not on sale (${status}).`, { status });
   }
   const existing = await db(env).select({ id: orders.id }).from(orders).where(eq(orders.holdId, input.holdId)).get();
@@ -54,7 +54,9 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
   const discount = promo ? discountFor(promo, subtotal) : 0;
   const orderId = newId("ord");
 
-  await writeOrder(env, { orderId, userId, eventId, hold, subtotal, discount, promo }, input.promoCode ?? "");
+  // The order, the payment and later refunds are all in the event's currency (fixed once published).
+  const currency = event.currency;
+  await writeOrder(env, { orderId, userId, eventId, currency, hold, subtotal, discount, promo }, input.promoCode ?? "");
   const provider = paymentProvider(env);
   const saga = env.CHECKOUT.getByName(orderId);
   let auth;
@@ -65,7 +67,7 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
       auth = await provider.createAuthorization({
         orderId,
         amountCents: subtotal - discount,
-        currency: PAYMENT_CURRENCY,
+        currency,
         idempotencyKey: `order-${orderId}`,
       });
     }
@@ -99,6 +101,7 @@ interface NewOrder {
   orderId: string;
   userId: string;
   eventId: string;
+  currency: string;
   hold: HoldView;
   subtotal: number;
   discount: number;
@@ -122,7 +125,7 @@ async function writeOrder(env: Env, o: NewOrder, code: string): Promise<void> {
     o.subtotal,
     o.discount,
     o.subtotal - o.discount,
-    PAYMENT_CURRENCY,
+    o.currency,
     o.promo?.id ?? null,
     new Date(o.hold.expiresAt).toISOString(),
   );

@@ -3,6 +3,7 @@ import { getEvent } from "../catalog/event-repo";
 import { getOrder, getOrderTickets } from "../checkout/order-repo";
 import { db } from "../db/client";
 import { users } from "../db/schema";
+import { formatMoney } from "../money";
 import { qrSvg } from "../tickets/qr";
 import { ticketJson } from "../tickets/view";
 
@@ -28,17 +29,22 @@ export async function sendOrderConfirmation(env: Env, orderId: string): Promise<
   const tickets = (await getOrderTickets(env, [orderId])).filter((t) => t.status === "valid").map((t) => ticketJson(env, t));
   const orderUrl = new URL(`/api/v1/orders/${orderId}`, env.PUBLIC_ORIGIN).toString();
   const place = (t: (typeof tickets)[number]) => (t.seat_label ? `seat ${t.seat_label}` : `section ${t.section}`);
+  // The order's own currency (the event's when it was placed), in its minor units.
+  const paid = `Total paid: ${formatMoney(order.amountCents, order.currency)}` +
+    (order.discountCents > 0 ? ` (discount ${formatMoney(order.discountCents, order.currency)})` : "") + ".";
   const text = [
     `Hello ${user.name},`,
     ``,
     `your order ${orderId} for ${event.name} (${event.startsAt}) is paid. Your tickets:`,
     ...tickets.map((t) => `- ${t.ticket_id}, ${place(t)}: ${t.qr_svg_url}`),
     ``,
+    paid,
+    ``,
     `Show the QR code of each ticket at the gate. Order: ${orderUrl}`,
   ].join("\n");
   const html =
     `<p>Hello ${escapeHtml(user.name)},</p><p>your order ${escapeHtml(orderId)} for <b>${escapeHtml(event.name)}</b> ` +
-    `(${escapeHtml(event.startsAt)}) is paid.</p>` +
+    `(${escapeHtml(event.startsAt)}) is paid.</p><p>${escapeHtml(paid)}</p>` +
     tickets
       .map(
         (t) =>

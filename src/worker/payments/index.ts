@@ -4,9 +4,6 @@ import { StripeProvider } from "./stripe";
 
 export type * from "./provider";
 
-/** Currency of every order (events carry no currency of their own yet). */
-export const PAYMENT_CURRENCY = "usd";
-
 /**
  * `STRIPE_SECRET_KEY` is an optional secret, so `wrangler types` (which lists `[secrets]
  * required`) does not put it on `Env`; this is the one typed place that reads it.

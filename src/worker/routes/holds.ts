@@ -45,7 +45,8 @@ holdsRoutes.post(
       maxTicketsPerUser: event.maxTicketsPerUser,
     });
     if (!result.ok) throw holdRefusal(result);
-    return c.json(holdJson(result), 201);
+    // total_cents is in the event's currency's minor units.
+    return c.json({ ...holdJson(result), currency: event.currency }, 201);
   },
 );
 
@@ -60,7 +61,8 @@ holdsRoutes.get("/api/v1/holds/:holdId", requireAuth("buyer", "organizer"), asyn
   const holdId = c.req.param("holdId");
   const result = await callerLedger(c.env, holdId, c.get("principal").userId).getHold(holdId);
   if (!result.ok) throw notFoundHold();
-  return c.json(holdJson(result));
+  const event = await getEvent(c.env, parseHoldId(holdId)!.eventId);
+  return c.json({ ...holdJson(result), ...(event ? { currency: event.currency } : {}) });
 });
 
 holdsRoutes.delete("/api/v1/holds/:holdId", requireAuth("buyer", "organizer"), async (c) => {
