@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler, ValidationTargets } from "hono";
 import { validator } from "hono/validator";
 import { z } from "zod";
-import { ApiError } from "./errors";
+import { ApiError, badRequest } from "./errors";
 
 /** Zod issues as the contract's `details.issues`: where, and what is wrong. */
 export function zodIssues(error: z.ZodError) {
@@ -30,4 +30,22 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what:
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw invalid(parsed.error, what);
   return parsed.data;
+}
+
+/**
+ * A JSON body that may be absent: an empty body (whatever its Content-Type) reads as `{}`.
+ * Read as JSON whatever its Content-Type, unlike `validate("json")`, which skips bodies not
+ * labelled JSON (a form-labelled `curl -d '{...}'` would silently mean "no options").
+ */
+export async function optionalJsonBody<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
+  const text = await req.text();
+  let value: unknown = {};
+  if (text.trim() !== "") {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw badRequest("Request body is not valid JSON.", { issues: [{ path: "", message: "Malformed JSON", code: "invalid_json" }] });
+    }
+  }
+  return parseOr400(schema, value, "Request body");
 }

@@ -3,9 +3,9 @@ import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { receiveWebhook } from "../checkout/webhook";
-import { ApiError, badRequest, conflict, notFound, unprocessable } from "../errors";
+import { ApiError, conflict, notFound, unprocessable } from "../errors";
 import { paymentProvider, type TestGateway } from "../payments";
-import { parseOr400 } from "../validation";
+import { optionalJsonBody } from "../validation";
 
 /** Payment webhook and the local test gateway. */
 export const paymentsRoutes = new Hono<AppEnv>();
@@ -47,30 +47,13 @@ for (const outcome of ["succeed", "fail"] as const) {
 const RefundBody = z.strictObject({ amount_cents: z.int().min(1).max(100_000_000).optional() });
 
 /**
- * The body is optional, and read as JSON whatever its Content-Type: Hono's json validator skips
- * bodies not labelled JSON, which would turn `curl -d '{"amount_cents":100}'` (form-labelled)
- * into a refund of everything.
- */
-async function refundBody(req: Request): Promise<z.output<typeof RefundBody>> {
-  const text = await req.text();
-  if (text.trim() === "") return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw badRequest("Request body is not valid JSON.", { issues: [{ path: "", message: "Malformed JSON", code: "invalid_json" }] });
-  }
-  return parseOr400(RefundBody, json, "Request body");
-}
-
-/**
  * The provider's side of a refund made in its dashboard (not through our refund route): the
  * rest of the payment, or `amount_cents` of it. Delivers the provider's signed webhooks for it
  * (`charge.refunded`, `refund.created`) and answers with what the webhook handler said.
  */
 paymentsRoutes.post("/api/v1/test-gateway/payments/:paymentId/refund", testGatewayOnly, async (c) => {
   const paymentId = c.req.param("paymentId");
-  const { amount_cents } = await refundBody(c.req.raw);
+  const { amount_cents } = await optionalJsonBody(c.req.raw, RefundBody);
   const r = await c.get("gateway").refund(paymentId, amount_cents);
   if (!r.ok && r.reason === "not_found") throw notFound("Payment");
   if (!r.ok && r.reason === "not_refundable") {

@@ -6,11 +6,11 @@ import { getEvent, getOwnEvent, publicStatus, type EventRow } from "../catalog/e
 import { WaitingRoomInput } from "../catalog/input";
 import { db } from "../db/client";
 import { events } from "../db/schema";
-import { ApiError, badRequest, notFound, unauthenticated, unavailable, unprocessable } from "../errors";
+import { ApiError, notFound, unauthenticated, unavailable, unprocessable } from "../errors";
 import { verifySessionToken } from "../auth/tokens";
 import { bearerToken, requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
-import { parseOr400, validate } from "../validation";
+import { optionalJsonBody, validate } from "../validation";
 import { issueAdmissionToken } from "../waiting-room/admission-token";
 import { pollAfterSeconds } from "../waiting-room/polling";
 import { DEFAULT_SETTINGS, roomConfig, roomFor, type WaitingRoomSettings } from "../waiting-room/room";
@@ -38,20 +38,6 @@ const SettingsPatch = z
   .refine((p) => Object.keys(p).length > 0, {
     message: "Give at least one of enabled, admit_per_minute, session_seconds, max_active_sessions.",
   });
-
-/** Joining usually has no body at all; an empty body (whatever its Content-Type) reads as `{}`. */
-async function optionalJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
-  const text = await req.text();
-  let value: unknown = {};
-  if (text.trim() !== "") {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw badRequest("Request body is not valid JSON.", { issues: [{ path: "", message: "Malformed JSON", code: "invalid_json" }] });
-    }
-  }
-  return parseOr400(schema, value, "Request body");
-}
 
 const noWaitingRoom = () => unprocessable("waiting_room_disabled", "This event has no waiting room; go straight to holds.");
 
@@ -93,7 +79,7 @@ queueRoutes.post(
   requireAuth(),
   rateLimit("join_queue"),
   async (c) => {
-    const body = await optionalJson(c.req.raw, JoinBody);
+    const body = await optionalJsonBody(c.req.raw, JoinBody);
     const principal = c.get("principal");
     const event = await publishedEvent(c.env, c.req.param("eventId"));
     if (!event.waitingRoom?.enabled)
