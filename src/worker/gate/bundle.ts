@@ -52,8 +52,7 @@ export async function gateBundle(env: Env, event: EventRow, device: GateDevice) 
 export async function gateBundleSince(env: Env, event: EventRow, since: BundleCursor) {
   const generatedAt = new Date().toISOString();
   if (since.eventId !== event.id) return undefined;
-  const keys = await keysFingerprint(await publicJwks(env));
-  const delta = await bundleDelta(env, event.id, since, keys);
+  const delta = await bundleDelta(env, event.id, since);
   switch (delta.kind) {
     case "cursor_ahead":
       return undefined;

@@ -1,6 +1,6 @@
 import { base64url } from "jose";
 import { z } from "zod";
-import type { PublicJwk } from "../tickets/keys";
+import { publicJwks, type PublicJwk } from "../tickets/keys";
 import { firstScansOf, toFirstScan, type FirstScan, type FirstScanRow } from "./scans";
 
 /**
@@ -80,19 +80,22 @@ export type BundleDelta =
  * client replaces entries by ticket id, so a repeat is harmless.
  */
 export async function bundleDelta(
-  env: Pick<Env, "DB">,
+  env: Pick<Env, "DB" | "TICKET_SIGNING_KEYS">,
   eventId: string,
   since: BundleCursor,
-  keys: string,
   maxChanges = MAX_DELTA_CHANGES,
 ): Promise<BundleDelta> {
-  if (since.keys !== keys) return { kind: "full_bundle_needed", reason: "keys_changed" };
-  const [changes, last] = await env.DB.batch<{ seq: number; kind: string; ticket_id: string }>([
-    env.DB.prepare(
-      `SELECT seq, kind, ticket_id FROM gate_changes WHERE event_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3`,
-    ).bind(eventId, since.seq, maxChanges + 1),
-    env.DB.prepare(lastSeqSql).bind(eventId),
+  // The keys are read alongside the changes (one round trip for the poll, not two).
+  const [keys, [changes, last]] = await Promise.all([
+    publicJwks(env).then(keysFingerprint),
+    env.DB.batch<{ seq: number; kind: string; ticket_id: string }>([
+      env.DB.prepare(
+        `SELECT seq, kind, ticket_id FROM gate_changes WHERE event_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3`,
+      ).bind(eventId, since.seq, maxChanges + 1),
+      env.DB.prepare(lastSeqSql).bind(eventId),
+    ]),
   ]);
+  if (since.keys !== keys) return { kind: "full_bundle_needed", reason: "keys_changed" };
   const rows = changes?.results ?? [];
   const lastSeq = Math.max((last?.results[0]?.seq as number | undefined) ?? 0, rows.at(-1)?.seq ?? 0);
   // A cursor from another database (a reset dev store) or made up: its seq was never handed out here.
@@ -111,7 +114,7 @@ export async function bundleDelta(
   }
   return {
     kind: "delta",
-    cursor: { eventId, seq: rows.at(-1)?.seq ?? since.seq, keys },
+    cursor: { eventId, seq: rows.at(-1)?.seq ?? since.seq, keys: since.keys },
     revoked: [...revoked],
     checked_in: checkedIn,
   };
