@@ -4,8 +4,9 @@
  *
  * The device keeps the full bundle as downloaded and, beside it, the deltas received since (one
  * small record per poll with changes, dropped at the next full bundle), so a poll never
- * rewrites the megabyte-sized bundle in IndexedDB; in memory they are merged into one overlay. Applying a change twice is harmless: revoked ids are a
- * set and an entry replaces the one of the same ticket (the server may send a change again).
+ * rewrites the megabyte-sized bundle in IndexedDB; in memory they are merged into one overlay.
+ * Applying a change twice is harmless: revoked ids are a set and an entry replaces the one of
+ * the same ticket (the server may send a change again).
  */
 import type { Conflict } from "./store";
 import type { GateBundle, Verifier } from "./verify";
@@ -39,14 +40,7 @@ export function mergeDelta(overlay: DeltaOverlay | undefined, d: DeltaChanges): 
 /** The bundle as the device knows it now: the stored full bundle with the overlay on top. */
 export function withOverlay(bundle: GateBundle, overlay: DeltaOverlay | undefined): GateBundle {
   if (!overlay) return bundle;
-  const checkedIn = new Map((bundle.checked_in ?? []).map((c) => [c.ticket_id, c]));
-  for (const c of overlay.checked_in) checkedIn.set(c.ticket_id, c);
-  return {
-    ...bundle,
-    revoked: [...new Set([...bundle.revoked, ...overlay.revoked])],
-    checked_in: [...checkedIn.values()],
-    cursor: overlay.cursor,
-  };
+  return { ...bundle, ...mergeDelta({ cursor: bundle.cursor ?? "", revoked: bundle.revoked, checked_in: bundle.checked_in ?? [] }, overlay) };
 }
 
 /** Puts a delta into a prepared verifier, so the next scan already sees it. */

@@ -18,7 +18,7 @@ import {
   type Session,
 } from "./store";
 import { syncQueue, type SyncJob } from "./sync-queue";
-import { prepareVerifier, verifyTicket, type InvalidReason, type Verifier, type VerifyResult } from "./verify";
+import { prepareVerifier, verifyTicket, type GateBundle, type InvalidReason, type Verifier, type VerifyResult } from "./verify";
 
 const UPLOAD_BATCH = 100;
 /**
@@ -331,6 +331,10 @@ async function refreshBundle(session: Session, conflicts: Map<string, Conflict>)
   state.lastSyncedAt = new Date().toISOString();
   state.fullBundleAt = state.lastSyncedAt;
   await saveFullBundle(bundle, state.lastSyncedAt);
+  showBundleHeader(bundle);
+}
+
+function showBundleHeader(bundle: GateBundle) {
   $("event-name").textContent = bundle.event.name;
   $("device-name").textContent = bundle.device?.name ? `Device: ${bundle.device.name}` : "";
 }
@@ -390,8 +394,7 @@ async function start() {
     state.cursor = known.cursor;
     state.overlay = overlay;
     state.fullBundleAt = bundleFetchedAt;
-    $("event-name").textContent = bundle.event.name;
-    $("device-name").textContent = bundle.device?.name ? `Device: ${bundle.device.name}` : "";
+    showBundleHeader(bundle);
   }
   renderStatus();
   await renderConflicts();
