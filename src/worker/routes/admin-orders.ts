@@ -2,9 +2,10 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { getOrder, getOrderTickets, orderJson } from "../checkout/order-repo";
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { getOwnEvent } from "../catalog/event-repo";
 import { cancelEvent } from "../checkout/organizer";
+import { OrdersCursorParam, orderPage } from "../checkout/order-pages";
 import { db } from "../db/client";
 import { ORDER_STATUSES, orders, promoCodes } from "../db/schema";
 import { conflict, notFound } from "../errors";
@@ -98,18 +99,9 @@ adminOrdersRoutes.post("/api/v1/admin/events/:eventId/cancel", requireAuth("orga
 const OrdersQuery = z.object({
   status: z.enum(ORDER_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  /** `next_cursor` of the previous page (opaque: created_at and id of its last order). */
-  cursor: z
-    .string()
-    .regex(/^[0-9T:.Z-]+\|ord_[0-9a-z]{20}$/)
-    .optional(),
+  /** `next_cursor` of the previous page (opaque). */
+  cursor: OrdersCursorParam,
 });
-
-function afterCursor(cursor: string | undefined) {
-  if (!cursor) return undefined;
-  const [createdAt, id] = cursor.split("|") as [string, string];
-  return or(lt(orders.createdAt, createdAt), and(eq(orders.createdAt, createdAt), lt(orders.id, id)));
-}
 
 /** The event's orders, newest first (so organizers can find what to refund). */
 adminOrdersRoutes.get(
@@ -119,24 +111,10 @@ adminOrdersRoutes.get(
   async (c) => {
     const event = await getOwnEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
     const q = c.req.valid("query");
-    const rows = await db(c.env)
-      .select()
-      .from(orders)
-      .where(
-        and(
-          eq(orders.eventId, event.id),
-          q.status ? eq(orders.status, q.status) : undefined,
-          afterCursor(q.cursor),
-        ),
-      )
-      .orderBy(desc(orders.createdAt), desc(orders.id))
-      .limit(q.limit)
-      .all();
-    const ts = await getOrderTickets(c.env, rows.map((o) => o.id));
-    const last = rows.length === q.limit ? rows[rows.length - 1] : undefined;
+    const page = await orderPage(c.env, and(eq(orders.eventId, event.id), q.status ? eq(orders.status, q.status) : undefined), q.limit, q.cursor);
     return c.json({
-      orders: rows.map((o) => ({ ...orderJson(c.env, o, ts), user_id: o.userId })),
-      next_cursor: last ? `${last.createdAt}|${last.id}` : null,
+      orders: page.rows.map((o) => ({ ...orderJson(c.env, o, page.tickets), user_id: o.userId })),
+      next_cursor: page.next,
     });
   },
 );

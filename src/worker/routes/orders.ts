@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { idempotent, requestHash } from "../checkout/idempotency";
-import { listMyOrders, MyOrdersQuery } from "../checkout/my-orders";
+import { MyOrdersQuery, orderPage } from "../checkout/order-pages";
 import { getOrderTickets, orderJson } from "../checkout/order-repo";
 import { placeOrder } from "../checkout/place-order";
 import { db } from "../db/client";
@@ -65,7 +65,7 @@ ordersRoutes.get("/api/v1/orders/:orderId", requireAuth(), async (c) => {
 
 ordersRoutes.get("/api/v1/me/orders", requireAuth(), validate("query", MyOrdersQuery), async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const page = await listMyOrders(c.env, c.get("principal").userId, limit, cursor ?? null);
+  const page = await orderPage(c.env, eq(orders.userId, c.get("principal").userId), limit, cursor);
   return c.json({ orders: page.rows.map((o) => orderJson(c.env, o, page.tickets)), next_cursor: page.next });
 });
 

@@ -1,5 +1,8 @@
-/** A buyer's order history (`GET /api/v1/me/orders`): newest first, keyset-paged on (created_at, id). */
-import { and, desc, eq, sql } from "drizzle-orm";
+/**
+ * Pages of orders, newest first, keyset-paged on (created_at, id): a buyer's history
+ * (`GET /api/v1/me/orders`) and an event's orders for its organizer.
+ */
+import { and, desc, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "../db/client";
 import { orders } from "../db/schema";
@@ -7,7 +10,6 @@ import { idPattern } from "../ids";
 import { decodeKeyCursor, encodeKeyCursor, optionalParam as optional } from "../paging";
 import type { TicketRow } from "../tickets/view";
 import { getOrderTickets, type OrderRow } from "./order-repo";
-
 
 /**
  * Before paging existed this route answered at most 200 orders. The default page is those
@@ -36,40 +38,42 @@ function decodeOrdersCursor(text: string): Cursor | null {
   return pair && CREATED_AT.test(pair[0]) && ORDER_ID.test(pair[1]) ? { createdAt: pair[0], id: pair[1] } : null;
 }
 
-/** `?limit=&cursor=`; the cursor comes out decoded, and one that does not decode is a 400 on `cursor`. */
+/** `?cursor=`: comes out decoded; one that does not decode is a 400 on `cursor`. */
+export const OrdersCursorParam = optional(
+  z
+    .string()
+    .max(200)
+    .transform((text, ctx) => {
+      const cursor = decodeOrdersCursor(text);
+      if (!cursor) ctx.addIssue({ code: "custom", message: "Unknown cursor." });
+      return cursor ?? z.NEVER;
+    }),
+);
+
 export const MyOrdersQuery = z.object({
   limit: optional(z.coerce.number().int().min(1).max(MY_ORDERS_PAGE_MAX)).default(MY_ORDERS_PAGE_MAX),
-  cursor: optional(
-    z
-      .string()
-      .max(200)
-      .transform((text, ctx) => {
-        const cursor = decodeOrdersCursor(text);
-        if (!cursor) ctx.addIssue({ code: "custom", message: "Unknown cursor." });
-        return cursor ?? z.NEVER;
-      }),
-  ),
+  cursor: OrdersCursorParam,
 });
 
 /**
- * One page of the user's orders, newest first (ties on `created_at` broken by id), with their
- * tickets, and the cursor of the next page (null on the last). Keyset paging rather than
- * offsets: an order placed while a client walks the pages is newer than its cursor, so it
- * cannot shift the rest and no order is skipped or repeated.
+ * One page of the orders that `filter` selects, newest first (ties on `created_at` broken by
+ * id), with their tickets, and the cursor of the next page (null on the last). Keyset paging
+ * rather than offsets: an order placed while a client walks the pages is newer than its
+ * cursor, so it cannot shift the rest and no order is skipped or repeated.
  */
-export async function listMyOrders(
+export async function orderPage(
   env: Pick<Env, "DB">,
-  userId: string,
+  filter: SQL | undefined,
   limit: number,
-  after: Cursor | null,
+  after: Cursor | null | undefined,
 ): Promise<{ rows: OrderRow[]; tickets: TicketRow[]; next: string | null }> {
   const rows = await db(env)
     .select()
     .from(orders)
     .where(
       and(
-        eq(orders.userId, userId),
-        // Row-value comparison: SQLite searches orders_user_idx (user_id, created_at) with it.
+        filter,
+        // Row-value comparison: with a buyer filter SQLite searches orders_user_idx (user_id, created_at) with it.
         after ? sql`(${orders.createdAt}, ${orders.id}) < (${after.createdAt}, ${after.id})` : undefined,
       ),
     )
