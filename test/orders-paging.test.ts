@@ -10,6 +10,7 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { base64url } from "jose";
+import { newId } from "../src/worker/ids";
 import { paidOrder, pendingOrder } from "./support/checkout";
 import { publishedEvent, signupBuyer, type User } from "./support/fixtures";
 import { call, type CallResult } from "./support/http";
@@ -21,13 +22,9 @@ const ME = "/api/v1/me/orders";
 
 const listPage = async (user: User, query = ""): Promise<CallResult<Page>> => call("GET", `${ME}${query}`, { token: user.token });
 
-/** base32 as newId writes it, so seeded ids look like real ones (the cursor checks the id shape). */
-const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
-const orderId = () => `ord_${Array.from(crypto.getRandomValues(new Uint8Array(20)), (b) => ALPHABET[b & 31]).join("")}`;
-
 /** Writes orders for `userId` with the given created_at values (null: the table's default, now). */
 async function seedOrders(userId: string, createdAts: (string | null)[], eventId = "evt_seeded"): Promise<Listed[]> {
-  const rows = createdAts.map((createdAt) => ({ id: orderId(), createdAt }));
+  const rows = createdAts.map((createdAt) => ({ id: newId("ord"), createdAt }));
   const stmts = rows.map((r) =>
     r.createdAt === null
       ? env.DB.prepare(
