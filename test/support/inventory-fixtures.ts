@@ -3,7 +3,7 @@
  * hand-built section layouts, section stubs, and raw reads of an object's storage that do not
  * go through its RPC methods (which would apply due expiries on the way).
  */
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { sectionObjectName } from "../../src/worker/inventory/hold-id";
 import type { LayoutSeat, SectionLayout } from "../../src/worker/inventory/types";
@@ -76,13 +76,19 @@ export function rawCounters(stub: Stub): Promise<{ capacity: number; held: numbe
 }
 
 /**
- * Moves a hold's expiry into the past in storage only, as if time had passed (the object's caches
- * don't know). Works on a section's or a buyer ledger's stub: both keep `holds(hold_id, expires_at)`.
+ * Moves a hold's expiry into the past in storage, as if time had passed while the object was
+ * unloaded: it is evicted, so that it starts again from storage (a section keeps its held
+ * holds in memory too). Works on a section's or a buyer ledger's stub: both keep
+ * `holds(hold_id, expires_at)`; a section's held reserved holds are on `seats` instead.
  */
-export function backdateHold(stub: DurableObjectStub, holdId: string, expiresAt = Date.now() - 1): Promise<void> {
-  return runInDurableObject(stub, (_i, state) => {
-    state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE hold_id = ?", expiresAt, holdId);
+export async function backdateHold(stub: DurableObjectStub, holdId: string, expiresAt = Date.now() - 1): Promise<void> {
+  await runInDurableObject(stub, (_i, state) => {
+    const sql = state.storage.sql;
+    sql.exec("UPDATE holds SET expires_at = ? WHERE hold_id = ?", expiresAt, holdId);
+    const hasSeats = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'seats'").toArray().length > 0;
+    if (hasSeats) sql.exec("UPDATE seats SET expires_at = ? WHERE hold_id = ? AND status = 'held'", expiresAt, holdId);
   });
+  await evictDurableObject(stub);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
