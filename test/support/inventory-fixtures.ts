@@ -3,7 +3,7 @@
  * hand-built section layouts, section stubs, and raw reads of an object's storage that do not
  * go through its RPC methods (which would apply due expiries on the way).
  */
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { sectionObjectName } from "../../src/worker/inventory/hold-id";
 import type { LayoutSeat, SectionLayout } from "../../src/worker/inventory/types";
@@ -76,19 +76,21 @@ export function rawCounters(stub: Stub): Promise<{ capacity: number; held: numbe
 }
 
 /**
- * Moves a hold's expiry into the past in storage, as if time had passed while the object was
- * unloaded: it is evicted, so that it starts again from storage (a section keeps its held
- * holds in memory too). Works on a section's or a buyer ledger's stub: both keep
- * `holds(hold_id, expires_at)`; a section's held reserved holds are on `seats` instead.
+ * Moves a hold's expiry into the past, as if time had passed: in storage and in the held
+ * holds a section also keeps in memory (`SectionInventory.live`), but not in the objects'
+ * next-expiry caches, so the alarm (which re-reads them) or a restart is what finds it due.
+ * Works on a section's or a buyer ledger's stub: both keep `holds(hold_id, expires_at)`; a
+ * section's held reserved holds are on `seats` instead.
  */
-export async function backdateHold(stub: DurableObjectStub, holdId: string, expiresAt = Date.now() - 1): Promise<void> {
-  await runInDurableObject(stub, (_i, state) => {
+export function backdateHold(stub: DurableObjectStub, holdId: string, expiresAt = Date.now() - 1): Promise<void> {
+  return runInDurableObject(stub, (instance, state) => {
     const sql = state.storage.sql;
     sql.exec("UPDATE holds SET expires_at = ? WHERE hold_id = ?", expiresAt, holdId);
     const hasSeats = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'seats'").toArray().length > 0;
     if (hasSeats) sql.exec("UPDATE seats SET expires_at = ? WHERE hold_id = ? AND status = 'held'", expiresAt, holdId);
+    const live = (instance as unknown as { live?: Map<string, { expiresAt: number }> }).live?.get(holdId);
+    if (live) live.expiresAt = expiresAt;
   });
-  await evictDurableObject(stub);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
