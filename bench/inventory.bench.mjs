@@ -8,9 +8,9 @@
 // a bench Worker in the same workerd (bench/inventory-worker.ts), calling over RPC.
 // The measurement is repeated on three fresh sections and judged on the median run.
 // Secondary figures: the same ops driven over HTTP from Node on another 10,000-seat section.
-// Holds are group-committed by SectionInventory (concurrent holds share one storage commit);
-// what remains between a hold and a ping is RPC serialization of the request, the SQL of the
-// hold, and the commit (bench figures and analysis: README, Benchmarks).
+// Holds are group-committed by SectionInventory (concurrent holds share one storage commit)
+// and a held seat is one row update; what remains between a hold and a ping is mostly the
+// row the hold writes (bench figures and analysis: README, Benchmarks).
 // Run: npm run bench (all benches), npm run bench -- inventory, or node bench/inventory.bench.mjs.
 // KEEP_BENCH_STORAGE=1 keeps the temp dir. Writes bench/results/inventory.json.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
