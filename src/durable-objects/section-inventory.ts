@@ -125,8 +125,6 @@ type HoldRecord = {
   expiresAt: number;
   seats: string[];
 };
-/** A reserved hold that is `held`: its seats carry it (see the storage note above). */
-type LiveHold = { userId: string; expiresAt: number; seats: string[]; totalCents: number };
 
 /** Hold-row status that a move starts from (the seats' `from` state, named for holds). */
 const HOLD_STATUS_BEFORE: Record<Exclude<SeatMove, "hold">, SectionHoldStatus> = {
@@ -141,7 +139,7 @@ export class SectionInventory extends DurableObject<Env> {
   /** Key, kind and GA price, cached after init (fixed by the layout; the counters stay in SQL). */
   private meta: SectionMeta | null = null;
   /** Held reserved holds by id, as their seat rows say (rebuilt from them at start). */
-  private live = new Map<string, LiveHold>();
+  private live = new Map<string, HoldRecord>();
   /** Earliest `expires_at` of a held hold (null: none); lets hot paths skip the expiry pass. */
   private nextExpiry: number | null = null;
   /** The alarm time we last set (null: none set). */
@@ -378,7 +376,7 @@ export class SectionInventory extends DurableObject<Env> {
       taken++;
     }
     if (taken === seats.length) {
-      this.live.set(req.holdId, { userId: req.userId, expiresAt: req.expiresAt, seats, totalCents: total });
+      this.live.set(req.holdId, { holdId: req.holdId, userId: req.userId, status: "held", quantity: seats.length, totalCents: total, expiresAt: req.expiresAt, seats });
       this.noteExpiry(req.expiresAt);
       return total;
     }
@@ -505,7 +503,7 @@ export class SectionInventory extends DurableObject<Env> {
   private expireDue(now: number): void {
     if (this.nextExpiry === null || now < this.nextExpiry) return;
     const due: HoldRecord[] = [];
-    for (const [holdId, h] of this.live) if (h.expiresAt <= now) due.push(liveRecord(holdId, h));
+    for (const h of this.live.values()) if (h.expiresAt <= now) due.push(h);
     for (const row of this.sql.exec<HoldRow>("SELECT * FROM holds WHERE status = 'held' AND expires_at <= ?", now)) due.push(rowRecord(row));
     for (const hold of due) this.applyMove(hold, "expire");
     this.nextExpiry = this.queryNextExpiry();
@@ -561,11 +559,14 @@ export class SectionInventory extends DurableObject<Env> {
       "SELECT seat_id, hold_id, user_id, expires_at FROM seats WHERE status = 'held' ORDER BY position",
     );
     for (const s of held) {
-      const h = this.live.get(s.hold_id);
-      if (h) {
-        h.seats.push(s.seat_id);
-        h.totalCents += prices.get(s.seat_id)!;
-      } else this.live.set(s.hold_id, { userId: s.user_id, expiresAt: s.expires_at, seats: [s.seat_id], totalCents: prices.get(s.seat_id)! });
+      let h = this.live.get(s.hold_id);
+      if (!h) {
+        h = { holdId: s.hold_id, userId: s.user_id, status: "held", quantity: 0, totalCents: 0, expiresAt: s.expires_at, seats: [] };
+        this.live.set(s.hold_id, h);
+      }
+      h.seats.push(s.seat_id);
+      h.quantity++;
+      h.totalCents += prices.get(s.seat_id)!;
     }
   }
 
@@ -576,7 +577,7 @@ export class SectionInventory extends DurableObject<Env> {
   /** A hold by id: held reserved holds from memory, every other one from its row. */
   private findHold(holdId: string): HoldRecord | undefined {
     const live = this.live.get(holdId);
-    if (live) return liveRecord(holdId, live);
+    if (live) return live;
     const row = this.holdRow(holdId);
     return row && rowRecord(row);
   }
@@ -586,16 +587,6 @@ export class SectionInventory extends DurableObject<Env> {
     return { holdId: hold.holdId, section: meta.key, kind: meta.kind, seats: hold.seats, quantity: hold.quantity, totalCents: hold.totalCents, expiresAt: hold.expiresAt };
   }
 }
-
-const liveRecord = (holdId: string, h: LiveHold): HoldRecord => ({
-  holdId,
-  userId: h.userId,
-  status: "held",
-  quantity: h.seats.length,
-  totalCents: h.totalCents,
-  expiresAt: h.expiresAt,
-  seats: h.seats,
-});
 
 const rowRecord = (row: HoldRow): HoldRecord => ({
   holdId: row.hold_id,
