@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { getOrder, type OrderRow } from "../../durable-objects/checkout/order-rows";
 import { getEvent, publicStatus } from "../catalog/event-repo";
 import { db } from "../db/client";
 import { orders } from "../db/schema";
@@ -16,7 +17,7 @@ import {
   reservePromoStatements,
   type PromoRow,
 } from "../promo/promo-codes";
-import { getOrder, placedOrderJson } from "./order-repo";
+import { placedOrderJson } from "./order-repo";
 
 export interface PlaceOrderInput {
   holdId: string;
@@ -44,7 +45,7 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
   if (!event || status === "cancelled" || status === "ended") {
     throw unprocessable("not_on_sale", `This event is not on sale (${status}).`, { status });
   }
-  const existing = await db(env).select({ id: orders.id }).from(orders).where(eq(orders.holdId, input.holdId)).get();
+  const existing = await findOrderForHold(env, input.holdId);
   if (existing || hold.status !== "held") {
     throw conflict("hold_already_ordered", "An order already exists for this hold.", existing ? { order_id: existing.id } : undefined);
   }
@@ -74,27 +75,44 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
   } catch (err) {
     console.error("order could not be started", orderId, err);
     // Undone entirely (no payment exists yet), so the buyer can retry with the same hold.
-    await env.DB.batch([
-      ...releasePromoStatements(env, orderId),
-      env.DB.prepare("DELETE FROM order_items WHERE order_id = ?").bind(orderId),
-      env.DB.prepare("DELETE FROM orders WHERE id = ? AND payment_id IS NULL").bind(orderId),
-    ]);
+    await undoOrder(env, orderId);
     throw unavailable(5, "The payment provider is unavailable; try again shortly.");
   }
   if (!auth) {
     // Nothing to pay (a 100% promo): no provider involved, the seats are sold right away.
-    await db(env).update(orders).set({ paymentProvider: "none" }).where(eq(orders.id, orderId)).run();
+    await recordPayment(env, orderId, { paymentProvider: "none" });
     await saga.paymentEvent(orderId, "authorized");
     return placedOrderJson((await getOrder(env, orderId))!);
   }
-  const updated = await db(env)
-    .update(orders)
-    .set({ paymentProvider: provider.name, paymentId: auth.paymentId, clientSecret: auth.clientSecret })
-    .where(eq(orders.id, orderId))
-    .returning()
-    .get();
+  const updated = await recordPayment(env, orderId, {
+    paymentProvider: provider.name,
+    paymentId: auth.paymentId,
+    clientSecret: auth.clientSecret,
+  });
   // The saga never deletes an order, so the row written above is still there.
   return placedOrderJson(updated!);
+}
+
+function findOrderForHold(env: Pick<Env, "DB">, holdId: string): Promise<{ id: string } | undefined> {
+  return db(env).select({ id: orders.id }).from(orders).where(eq(orders.holdId, holdId)).get();
+}
+
+/** The provider's payment (or `none` for a free order) on the order. */
+function recordPayment(
+  env: Pick<Env, "DB">,
+  orderId: string,
+  payment: Pick<OrderRow, "paymentProvider"> & Partial<Pick<OrderRow, "paymentId" | "clientSecret">>,
+): Promise<OrderRow | undefined> {
+  return db(env).update(orders).set(payment).where(eq(orders.id, orderId)).returning().get();
+}
+
+/** Removes an order that never got a payment, and gives its promo use back. */
+async function undoOrder(env: Pick<Env, "DB">, orderId: string): Promise<void> {
+  await env.DB.batch([
+    ...releasePromoStatements(env, orderId),
+    env.DB.prepare("DELETE FROM order_items WHERE order_id = ?").bind(orderId),
+    env.DB.prepare("DELETE FROM orders WHERE id = ? AND payment_id IS NULL").bind(orderId),
+  ]);
 }
 
 interface NewOrder {

@@ -1,14 +1,13 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { idempotent, requestHash } from "../checkout/idempotency";
 import { MyOrdersQuery, orderPage } from "../checkout/order-pages";
-import { getOrderTickets, orderJson } from "../checkout/order-repo";
+import { getOwnOrder, orderJson, orderWithTickets } from "../checkout/order-repo";
 import { placeOrder } from "../checkout/place-order";
-import { db } from "../db/client";
 import { orders } from "../db/schema";
-import { badRequest, conflict, notFound } from "../errors";
+import { badRequest, conflict } from "../errors";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
 import { validate } from "../validation";
@@ -48,19 +47,9 @@ ordersRoutes.post(
   },
 );
 
-async function ownOrder(env: Env, userId: string, orderId: string) {
-  const row = await db(env)
-    .select()
-    .from(orders)
-    .where(and(eq(orders.id, orderId), eq(orders.userId, userId)))
-    .get();
-  if (!row) throw notFound("Order");
-  return row;
-}
-
 ordersRoutes.get("/api/v1/orders/:orderId", requireAuth(), async (c) => {
-  const order = await ownOrder(c.env, c.get("principal").userId, c.req.param("orderId"));
-  return c.json(orderJson(c.env, order, await getOrderTickets(c.env, [order.id])));
+  const order = await getOwnOrder(c.env, c.get("principal").userId, c.req.param("orderId"));
+  return c.json(await orderWithTickets(c.env, order));
 });
 
 ordersRoutes.get("/api/v1/me/orders", requireAuth(), validate("query", MyOrdersQuery), async (c) => {
@@ -70,13 +59,13 @@ ordersRoutes.get("/api/v1/me/orders", requireAuth(), validate("query", MyOrdersQ
 });
 
 ordersRoutes.post("/api/v1/orders/:orderId/cancel", requireAuth(), async (c) => {
-  const order = await ownOrder(c.env, c.get("principal").userId, c.req.param("orderId"));
-  const r = await c.env.CHECKOUT.getByName(order.id).cancel(order.id, "cancelled_by_buyer");
+  const order = await getOwnOrder(c.env, c.get("principal").userId, c.req.param("orderId"));
+  const r = await c.env.CHECKOUT.getByName(order.id).end(order.id, "cancelled_by_buyer");
   if (!r.ok) {
     throw conflict("order_not_cancellable", "Only an order that is still waiting for payment can be cancelled.", {
       status: r.status,
       reason: r.reason,
     });
   }
-  return c.json(orderJson(c.env, r.order, await getOrderTickets(c.env, [order.id])));
+  return c.json(await orderWithTickets(c.env, r.order));
 });
