@@ -5,7 +5,7 @@ import type { AppEnv } from "../app-env";
 import { idempotent, requestHash } from "../checkout/idempotency";
 import { MyOrdersQuery, orderPage } from "../checkout/order-pages";
 import { getOwnOrder, orderJson, orderWithTickets } from "../checkout/order-repo";
-import { placeOrder } from "../checkout/place-order";
+import { placeOrder, resumeOrder } from "../checkout/place-order";
 import { orders } from "../db/schema";
 import { badRequest, conflict } from "../errors";
 import { requireAuth } from "../middleware/auth";
@@ -38,10 +38,16 @@ ordersRoutes.post(
     const body = c.req.valid("json");
     const userId = c.get("principal").userId;
     const hash = await requestHash("POST", "/api/v1/orders", body);
-    const res = await idempotent(c.env, userId, key, hash, async () => ({
-      status: 201,
-      body: await placeOrder(c.env, userId, { holdId: body.hold_id, promoCode: body.promo_code }),
-    }));
+    const res = await idempotent(c.env, userId, key, hash, {
+      run: async (claim) => ({
+        status: 201,
+        body: await placeOrder(c.env, userId, { holdId: body.hold_id, promoCode: body.promo_code }, claim),
+      }),
+      resume: async (orderId) => {
+        const placed = await resumeOrder(c.env, orderId);
+        return placed && { status: 201, body: placed };
+      },
+    });
     if (res.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(res.body as object, res.status as 201);
   },
