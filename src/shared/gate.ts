@@ -67,7 +67,11 @@ export interface GateBundle {
 }
 
 /** Fields of a bundle added after the contract's; a device may hold a bundle stored without them. */
-type BundleExtension = "kind" | "device" | "checked_in" | "cursor";
+type BundleExtension = "kind" | "device" | "cursor";
+
+/** An entry as a device may hold it: one stored by an earlier version lacks the device name and the count. */
+export type HeldCheckedIn = Omit<CheckedIn, "first_device_name" | "valid_scans"> &
+  Partial<Pick<CheckedIn, "first_device_name" | "valid_scans">>;
 
 /**
  * A full bundle as the scanner holds it and verifies from: what the contract promises, the
@@ -78,6 +82,7 @@ export type HeldGateBundle = Pick<GateBundle, "revoked" | "generated_at"> &
   Partial<Pick<GateBundle, BundleExtension>> & {
     event: Pick<GateEvent, "event_id" | "name"> & Partial<GateEvent>;
     jwks: { keys: JWK[] };
+    checked_in?: HeldCheckedIn[];
   };
 
 /** `bundle?since=<cursor>`: the revocations and moved first entries after the cursor. */
