@@ -1,7 +1,7 @@
 /**
  * The signed ticket as it travels: the JWT the box office issues and the scanner verifies
- * offline, and the public keys that verify it. Types only (plus nothing that runs), so the
- * browser apps import them with `import type`.
+ * offline, and the public keys that verify it. Types only: the browser apps import them with
+ * `import type`.
  */
 
 /** The public half of a ticket signing key, as published in `/.well-known/jwks.json` and in the gate bundle. */

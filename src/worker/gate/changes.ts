@@ -1,6 +1,6 @@
 import { base64url } from "jose";
 import { z } from "zod";
-import type { CheckedIn } from "../../shared/gate";
+import type { CheckedIn, FullBundleNeeded } from "../../shared/gate";
 import type { PublicJwk } from "../../shared/tickets";
 import { publicJwks } from "../tickets/keys";
 import { firstScansOf, toFirstScan, type FirstScanRow } from "./scans";
@@ -70,7 +70,7 @@ export const lastSeqSql = `SELECT COALESCE(MAX(seq), 0) AS seq FROM gate_changes
 
 export type BundleDelta =
   | { kind: "delta"; cursor: BundleCursor; revoked: string[]; checked_in: CheckedIn[] }
-  | { kind: "full_bundle_needed"; reason: "keys_changed" | "too_many_changes" }
+  | { kind: "full_bundle_needed"; reason: FullBundleNeeded["reason"] }
   | { kind: "cursor_ahead"; lastSeq: number };
 
 /**
