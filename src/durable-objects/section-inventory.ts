@@ -1,8 +1,8 @@
 /**
  * SectionInventory: the seats of ONE event section, named `${eventId}:${sectionKey}`
- * (`sectionObjectName` in src/worker/inventory/hold-id.ts). The only writer of seat state.
+ * (`sectionObjectName` in src/shared/inventory/hold-id.ts). The only writer of seat state.
  *
- * RPC surface (types in src/worker/inventory/types.ts):
+ * RPC surface (types in src/shared/inventory/types.ts):
  *   init(layout: SectionLayout): InitResult              idempotent; called on publish
  *   hold(req: SectionHoldRequest): Promise<SectionHoldResult>  total in cents, or a refusal;
  *                                                       all-or-nothing; GA never past capacity
@@ -20,7 +20,7 @@
  * Expiring twice is harmless: each move only touches rows still in its `from` state.
  */
 import { DurableObject } from "cloudflare:workers";
-import { HOLD_STATUS_AFTER, SEAT_MOVES, type SeatMove, type SeatStatus, type SectionHoldStatus } from "../worker/inventory/seat-state";
+import { HOLD_STATUS_AFTER, SEAT_MOVES, type SeatMove, type SeatStatus, type SectionHoldStatus } from "../shared/inventory/seat-state";
 import { migrate } from "./sql-migrations";
 import type {
   InitResult,
@@ -33,7 +33,7 @@ import type {
   SectionReleaseResult,
   SectionSnapshot,
   SectionUnsellResult,
-} from "../worker/inventory/types";
+} from "../shared/inventory/types";
 
 /**
  * Storage. Reserved sections: `seats` is the truth (status and holder per seat); counts are

@@ -5,9 +5,9 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { sectionObjectName } from "../../src/worker/inventory/hold-id";
-import type { LayoutSeat, SectionLayout } from "../../src/worker/inventory/types";
-import { newId } from "../../src/worker/ids";
+import { sectionObjectName } from "../../src/shared/inventory/hold-id";
+import type { LayoutSeat, SectionLayout } from "../../src/shared/inventory/types";
+import { newId } from "../../src/shared/ids";
 
 export const newEventId = () => newId("evt");
 export const newUserId = () => newId("usr");
