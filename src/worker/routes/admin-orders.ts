@@ -9,7 +9,7 @@ import { OrdersCursorParam, orderPage } from "../checkout/order-pages";
 import { db } from "../db/client";
 import { ORDER_STATUSES, orders, promoCodes } from "../db/schema";
 import { conflict, notFound } from "../errors";
-import { newId } from "../ids";
+import { newId } from "../../shared/ids";
 import { requireAuth } from "../middleware/auth";
 import { normalizeCode } from "../promo/promo-codes";
 import { validate } from "../validation";
