@@ -15,8 +15,8 @@ import {
   type OrderStepColumn,
 } from "../../shared/order-state";
 import { getEvent } from "../../worker/catalog/event-repo";
-import { newId } from "../../worker/ids";
-import { buyerLedger } from "../../worker/inventory/hold-id";
+import { newId } from "../../shared/ids";
+import { buyerLedger } from "../../worker/inventory/ledger";
 import { paymentProvider } from "../../worker/payments";
 import { consumePromoStatement, releasePromoStatements } from "../../worker/promo/promo-codes";
 import { ticketExpiry, ticketSigner } from "../../worker/tickets/sign";

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { db } from "../db/client";
 import { promoCodes } from "../db/schema";
 import { conflict } from "../errors";
-import { newId } from "../ids";
+import { newId } from "../../shared/ids";
 import { normalizeCode, type PromoRow } from "./promo-codes";
 
 /** `POST /api/v1/admin/events/:eventId/promo-codes`. */
