@@ -1,6 +1,6 @@
 /** What buyers may see of an event: anything but drafts. */
 import { notFound } from "../errors";
-import { getEvent } from "./event-repo";
+import { getEvent } from "../../platform/db/event-rows";
 import { readSnapshots } from "./inventory";
 import { sectionsOf } from "./venues";
 

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { getEvent, publicStatus } from "../catalog/event-repo";
+import { getEvent, publicStatus } from "../../platform/db/event-rows";
 import { conflict, notFound, unprocessable } from "../errors";
 import { idPattern } from "../../shared/ids";
 import { parseHoldId } from "../../shared/inventory/hold-id";
-import { buyerLedger } from "../inventory/ledger";
+import { buyerLedger } from "../../durable-objects/buyer-ledger-handle";
 import { assertWithinLimit, HoldBody, holdItems, holdJson, holdRefusal, inventoryBusy, notFoundHold } from "../inventory/hold-request";
 import { venueSections } from "../inventory/venue-sections";
 import { requireAuth } from "../middleware/auth";

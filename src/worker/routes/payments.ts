@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { receiveWebhook } from "../checkout/webhook";
 import { ApiError, conflict, notFound, unprocessable } from "../errors";
-import { paymentProvider, type TestGateway } from "../payments";
+import { paymentProvider, type TestGateway } from "../../platform/payments";
 import { optionalJsonBody } from "../validation";
 
 /** Payment webhook and the local test gateway. */
