@@ -32,12 +32,15 @@ type FeedEvent = { eventId: string; feed: string; sections: LiveFeedSection[] };
 
 type Attachment = { section: string | null };
 
-type Copy = { section: LiveSection; seatAt: Map<string, number> };
+/** A section as the shard last heard of it; `json` is its serialized form, kept until the next change. */
+type Copy = { section: LiveSection; seatAt: Map<string, number>; json: string | null };
 
 export class LiveFeed extends DurableObject<Env> {
   private event: FeedEvent | null = null;
   private copies = new Map<string, Copy>();
   private loading = new Map<string, Promise<Copy | null>>();
+  /** Viewers between subscribing and having their socket accepted: not yet in getWebSockets. */
+  private joining = 0;
 
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("WebSocket only", { status: 426 });
@@ -53,18 +56,24 @@ export class LiveFeed extends DurableObject<Env> {
     }
     const only = url.searchParams.get("section");
     // The snapshot is ready before the socket is accepted, so it is the socket's first message.
-    const snapshot = await this.snapshot(only);
+    this.joining++;
+    let snapshot: string;
+    try {
+      snapshot = await this.snapshot(only);
+    } finally {
+      this.joining--;
+    }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, [only === null ? "all" : `s:${only}`]);
     server.serializeAttachment({ section: only } satisfies Attachment);
-    server.send(JSON.stringify(snapshot));
+    server.send(snapshot);
     return new Response(null, { status: 101, webSocket: client });
   }
 
   /** A section's change message; false when no viewer here watches that section any more. */
   publish(message: LiveChangesMessage): boolean {
     const viewers = [...this.ctx.getWebSockets("all"), ...this.ctx.getWebSockets(`s:${message.section}`)];
-    if (viewers.length === 0) {
+    if (viewers.length === 0 && this.joining === 0) {
       this.copies.delete(message.section);
       return false;
     }
@@ -96,7 +105,7 @@ export class LiveFeed extends DurableObject<Env> {
     if (message?.type !== "resync") return;
     const { section } = ws.deserializeAttachment() as Attachment;
     // A copy is current: a message that skipped a seq dropped it, so this subscribes again.
-    ws.send(JSON.stringify(await this.snapshot(section)));
+    ws.send(await this.snapshot(section));
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
@@ -113,11 +122,17 @@ export class LiveFeed extends DurableObject<Env> {
     return this.event;
   }
 
-  private async snapshot(only: string | null): Promise<LiveSnapshotMessage> {
+  /**
+   * The snapshot message, as text. Each section is serialized once per change, not once per
+   * viewer: a crowd joining a big section between two changes costs one serialization.
+   */
+  private async snapshot(only: string | null): Promise<string> {
     const event = await this.loadEvent();
     const wanted = only === null ? event.sections : event.sections.filter((s) => s.key === only);
-    const copies = await Promise.all(wanted.map((s) => this.copy(event, s)));
-    return { type: "snapshot", sections: copies.filter((c): c is Copy => c !== null).map((c) => c.section) };
+    const copies = (await Promise.all(wanted.map((s) => this.copy(event, s)))).filter((c): c is Copy => c !== null);
+    const sections = copies.map((c) => (c.json ??= JSON.stringify(c.section)));
+    // The LiveSnapshotMessage, with its sections already serialized.
+    return `{"type":${JSON.stringify("snapshot" satisfies LiveSnapshotMessage["type"])},"sections":[${sections.join(",")}]}`;
   }
 
   /** The shard's copy of a section, subscribing to it on first use (one call however many viewers wait). */
@@ -151,10 +166,11 @@ function toCopy(state: LiveSectionState, name: string): Copy {
     ...(state.kind === "ga" ? { price_cents: state.price_cents ?? 0 } : { seats: state.seats ?? [] }),
     seq: state.seq,
   };
-  return { section, seatAt: new Map((section.seats ?? []).map((seat, i) => [seat.seat_id, i])) };
+  return { section, seatAt: new Map((section.seats ?? []).map((seat, i) => [seat.seat_id, i])), json: null };
 }
 
 function apply(copy: Copy, message: LiveChangesMessage): void {
+  copy.json = null;
   copy.section.seq = message.seq;
   copy.section.available = message.available;
   for (const change of message.seats ?? []) {
