@@ -13,6 +13,7 @@ import { holdsRoutes } from "./routes/holds";
 import { ordersRoutes } from "./routes/orders";
 import { paymentsRoutes } from "./routes/payments";
 import { queueRoutes } from "./routes/queue";
+import { seatsLiveRoutes } from "./routes/seats-live";
 import { ticketsRoutes } from "./routes/tickets";
 
 export { SectionInventory } from "../durable-objects/section-inventory";
@@ -20,6 +21,7 @@ export { BuyerLedger } from "../durable-objects/buyer-ledger";
 export { WaitingRoom } from "../durable-objects/waiting-room";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { CheckoutSaga } from "../durable-objects/checkout-saga";
+export { LiveFeed } from "../durable-objects/live-feed";
 
 export const app = new Hono<AppEnv>();
 app.onError(onError);
@@ -34,6 +36,7 @@ app.use("/api/*", bodyCap(MAX_BODY_BYTES));
 app.route("/", authRoutes);
 app.route("/", adminCatalogRoutes);
 app.route("/", eventsRoutes);
+app.route("/", seatsLiveRoutes);
 app.route("/", holdsRoutes);
 app.route("/", ordersRoutes);
 app.route("/", paymentsRoutes);
