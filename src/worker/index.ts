@@ -10,7 +10,8 @@ import { eventsRoutes } from "./routes/events";
 import { gateRoutes } from "./routes/gate";
 import { holdsRoutes } from "./routes/holds";
 import { ordersRoutes } from "./routes/orders";
-import { paymentsRoutes } from "./routes/payments";
+import { handleLocalWebhookBatch, paymentsRoutes } from "./routes/payments";
+import { OUTBOX_QUEUE } from "./payments/local-outbox";
 import { queueRoutes } from "./routes/queue";
 import { ticketsRoutes } from "./routes/tickets";
 
@@ -42,5 +43,5 @@ app.route("/", gateRoutes);
 
 export default {
   fetch: app.fetch,
-  queue: handleEmailBatch,
+  queue: (batch, env) => (batch.queue === OUTBOX_QUEUE ? handleLocalWebhookBatch(batch, env) : handleEmailBatch(batch, env)),
 } satisfies ExportedHandler<Env>;
