@@ -17,6 +17,11 @@ export default defineConfig(async () => {
               miniflare: {
                 // Test-only binding: the migrations for test/apply-migrations.ts.
                 bindings: { TEST_MIGRATIONS: migrations },
+                // Test-only Rate Limiting bindings with small limits, swapped in for a route's own
+                // binding to prove the middleware's wiring without thousands of requests.
+                ratelimits: {
+                  RL_TEST_3_PER_60S: { namespace_id: "9001", simple: { limit: 3, period: 60 } },
+                },
               },
             }),
           ],
