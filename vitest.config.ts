@@ -30,6 +30,9 @@ export default defineConfig(async () => {
             include: ["test/**/*.test.ts"],
             exclude: ["test/e2e/**", "**/node_modules/**"],
             setupFiles: ["./test/apply-migrations.ts"],
+            // The per-request log line (observability/request-log.ts) would drown the test output;
+            // test/observability.test.ts checks it.
+            onConsoleLog: (log) => !log.startsWith('{"msg":"request"'),
             testTimeout: 30_000,
           },
         },

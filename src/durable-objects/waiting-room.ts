@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { etaSeconds, SessionEnds } from "../worker/waiting-room/admission-eta";
 import { Fenwick } from "../worker/waiting-room/fenwick";
+import { recordMetric } from "./metrics";
 import { migrate } from "./sql-migrations";
 
 /** What the Worker pushes from the event row (`waiting_room` JSON and `on_sale_at`). */
@@ -390,6 +391,7 @@ export class WaitingRoom extends DurableObject<Env> {
         );
         s.frontier = last.ord;
         s.processed += admitted;
+        recordMetric(this.env.METRICS, { kind: "admission", eventId: this.ctx.id.name ?? "", count: admitted });
       }
     }
     if (lapsed > 0 || admitted > 0) this.loadSessions(); // one row per tick of a session length at most

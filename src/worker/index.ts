@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./app-env";
 import { onError, onNotFound } from "./errors";
 import { bodyCap } from "./middleware/body-cap";
+import { requestLog } from "./observability/request-log";
 import { handleEmailBatch } from "./email/confirmation";
 import { adminCatalogRoutes } from "./routes/admin-catalog";
 import { adminOrdersRoutes } from "./routes/admin-orders";
@@ -25,6 +26,8 @@ export const app = new Hono<AppEnv>();
 app.onError(onError);
 app.notFound(onNotFound);
 
+// First, so that every answer (errors and 404s too) carries X-Request-Id and is logged once.
+app.use("*", requestLog());
 // Bodies are small JSON documents; anything larger is refused before it is read or parsed.
 const MAX_BODY_BYTES = 64 * 1024;
 app.use("/api/*", bodyCap(MAX_BODY_BYTES));

@@ -4,6 +4,7 @@
  * Expected outcomes move the order; unexpected ones (a section or the provider unreachable)
  * throw, and the saga retries later.
  */
+import { recordMetric } from "../../durable-objects/metrics";
 import { getEvent } from "../catalog/event-repo";
 import { buyerLedger } from "../inventory/hold-id";
 import { paymentProvider } from "../payments";
@@ -118,13 +119,14 @@ async function issueTicketsAndMarkPaid(env: Env, o: OrderRow, exp: number): Prom
       }),
   );
   const now = isoNow();
-  await env.DB.batch([
+  const results = await env.DB.batch([
     ...inserts,
     env.DB.prepare(
       "UPDATE orders SET status = 'paid', paid_at = ?, updated_at = ? WHERE id = ? AND status = 'pending_payment'",
     ).bind(now, now, o.id),
     consumePromoStatement(env, o.id),
   ]);
+  if (results[inserts.length]?.meta.changes === 1) recordMetric(env.METRICS, { kind: "sale", eventId: o.eventId, count: items.length, amountMinor: o.amountCents, detail: o.currency });
 }
 
 /** Queued at most once per order; a failed send is retried by the queue, never by the order. */
@@ -184,7 +186,7 @@ export async function endForCancelledEvent(env: Env, orderId: string): Promise<E
 /** paid -> refunded: tickets revoked at once (same transaction); money and seats follow in `settle`. */
 export async function refundPaid(env: Env, orderId: string, reason: string): Promise<EndResult> {
   const now = isoNow();
-  const [moved] = await env.DB.batch([
+  const [moved, revoked] = await env.DB.batch([
     env.DB.prepare(
       "UPDATE orders SET status = 'refunded', failure_reason = ?, updated_at = ? WHERE id = ? AND status = 'paid'",
     ).bind(reason, now, orderId),
@@ -196,6 +198,7 @@ export async function refundPaid(env: Env, orderId: string, reason: string): Pro
   const o = await getOrder(env, orderId);
   if (!o) return { ok: false, status: "not_found", reason: "not_found" };
   if (moved?.meta.changes !== 1 && o.status !== "refunded") return { ok: false, status: o.status, reason: "not_paid" };
+  if (moved?.meta.changes === 1) recordMetric(env.METRICS, { kind: "refund", eventId: o.eventId, count: revoked?.meta.changes ?? 0, amountMinor: o.amountCents, detail: o.currency });
   await settle(env, o);
   // As settled (refunded_at, refunded_cents), for the answer.
   return { ok: true, order: (await getOrder(env, orderId)) ?? o };
