@@ -61,3 +61,29 @@ describe.each(BUILT_INS)("price tier %s", (tier) => {
     expect(mine.body.events).toEqual([]);
   });
 });
+
+describe("other names a client chooses", () => {
+  it("sections and rows named after built-ins are ordinary sections and rows", async ({ expect }) => {
+    const organizer = await signupOrganizer();
+    const { venueId } = await createVenue(organizer.token, [
+      { key: "__proto__", name: "Proto", kind: "reserved", rows: [{ label: "constructor", seats: 3, price_tier: "toString" }] },
+      { key: "constructor", name: "Floor", kind: "ga", capacity: 5, price_tier: "valueOf" },
+    ]);
+    const created = await createEvent(organizer.token, venueId, { price_tiers: { toString: 1000, valueOf: 700 } });
+    await publishEvent(organizer.token, created.event_id);
+    const buyer = await signupBuyer();
+    const hold = await call("POST", `/api/v1/events/${created.event_id}/holds`, {
+      token: buyer.token,
+      body: { items: [{ section: "__proto__", seats: ["__proto__-constructor-2"] }, { section: "constructor", quantity: 2 }] },
+    });
+    expect(hold.status).toBe(201);
+    expect(hold.body.total_cents).toBe(1000 + 2 * 700);
+    // A section the event does not have, named like a built-in, is simply not found.
+    const missing = await call("POST", `/api/v1/events/${created.event_id}/holds`, { token: buyer.token, body: { section: "hasOwnProperty", quantity: 1 } });
+    expect(missing.status).toBe(404);
+    const seats = await call("GET", `/api/v1/events/${created.event_id}/seats?section=__proto__`);
+    expect(seats.status).toBe(200);
+    expect(seats.body.sections).toHaveLength(1);
+    expect(seats.body.sections[0].key ?? seats.body.sections[0].section).toBe("__proto__");
+  });
+});
