@@ -4,6 +4,7 @@ import { onError, onNotFound } from "./errors";
 import { bodyCap } from "./middleware/body-cap";
 import { requestLog } from "./observability/request-log";
 import { handleEmailBatch } from "./email/confirmation";
+import { pageNotFound, pageRoutes } from "./pages";
 import { adminCatalogRoutes } from "./routes/admin-catalog";
 import { adminOrdersRoutes } from "./routes/admin-orders";
 import { authRoutes } from "./routes/auth";
@@ -24,7 +25,8 @@ export { CheckoutSaga } from "../durable-objects/checkout-saga";
 
 export const app = new Hono<AppEnv>();
 app.onError(onError);
-app.notFound(onNotFound);
+// Unknown API paths keep the contract's JSON 404; anything else is a page.
+app.notFound((c) => (/^\/(api|\.well-known)(\/|$)/.test(c.req.path) ? onNotFound(c) : pageNotFound(c)));
 
 // First, so that every answer (errors and 404s too) carries X-Request-Id and is logged once.
 app.use("*", requestLog());
@@ -43,6 +45,8 @@ app.route("/", ticketsRoutes);
 app.route("/", adminOrdersRoutes);
 app.route("/", queueRoutes);
 app.route("/", gateRoutes);
+// The storefront's pages call the API above in-process.
+app.route("/", pageRoutes((req, env, ctx) => app.fetch(req, env, ctx)));
 
 export default {
   fetch: app.fetch,
