@@ -1,38 +1,81 @@
-/** What buyers may see of an event: anything but drafts. */
+/**
+ * What buyers may see of an event (anything but drafts), served through the read cache
+ * (`src/worker/cache/`): the event from cached event facts, seat maps from cached section
+ * snapshots, so that many readers of a hot section cost its object one read per freshness
+ * window, not one each. The API routes and the pages call these same functions. Nothing
+ * per-buyer goes through here.
+ */
+import { PUBLIC_READ_FRESH_MS, PUBLIC_READ_STALE_MS } from "../cache/bounds";
+import { ReadThroughCache, type WaitUntil } from "../cache/read-through";
 import { notFound } from "../errors";
-import { getEvent } from "./event-repo";
+import { idPattern } from "../ids";
+import type { SeatSnapshot } from "../inventory/types";
+import { eventFacts } from "./event-facts";
 import { readSnapshots } from "./inventory";
-import { sectionsOf } from "./venues";
+import type { VenueSectionRow } from "./venues";
 
-/** The event with its venue sections; 404 for unknown ids and drafts. */
-export async function getPublicEvent(env: Pick<Env, "DB">, eventId: string) {
-  const event = await getEvent(env, eventId);
-  if (!event || event.state === "draft") throw notFound("Event");
-  const sections = (await sectionsOf(env, [event.venueId])).get(event.venueId) ?? [];
-  return { event, sections };
+const EVENT_ID = idPattern("evt");
+
+/** The event with its venue sections; 404 for unknown ids and drafts. `readAt`: when D1 was read. */
+export async function getPublicEvent(env: Pick<Env, "DB">, eventId: string, ctx?: WaitUntil) {
+  // Ids that cannot exist cost no read (unknown ids are not cached).
+  const facts = EVENT_ID.test(eventId) ? await eventFacts(env, eventId, ctx) : undefined;
+  if (!facts || facts.value.event.state === "draft") throw notFound("Event");
+  return { event: facts.value.event, sections: facts.value.sections, readAt: facts.readAt };
+}
+
+/** One section of a seat map as the API shows it. */
+export type PublicSection = {
+  key: string;
+  name: string;
+  kind: "reserved" | "ga";
+  capacity: number;
+  available: number;
+} & ({ price_cents: number } | { seats: SeatSnapshot[] });
+
+export interface SeatMap {
+  event_id: string;
+  currency: string;
+  sections: PublicSection[];
+}
+
+const sectionMaps = new ReadThroughCache<PublicSection>({
+  name: "seat-map-v1",
+  freshMs: PUBLIC_READ_FRESH_MS,
+  staleMs: PUBLIC_READ_STALE_MS,
+  // About 200 bytes a seat in memory: some 80 MB at the cap, inside an isolate's 128 MB.
+  maxWeight: 400_000,
+  weight: (s) => 1 + ("seats" in s ? s.seats.length : 0),
+});
+
+async function readSection(env: Pick<Env, "INVENTORY">, eventId: string, section: VenueSectionRow): Promise<PublicSection> {
+  const [s] = await readSnapshots(env, eventId, [section]);
+  const base = { key: s!.key, name: section.name, kind: s!.kind, capacity: s!.capacity, available: s!.available };
+  return s!.kind === "ga" ? { ...base, price_cents: s!.price_cents ?? 0 } : { ...base, seats: s!.seats ?? [] };
 }
 
 /**
- * Seat map from the inventory objects, not from D1 rows: counts and seat statuses are what
- * a hold would see now. `sectionKey` narrows it to one section (404 when the event has none such).
+ * Seat map from the inventory objects, not from D1 rows, through the cache: counts and seat
+ * statuses are what a hold saw at most the bound ago (`cache/bounds.ts`). `sectionKey`
+ * narrows it to one section (404 when the event has none such). `readAt` is the oldest part's
+ * seat read; `json` is the answer's body, assembled from each section's cached JSON.
  */
-export async function seatMap(env: Pick<Env, "DB" | "INVENTORY">, eventId: string, sectionKey?: string) {
-  const { event, sections } = await getPublicEvent(env, eventId);
+export async function cachedSeatMap(env: Pick<Env, "DB" | "INVENTORY">, eventId: string, sectionKey?: string, ctx?: WaitUntil) {
+  const { event, sections } = await getPublicEvent(env, eventId, ctx);
   // An event cancelled while still a draft never had inventory.
   if (!event.publishedAt) throw notFound("Event");
   const wanted = sectionKey === undefined ? sections : sections.filter((s) => s.key === sectionKey);
   if (wanted.length === 0) throw notFound("Section");
-  const snapshots = await readSnapshots(env, event.id, wanted);
-  return {
-    event_id: event.id,
-    currency: event.currency,
-    sections: snapshots.map((s, i) => ({
-      key: s.key,
-      name: wanted[i]!.name,
-      kind: s.kind,
-      capacity: s.capacity,
-      available: s.available,
-      ...(s.kind === "ga" ? { price_cents: s.price_cents } : { seats: s.seats ?? [] }),
-    })),
-  };
+  const parts = await Promise.all(
+    wanted.map(async (section) => (await sectionMaps.get(`${event.id}/${section.key}`, () => readSection(env, event.id, section), ctx))!),
+  );
+  const map: SeatMap = { event_id: event.id, currency: event.currency, sections: parts.map((p) => p.value) };
+  const head = JSON.stringify({ event_id: event.id, currency: event.currency });
+  const json = `${head.slice(0, -1)},"sections":[${parts.map((p) => p.text).join(",")}]}`;
+  return { map, json, readAt: Math.min(...parts.map((p) => p.readAt)) };
+}
+
+/** The seat map alone (for pages and other callers that render it themselves). */
+export async function seatMap(env: Pick<Env, "DB" | "INVENTORY">, eventId: string, sectionKey?: string, ctx?: WaitUntil): Promise<SeatMap> {
+  return (await cachedSeatMap(env, eventId, sectionKey, ctx)).map;
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { getOrder, getOrderTickets, orderJson } from "../checkout/order-repo";
 import { and, eq } from "drizzle-orm";
+import { eventChanged } from "../catalog/event-facts";
 import { getOwnEvent } from "../catalog/event-repo";
 import { cancelEvent } from "../checkout/organizer";
 import { OrdersCursorParam, orderPage } from "../checkout/order-pages";
@@ -93,7 +94,12 @@ adminOrdersRoutes.post("/api/v1/admin/orders/:orderId/refund", requireAuth("orga
 
 adminOrdersRoutes.post("/api/v1/admin/events/:eventId/cancel", requireAuth("organizer"), async (c) => {
   const event = await getOwnEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
-  return c.json(await cancelEvent(c.env, event));
+  try {
+    return c.json(await cancelEvent(c.env, event));
+  } finally {
+    // Also when the refunds fail half way: the state flips first.
+    await eventChanged(event.id);
+  }
 });
 
 const OrdersQuery = z.object({
