@@ -43,8 +43,9 @@ const sectionMaps = new ReadThroughCache<PublicSection>({
   name: "seat-map-v1",
   freshMs: PUBLIC_READ_FRESH_MS,
   staleMs: PUBLIC_READ_STALE_MS,
-  // About 200 bytes a seat in memory: some 80 MB at the cap, inside an isolate's 128 MB.
-  maxWeight: 400_000,
+  // About 400 bytes a seat in memory (the objects, the JSON and its bytes): some 60 MB at the
+  // cap, inside an isolate's 128 MB. A bigger venue's map still works, with more object reads.
+  maxWeight: 150_000,
   weight: (s) => 1 + ("seats" in s ? s.seats.length : 0),
 });
 
@@ -58,7 +59,7 @@ async function readSection(env: Pick<Env, "INVENTORY">, eventId: string, section
  * Seat map from the inventory objects, not from D1 rows, through the cache: counts and seat
  * statuses are what a hold saw at most the bound ago (`cache/bounds.ts`). `sectionKey`
  * narrows it to one section (404 when the event has none such). `readAt` is the oldest part's
- * seat read; `json` is the answer's body, assembled from each section's cached JSON.
+ * seat read; `json` and `bytes` give the answer's body, assembled from each section's cached JSON.
  */
 export async function cachedSeatMap(env: Pick<Env, "DB" | "INVENTORY">, eventId: string, sectionKey?: string, ctx?: WaitUntil) {
   const { event, sections } = await getPublicEvent(env, eventId, ctx);
@@ -70,9 +71,35 @@ export async function cachedSeatMap(env: Pick<Env, "DB" | "INVENTORY">, eventId:
     wanted.map(async (section) => (await sectionMaps.get(`${event.id}/${section.key}`, () => readSection(env, event.id, section), ctx))!),
   );
   const map: SeatMap = { event_id: event.id, currency: event.currency, sections: parts.map((p) => p.value) };
-  const head = JSON.stringify({ event_id: event.id, currency: event.currency });
-  const json = `${head.slice(0, -1)},"sections":[${parts.map((p) => p.text).join(",")}]}`;
-  return { map, json, readAt: Math.min(...parts.map((p) => p.readAt)) };
+  const head = `${JSON.stringify({ event_id: event.id, currency: event.currency }).slice(0, -1)},"sections":[`;
+  return {
+    map,
+    readAt: Math.min(...parts.map((p) => p.readAt)),
+    json: () => `${head}${parts.map((p) => p.text).join(",")}]}`,
+    /** The body as UTF-8, from each section's bytes encoded once per read rather than per answer. */
+    bytes: () => concat([encoder.encode(head), ...parts.flatMap((p, i) => (i === 0 ? [utf8(p)] : [COMMA, utf8(p)])), CLOSE]),
+  };
+}
+
+const encoder = new TextEncoder();
+const COMMA = encoder.encode(",");
+const CLOSE = encoder.encode("]}");
+const encoded = new WeakMap<object, Uint8Array>();
+
+function utf8(part: { text: string }): Uint8Array {
+  let bytes = encoded.get(part);
+  if (!bytes) encoded.set(part, (bytes = encoder.encode(part.text)));
+  return bytes;
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** The seat map alone (for pages and other callers that render it themselves). */

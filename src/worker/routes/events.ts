@@ -40,6 +40,6 @@ eventsRoutes.get("/api/v1/events/:eventId", async (c) => {
 const SeatsQuery = z.object({ section: z.string().min(1).max(64).optional() });
 
 eventsRoutes.get("/api/v1/events/:eventId/seats", validate("query", SeatsQuery), async (c) => {
-  const { json, readAt } = await cachedSeatMap(c.env, c.req.param("eventId"), c.req.valid("query").section, background(c));
-  return c.body(json, 200, { "Content-Type": "application/json", ...freshnessHeaders(readAt, PUBLIC_READ_FRESH_MS) });
+  const { bytes, readAt } = await cachedSeatMap(c.env, c.req.param("eventId"), c.req.valid("query").section, background(c));
+  return c.body(bytes(), 200, { "Content-Type": "application/json", ...freshnessHeaders(readAt, PUBLIC_READ_FRESH_MS) });
 });
