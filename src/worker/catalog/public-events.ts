@@ -8,8 +8,8 @@
 import { PUBLIC_READ_FRESH_MS, PUBLIC_READ_STALE_MS } from "../cache/bounds";
 import { ReadThroughCache, type WaitUntil } from "../cache/read-through";
 import { notFound } from "../errors";
-import { idPattern } from "../ids";
-import type { SeatSnapshot } from "../inventory/types";
+import { idPattern } from "../../shared/ids";
+import type { SeatSnapshot } from "../../shared/inventory/types";
 import { eventFacts } from "./event-facts";
 import { readSnapshots } from "./inventory";
 import type { VenueSectionRow } from "./venues";
