@@ -49,6 +49,8 @@ function EventView({ event: e, map, notice }: EventViewProps) {
   const snapshots = new Map((map?.sections ?? []).map((s) => [s.key, s]));
   const soldOut = map !== null && map.sections.every((s) => s.available === 0);
   const waiting = e.waiting_room?.enabled === true && onSale;
+  // The legend explains seat colours: only the tiers that reserved rows use.
+  const seatTiers = new Set(layouts.flatMap((l) => (l.rows ?? []).map((r) => r.price_tier)));
   return (
     <Layout title={e.name} scripts={onSale ? ["event"] : e.status === "scheduled" ? ["countdown"] : []}>
       <div id="event" data-event-id={e.event_id} data-waiting-room={waiting ? "true" : "false"} data-max={e.max_tickets_per_user} data-currency={e.currency}>
@@ -76,7 +78,7 @@ function EventView({ event: e, map, notice }: EventViewProps) {
         {map && (onSale || e.status === "scheduled") ? (
           <>
             <h2>Choose your seats</h2>
-            <Legend tiers={tiers} tierIndex={tierIndex} currency={e.currency} />
+            <Legend tiers={tiers.filter(([t]) => seatTiers.has(t))} tierIndex={tierIndex} currency={e.currency} />
             <div id="event-message" class="notice notice-error" role="alert" hidden></div>
             {layouts.map((l) => {
               const s = snapshots.get(l.key);

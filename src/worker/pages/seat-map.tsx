@@ -163,7 +163,7 @@ export function Legend(p: { tiers: [string, number][]; tierIndex: Map<string, nu
           <svg width="16" height="16" aria-hidden="true" class="seat s-available" viewBox="0 0 16 16">
             <rect width="16" height="16" rx="4" class={`swatch t-${p.tierIndex.get(tier) ?? 0}`} />
           </svg>
-          {`${tier}: ${formatMoney(cents, p.currency)}`}
+          <span class="tier">{tier}</span>: {formatMoney(cents, p.currency)}
         </li>
       ))}
       {(["selected", "held", "sold"] as const).map((s) => (
