@@ -3,7 +3,7 @@ import { and, asc, count, eq, sum } from "drizzle-orm";
 import { badRequest, conflict, notFound } from "../errors";
 import { db } from "../db/client";
 import { events, orders } from "../db/schema";
-import { newId } from "../ids";
+import { newId } from "../../shared/ids";
 import { getOwnEvent, type EventRow } from "./event-repo";
 import type { EventInput } from "./input";
 import { initInventory, readSnapshots } from "./inventory";

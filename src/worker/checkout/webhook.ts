@@ -3,9 +3,9 @@ import { db } from "../db/client";
 import { orders } from "../db/schema";
 import { ApiError } from "../errors";
 import { paymentProvider } from "../payments";
-import { isoNow } from "./order-repo";
+import { isoNow } from "../../durable-objects/checkout/order-rows";
+import { refundedInFull } from "../../durable-objects/checkout/steps";
 import { recordProviderRefund } from "./provider-refunds";
-import { refundedInFull } from "./steps";
 
 export type WebhookOutcome = { received: true; duplicate?: true; ignored?: string };
 
