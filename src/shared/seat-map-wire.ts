@@ -2,7 +2,9 @@
  * Wire types of the seat map as browsers see it (contract: "Buying" seat map and "Live seat
  * map"). Pure types: the storefront imports them with `import type`.
  */
-export type SeatStatus = "available" | "held" | "sold";
+import type { SeatStatus } from "./inventory/seat-state";
+
+export type { SeatStatus };
 
 export interface SeatJson {
   seat_id: string;

@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env";
 import type { Principal } from "../auth/tokens";
 import type { EventJson } from "../catalog/event-json";
-import { parseHoldId } from "../inventory/hold-id";
+import { parseHoldId } from "../../shared/inventory/hold-id";
 import { cookiePrincipal } from "../middleware/session";
 import { holdErrorSentence } from "../../shared/hold-error-text";
 import { callApi, type ApiFetch } from "./api-call";
