@@ -104,6 +104,27 @@ describe("holding without scripts", () => {
   });
 });
 
+describe("refused holds are sentences", () => {
+  it("past the per-buyer limit, and when rate limited (with Retry-After)", async ({ expect }) => {
+    const ev = await publishedEvent({ overrides: { max_tickets_per_user: 3 } });
+    const buyer = await signupBuyer();
+    await call("POST", `/api/v1/events/${ev.eventId}/holds`, { token: buyer.token, body: { section: "GA", quantity: 2 } });
+    const limit = await page(`/events/${ev.eventId}/holds`, { user: buyer, form: { section: "GA", quantity: "2" } });
+    expect(limit.status).toBe(422);
+    expect(limit.text).toContain("You have reached the limit of 3 tickets per buyer for this event (held and bought together).");
+
+    const strict = { ...env, RATE_LIMITS: JSON.stringify({ hold: { user: { limit: 1, windowSeconds: 60 } } }) } as Env;
+    const other = await signupBuyer();
+    const first = await page(`/events/${ev.eventId}/holds`, { user: other, form: { section: "GA", quantity: "1" }, env: strict });
+    expect(first.status).toBe(303);
+    const second = await page(`/events/${ev.eventId}/holds`, { user: other, form: { section: "GA", quantity: "1" }, env: strict });
+    expect(second.status).toBe(429);
+    const wait = Number(second.headers.get("Retry-After"));
+    expect(wait).toBeGreaterThan(0);
+    expect(second.text).toContain(`Too many tries in a short time. Try again in ${wait} seconds.`);
+  });
+});
+
 describe("checkout and payment pages", () => {
   it("checkout counts down the hold, orders with the promo code, pays on the test payment page, and shows the tickets", async ({ expect }) => {
     const ev = await publishedEvent();

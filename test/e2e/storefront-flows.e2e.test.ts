@@ -112,6 +112,43 @@ describe("checkout", () => {
   });
 });
 
+describe("errors are sentences", () => {
+  it("rate limited: a live retry countdown from Retry-After, the hold button off until it ends, then the hold works", async () => {
+    const ev = await storeEvent(api);
+    const a = await buyer();
+    await openEvent(a, ev.eventId);
+    // The server's 429 is tested in the workers tests; here the page's answer to one.
+    let refused = false;
+    await a.route(`**/api/v1/events/${ev.eventId}/holds`, async (route) => {
+      if (refused) return route.continue();
+      refused = true;
+      await route.fulfill({
+        status: 429,
+        headers: { "Content-Type": "application/json", "Retry-After": "3" },
+        body: JSON.stringify({ error: { code: "rate_limited", message: "Too many requests; try again later." } }),
+      });
+    });
+    await seat(a, "STALLS-C-2").click();
+    const hold = a.getByRole("button", { name: "Hold selected seats" });
+    await hold.click();
+    await expect(a.getByRole("alert").innerText()).resolves.toMatch(/^Too many tries in a short time\. Retry in 0:0[23]\.$/);
+    await expect(hold.isDisabled()).resolves.toBe(true);
+    await a.waitForFunction(() => document.getElementById("event-message")?.innerText.includes("You can try again now."), undefined, { timeout: 6_000 });
+    await expect(hold.isDisabled()).resolves.toBe(false);
+    await Promise.all([a.waitForURL(/\/checkout\//), hold.click()]);
+  });
+
+  it("the selection stops at the per-buyer limit with a sentence", async () => {
+    const ev = await storeEvent(api);
+    const a = await buyer();
+    await openEvent(a, ev.eventId);
+    for (let n = 1; n <= 6; n++) await seat(a, `STALLS-C-${n}`).click();
+    await seat(a, "STALLS-C-7").click();
+    await expect(a.getByRole("alert").innerText()).resolves.toBe("You can pick up to 6 tickets for this event.");
+    await expect(seatLabel(a, "STALLS-C-7")).resolves.toMatch(/^STALLS-C-7, available/);
+  });
+});
+
 describe("waiting room", () => {
   it("the event page queues the buyer, shows the position, and on admission the hold works with no token to copy", async () => {
     const ev = await storeEvent(api, { waitingRoom: { enabled: true, admit_per_minute: 600, session_seconds: 600 } });

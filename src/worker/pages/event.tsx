@@ -157,7 +157,7 @@ export function eventPages(api: ApiFetch) {
     if (hold.status === 401) return c.redirect(`/login?next=${encodeURIComponent(`/events/${eventId}`)}`, 303);
     const { event, map } = await loadEvent(c, api, eventId);
     if (!event.ok) return missing(c, event);
-    const status = hold.status === 429 ? 429 : hold.status === 503 ? 503 : hold.status >= 500 ? 500 : 409;
+    const status = (hold.status >= 400 && hold.status < 600 ? hold.status : 500) as 400;
     if (hold.retryAfter) c.header("Retry-After", String(hold.retryAfter));
     return c.html(<EventView event={event.body} map={map} notice={holdErrorSentence(hold.error, hold.retryAfter)} />, status);
   });
