@@ -33,9 +33,12 @@ for (const el of document.querySelectorAll<SVGGElement>("[data-seat]")) seats.se
 const selected: string[] = [];
 let blockedUntil = 0;
 
+/** A seat's label: `data-label` only where it differs from the seat id. */
+const labelOf = (el: SVGGElement) => el.dataset.label ?? el.dataset.seat!;
+
 function seatName(el: SVGGElement): string {
   const status = el.dataset.status === "available" && selected.includes(el.dataset.seat!) ? "selected" : el.dataset.status;
-  return `${el.dataset.label}, ${status}, ${el.dataset.price}`;
+  return `${labelOf(el)}, ${status}, ${el.dataset.price}`;
 }
 
 function paint(el: SVGGElement): void {
@@ -60,7 +63,7 @@ function renderSelection(): void {
   summary.textContent =
     selected.length === 0
       ? ""
-      : `${selected.length} ${selected.length === 1 ? "seat" : "seats"} selected: ${selected.map((id) => seats.get(id)?.dataset.label ?? id).join(", ")}. Total ${formatMoney(total, currency)}.`;
+      : `${selected.length} ${selected.length === 1 ? "seat" : "seats"} selected: ${selected.map((id) => { const el = seats.get(id); return el ? labelOf(el) : id; }).join(", ")}. Total ${formatMoney(total, currency)}.`;
   holdButton.disabled = selected.length === 0 || Date.now() < blockedUntil;
   sessionStorage.setItem(selectionKey, JSON.stringify(selected));
 }
@@ -80,7 +83,7 @@ function setStatus(id: string, status: SeatStatus): string | null {
   el.dataset.status = status;
   let lost: string | null = null;
   if (status !== "available" && deselect(id)) {
-    lost = el.dataset.label ?? id;
+    lost = labelOf(el);
     flash(el);
   } else if (before !== status && status !== "available") flash(el);
   paint(el);
@@ -130,7 +133,7 @@ function toggle(el: SVGGElement): void {
   const id = el.dataset.seat!;
   if (el.dataset.status !== "available") {
     flash(el);
-    showMessage(message, `${el.dataset.label} is ${el.dataset.status === "sold" ? "sold" : "held by someone else"}. Pick another seat.`);
+    showMessage(message, `${labelOf(el)} is ${el.dataset.status === "sold" ? "sold" : "held by someone else"}. Pick another seat.`);
     return;
   }
   if (!deselect(id)) {
@@ -148,6 +151,8 @@ function toggle(el: SVGGElement): void {
 // Tap, click and keyboard on the seats; arrows move between seats (one tab stop per section).
 for (const svg of document.querySelectorAll<SVGSVGElement>("svg.seats")) {
   const rows = [...svg.querySelectorAll<SVGGElement>("g.row")].map((r) => [...r.querySelectorAll<SVGGElement>("[data-seat]")]);
+  const place = new Map<SVGGElement, [row: number, col: number]>();
+  rows.forEach((row, r) => row.forEach((el, c) => place.set(el, [r, c])));
   const move = (from: SVGGElement, to: SVGGElement | undefined) => {
     if (!to) return;
     from.setAttribute("tabindex", "-1");
@@ -161,8 +166,7 @@ for (const svg of document.querySelectorAll<SVGSVGElement>("svg.seats")) {
   svg.addEventListener("keydown", (e) => {
     const el = (e.target as Element).closest<SVGGElement>("[data-seat]");
     if (!el) return;
-    const r = Number(el.dataset.rowIndex);
-    const c = Number(el.dataset.col);
+    const [r, c] = place.get(el) ?? [0, 0];
     const nearest = (row: SVGGElement[] | undefined) => {
       if (!row?.length) return undefined;
       const x = el.getBoundingClientRect().x;

@@ -39,13 +39,14 @@ it("every page passes axe and fits a 360 px screen", async () => {
   const ev = await storeEvent(api, { seatsPerRow: 16, name: "Storefront Night: The Edge Quartet" });
   const soon = await storeEvent(api, { onSaleAt: new Date(Date.now() + 2 * 24 * 3600_000) });
   const queued = await storeEvent(api, { waitingRoom: { enabled: true, admit_per_minute: 1, session_seconds: 600 } });
-  const big = await storeEvent(api, { seatsPerRow: 50 });
+  // A section of several thousand seats: 40 rows of 100.
+  const big = await storeEvent(api, { seatsPerRow: 100, rowCount: 40 });
   // Some seats held and sold by others, so the map shows every status.
   const other = await api.signup("buyer");
   await api.buyTickets(other.token, ev.eventId, ["STALLS-A-7", "STALLS-A-8", "STALLS-A-9"]);
   await api.ok(201, "POST", `/api/v1/events/${ev.eventId}/holds`, { token: other.token, body: { seats: ["STALLS-B-4", "STALLS-B-5"] } });
-  // Someone ahead in the queue, so the next buyer waits.
-  await api.ok(201, "POST", `/api/v1/events/${queued.eventId}/queue`, { token: (await api.signup("buyer")).token });
+  // People ahead in the queue (admitted at one a minute), so the next buyer waits.
+  for (let i = 0; i < 4; i++) await api.ok(201, "POST", `/api/v1/events/${queued.eventId}/queue`, { token: (await api.signup("buyer")).token });
 
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
   const page = await context.newPage();
@@ -69,13 +70,21 @@ it("every page passes axe and fits a 360 px screen", async () => {
   await check(page, "me, no tickets");
   await page.goto(`${sys.origin}/events/${big.eventId}`);
   await page.waitForSelector("body[data-ready='true']");
-  await check(page, "event, wide section");
+  await expect(page.getByRole("button", { name: /^STALLS-R40-100, available, €30\.00$/ }).count()).resolves.toBe(1);
+  await check(page, "event, 4,000-seat section");
+  const view = page.locator(".seatmap-view").first();
+  const fitWidth = await view.locator("svg").evaluate((svg) => svg.getBoundingClientRect().width);
   await page.getByRole("button", { name: "Zoom in" }).first().click();
-  await check(page, "event, wide section zoomed in");
+  await page.getByRole("button", { name: "Zoom in" }).first().click();
+  const zoomedWidth = await view.locator("svg").evaluate((svg) => svg.getBoundingClientRect().width);
+  expect(zoomedWidth).toBeGreaterThan(fitWidth * 2);
+  // Zoomed in, the section scrolls inside its box; the page itself does not.
+  await expect(view.evaluate((el) => el.scrollWidth > el.clientWidth)).resolves.toBe(true);
+  await check(page, "event, 4,000-seat section zoomed in");
 
   await page.goto(`${sys.origin}/events/${queued.eventId}`);
   await page.waitForURL(/\/queue$/);
-  await expect(page.getByRole("status").first().innerText()).resolves.toMatch(/number 2 in line/);
+  await expect(page.getByRole("status").first().innerText()).resolves.toMatch(/number [2-5] in line/);
   await check(page, "waiting room");
 
   await page.goto(`${sys.origin}/events/${ev.eventId}`);

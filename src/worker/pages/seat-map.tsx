@@ -66,7 +66,7 @@ export function ReservedSection(p: ReservedSectionProps) {
             const offset = ((widest - seats.length) * (SEAT + GAP)) / 2;
             const y = r * (SEAT + GAP);
             return (
-              <g class="row" data-row={row.label}>
+              <g class={`row t-${p.tierIndex.get(row.price_tier) ?? 0}`} data-row={row.label}>
                 <text x={0} y={y + SEAT * 0.75} class="row-label" aria-hidden="true">
                   {row.label}
                 </text>
@@ -75,17 +75,16 @@ export function ReservedSection(p: ReservedSectionProps) {
                   const tabbable = first && s.status === "available";
                   if (tabbable) first = false;
                   return (
+                    // Attributes are kept few: a section can have thousands of seats.
                     <g
                       role="button"
                       tabindex={tabbable ? 0 : -1}
-                      class={`seat s-${s.status} t-${p.tierIndex.get(row.price_tier) ?? 0}`}
+                      class={`seat s-${s.status}`}
                       data-seat={s.seat_id}
-                      data-label={s.label}
+                      data-label={s.label === s.seat_id ? undefined : s.label}
                       data-price={price}
                       data-price-cents={s.price_cents}
                       data-status={s.status}
-                      data-row-index={r}
-                      data-col={i}
                       aria-label={seatName(s.label, s.status, price)}
                     >
                       <rect x={LABEL_WIDTH + offset + i * (SEAT + GAP)} y={y} width={SEAT} height={SEAT} rx={5} />
@@ -163,7 +162,9 @@ export function Legend(p: { tiers: [string, number][]; tierIndex: Map<string, nu
           <svg width="16" height="16" aria-hidden="true" class="seat s-available" viewBox="0 0 16 16">
             <rect width="16" height="16" rx="4" class={`swatch t-${p.tierIndex.get(tier) ?? 0}`} />
           </svg>
-          <span class="tier">{tier}</span>: {formatMoney(cents, p.currency)}
+          <span>
+            <span class="tier">{tier}</span>: {formatMoney(cents, p.currency)}
+          </span>
         </li>
       ))}
       {(["selected", "held", "sold"] as const).map((s) => (

@@ -8,6 +8,8 @@ export interface StoreEventOptions {
   waitingRoom?: { enabled: boolean; admit_per_minute: number; session_seconds: number };
   /** Seats per row of the reserved section STALLS (rows A, B, C). */
   seatsPerRow?: number;
+  /** More rows than A, B, C (labels A, B, C, R4, R5, ...), for sections of thousands of seats. */
+  rowCount?: number;
   onSaleAt?: Date;
   name?: string;
 }
@@ -29,11 +31,11 @@ export async function storeEvent(api: Api, opts: StoreEventOptions = {}) {
           key: "STALLS",
           name: "Stalls",
           kind: "reserved",
-          rows: [
-            { label: "A", seats: n, price_tier: "premium" },
-            { label: "B", seats: n, price_tier: "standard" },
-            { label: "C", seats: n, price_tier: "standard" },
-          ],
+          rows: Array.from({ length: Math.max(3, opts.rowCount ?? 3) }, (_, i) => ({
+            label: i < 3 ? "ABC"[i]! : `R${i + 1}`,
+            seats: n,
+            price_tier: i === 0 ? "premium" : "standard",
+          })),
         },
         { key: "FLOOR", name: "Floor", kind: "ga", capacity: 40, price_tier: "floor" },
       ],
