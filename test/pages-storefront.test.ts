@@ -39,6 +39,33 @@ async function page(path: string, opts: { user?: User; form?: Record<string, str
 /** The seat buttons of a page, in document order: [seat id, accessible name]. */
 const seatButtons = (html: string) => [...html.matchAll(/<g role="button"[^>]*data-seat="([^"]+)"[^>]*aria-label="([^"]+)"/g)].map((m) => [m[1], m[2]]);
 
+describe("home", () => {
+  it("searches through the event search (text, city, category, dates) and pages with 'More events'", async ({ expect }) => {
+    const category = `cat${crypto.randomUUID().slice(0, 8)}`;
+    const organizer = (await publishedEvent({ overrides: { category, name: "Paging first" } })).organizer;
+    for (let i = 0; i < 20; i++) await publishedEvent({ organizer, overrides: { category, name: `Paging ${i}` } });
+    const names = (html: string) => [...html.matchAll(/<h2><a href="\/events\/[^"]+">([^<]+)<\/a><\/h2>/g)].map((m) => m[1]);
+    const first = await page(`/?category=${category}`);
+    expect(names(first.text)).toHaveLength(20);
+    const next = /<a class="button" href="([^"]+)" rel="next">/.exec(first.text)?.[1]?.replaceAll("&amp;", "&");
+    expect(next).toContain(`category=${category}`);
+    const second = await page(next!);
+    expect(names(second.text)).toHaveLength(1);
+    expect(second.text).not.toContain('rel="next"');
+    expect(new Set([...names(first.text), ...names(second.text)]).size).toBe(21);
+
+    const one = await page(`/?q=${encodeURIComponent("Paging first")}&category=${category}&city=testville`);
+    expect(names(one.text)).toEqual(["Paging first"]);
+    expect(one.text).toContain('value="Paging first"');
+    const none = await page(`/?category=${category}&city=Elsewhere`);
+    expect(none.text).toContain("No events match.");
+    const dated = await page(`/?category=${category}&from=2020-01-01&to=2020-12-31`);
+    expect(names(dated.text)).toEqual([]);
+    const bad = await page(`/?from=2027-01-02&to=2027-01-01`);
+    expect(bad.text).toContain("to must not be before from.");
+  });
+});
+
 describe("event page", () => {
   it("draws every reserved seat as a button named '<label>, <status>, <price>', rows in layout order", async ({ expect }) => {
     const ev = await publishedEvent({ rows: [{ label: "B", seats: 3 }, { label: "A", seats: 2 }], gaCapacity: 20 });
