@@ -1,21 +1,14 @@
 /**
- * Wire types of the seat map as browsers see it (contract: "Buying" seat map and "Live seat
- * map"). Pure types: the storefront imports them with `import type`.
+ * The seat map as browsers see it (contract: "Buying" seat map and "Live seat map"). Types
+ * only: the storefront imports them with `import type`. The live socket's messages are the
+ * inventory's own (`./inventory/live`).
  */
-import type { SeatStatus } from "./inventory/seat-state";
+import type { SeatSnapshot, SeatStatus } from "./inventory/types";
 
 export type { SeatStatus };
+export type { LiveClientMessage, LiveServerMessage } from "./inventory/live";
 
-export interface SeatJson {
-  seat_id: string;
-  label: string;
-  row: string;
-  number: number;
-  price_cents: number;
-  status: SeatStatus;
-}
-
-/** One section of `GET .../seats` (and of a live snapshot, which adds `seq`). */
+/** One section of `GET .../seats` (a live snapshot's sections add `seq`). */
 export interface SectionSnapshot {
   key: string;
   name?: string;
@@ -23,7 +16,7 @@ export interface SectionSnapshot {
   capacity: number;
   available: number;
   price_cents?: number;
-  seats?: SeatJson[];
+  seats?: SeatSnapshot[];
   seq?: number;
 }
 
@@ -32,14 +25,6 @@ export interface SeatMapJson {
   currency: string;
   sections: SectionSnapshot[];
 }
-
-/** Messages the live seat map socket sends. */
-export type LiveServerMessage =
-  | { type: "snapshot"; sections: SectionSnapshot[] }
-  | { type: "changes"; section: string; seq: number; available: number; seats?: { seat_id: string; status: SeatStatus }[] };
-
-/** Messages a client sends on the live socket. */
-export type LiveClientMessage = { type: "resync" };
 
 /** The contract's error body. */
 export interface ApiErrorBody {

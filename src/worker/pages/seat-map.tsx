@@ -1,4 +1,5 @@
-import type { SeatJson, SectionSnapshot } from "../../shared/seat-map-wire";
+import type { SeatSnapshot } from "../../shared/inventory/types";
+import type { SectionSnapshot } from "../../shared/seat-map-wire";
 import { formatMoney } from "./format";
 
 /** Seat geometry in SVG units: a seat is SEAT wide, rows and seats are GAP apart. */
@@ -32,7 +33,7 @@ export const seatName = (label: string, status: string, price: string) => `${lab
  * between seats (roving tabindex), so a section of thousands of seats is one tab stop.
  */
 export function ReservedSection(p: ReservedSectionProps) {
-  const byRow = new Map<string, SeatJson[]>();
+  const byRow = new Map<string, SeatSnapshot[]>();
   for (const seat of p.section.seats ?? []) {
     const list = byRow.get(seat.row) ?? [];
     list.push(seat);

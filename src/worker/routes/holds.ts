@@ -9,6 +9,8 @@ import { assertWithinLimit, HoldBody, holdItems, holdJson, holdRefusal, inventor
 import { venueSections } from "../inventory/venue-sections";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
+import { serverTiming } from "../observability/request-log";
+import { recordMetric } from "../../durable-objects/metrics";
 import { validate } from "../validation";
 import { assertAdmitted } from "../waiting-room/admission";
 
@@ -23,6 +25,7 @@ const EVENT_ID = idPattern("evt");
 
 holdsRoutes.post(
   "/api/v1/events/:eventId/holds",
+  serverTiming(),
   requireAuth("buyer", "organizer"),
   rateLimit("hold"),
   validate("json", HoldBody),
@@ -47,7 +50,9 @@ holdsRoutes.post(
     });
     if (!result.ok) throw holdRefusal(result);
     // total_cents is in the event's currency's minor units.
-    return c.json({ ...holdJson(result), currency: event.currency }, 201);
+    const hold = { ...holdJson(result), currency: event.currency };
+    recordMetric(c.env.METRICS, { kind: "hold", eventId: event.id, count: hold.quantity, amountMinor: hold.total_cents, detail: event.currency });
+    return c.json(hold, 201);
   },
 );
 
