@@ -15,6 +15,7 @@ import { ordersRoutes } from "./routes/orders";
 import { handleLocalWebhookBatch, paymentsRoutes } from "./routes/payments";
 import { OUTBOX_QUEUE } from "./payments/local-outbox";
 import { queueRoutes } from "./routes/queue";
+import { seatsLiveRoutes } from "./routes/seats-live";
 import { ticketsRoutes } from "./routes/tickets";
 
 export { SectionInventory } from "../durable-objects/section-inventory";
@@ -22,6 +23,7 @@ export { BuyerLedger } from "../durable-objects/buyer-ledger";
 export { WaitingRoom } from "../durable-objects/waiting-room";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { CheckoutSaga } from "../durable-objects/checkout-saga";
+export { LiveFeed } from "../durable-objects/live-feed";
 
 export const app = new Hono<AppEnv>();
 app.onError(onError);
@@ -38,6 +40,7 @@ app.use("/api/*", bodyCap(MAX_BODY_BYTES));
 app.route("/", authRoutes);
 app.route("/", adminCatalogRoutes);
 app.route("/", eventsRoutes);
+app.route("/", seatsLiveRoutes);
 app.route("/", holdsRoutes);
 app.route("/", ordersRoutes);
 app.route("/", paymentsRoutes);

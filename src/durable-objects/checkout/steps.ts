@@ -7,6 +7,7 @@
 import {
   ORDER_MOVES,
   PAYMENT_MOVES,
+  refundedInFull,
   startsFrom,
   type OrderMove,
   type OrderMoveRule,
@@ -234,13 +235,6 @@ export async function refundPaid(env: Env, orderId: string, reason: string): Pro
   // As settled (refunded_at, refunded_cents), for the answer.
   return { ok: true, order: (await getOrder(env, orderId)) ?? o };
 }
-
-/**
- * The provider reports the whole amount returned (a refund made in its dashboard, or the echo
- * of ours). A partial refund leaves the order paid and its tickets valid.
- */
-export const refundedInFull = (o: Pick<OrderRow, "amountCents" | "refundedCents">) =>
-  o.amountCents > 0 && o.refundedCents >= o.amountCents;
 
 /** Our refund went through: the money is back (recorded like the provider reports it). */
 async function markRefunded(env: Env, orderId: string): Promise<void> {
