@@ -108,29 +108,32 @@ describe("POST /api/v1/orders", () => {
   });
 
   /**
-   * A crash between the order's write and its answer: the key is still `in_progress` with no
-   * answer stored, as the runtime left it. `payment` says how far the request got.
+   * Places an order with a key, then leaves what a crash between the order's write and its
+   * answer leaves: the key `in_progress` with no answer stored. `payment` says how far the
+   * request got; `claimedAgo` backdates the claim.
    */
-  async function loseAnswer(buyer: { userId: string }, key: string, orderId: string, opts: { payment: "recorded" | "not_recorded"; claimedAgo?: number }) {
+  async function orderThenCrash(seat: string, opts: { payment: "recorded" | "not_recorded"; claimedAgo?: number }) {
+    const ev = await publishedEvent();
+    const buyer = await signupBuyer();
+    const h = await hold(ev, buyer, { seats: [seat] });
+    const key = crypto.randomUUID();
+    const first = await order(buyer, h.hold_id, { key });
+    if (first.status !== 201) throw new Error(`order: ${first.status}`);
     await env.DB.prepare(
       "UPDATE idempotency_keys SET state = 'in_progress', response_status = NULL, response_body = NULL, created_at = ? WHERE user_id = ? AND key = ?",
     )
       .bind(new Date(Date.now() - (opts.claimedAgo ?? 0)).toISOString(), buyer.userId, key)
       .run();
     if (opts.payment === "not_recorded") {
-      await env.DB.prepare("UPDATE orders SET payment_provider = NULL, payment_id = NULL, client_secret = NULL WHERE id = ?").bind(orderId).run();
+      await env.DB.prepare("UPDATE orders SET payment_provider = NULL, payment_id = NULL, client_secret = NULL WHERE id = ?")
+        .bind(first.body.order_id)
+        .run();
     }
+    return { ev, buyer, h, key, first };
   }
 
   it("an answer lost after the order was written is recovered with the same key, at once", async ({ expect }) => {
-    const ev = await publishedEvent();
-    const buyer = await signupBuyer();
-    const h = await hold(ev, buyer, { seats: ["R-A-1"] });
-    const key = crypto.randomUUID();
-    const first = await order(buyer, h.hold_id, { key });
-    expect(first.status).toBe(201);
-    await loseAnswer(buyer, key, first.body.order_id, { payment: "recorded" });
-
+    const { buyer, h, key, first } = await orderThenCrash("R-A-1", { payment: "recorded" });
     const started = Date.now();
     const retry = await order(buyer, h.hold_id, { key });
     expect(retry.status).toBe(201);
@@ -144,15 +147,8 @@ describe("POST /api/v1/orders", () => {
   });
 
   it("a crash before the payment was recorded: the retry finishes the order with the same payment", async ({ expect }) => {
-    const ev = await publishedEvent();
-    const buyer = await signupBuyer();
-    const h = await hold(ev, buyer, { seats: ["R-A-2"] });
-    const key = crypto.randomUUID();
-    const first = await order(buyer, h.hold_id, { key });
-    expect(first.status).toBe(201);
     // Long enough ago that the claim counts as abandoned: the retry must not place the order again.
-    await loseAnswer(buyer, key, first.body.order_id, { payment: "not_recorded", claimedAgo: 5 * 60_000 });
-
+    const { ev, buyer, h, key, first } = await orderThenCrash("R-A-2", { payment: "not_recorded", claimedAgo: 5 * 60_000 });
     const retry = await order(buyer, h.hold_id, { key });
     expect(retry.status).toBe(201);
     // The provider's idempotency key gives back the same authorization.

@@ -55,6 +55,13 @@ export const PAYMENT_MOVES = {
   refund: { from: ["captured"], to: "refunded", column: "refunded_at" },
 } as const satisfies Record<string, { from: readonly PaymentStatus[]; to: PaymentStatus; column: string }>;
 
+/**
+ * The provider reports the whole amount returned (a refund made in its dashboard, or the echo
+ * of ours): a paid order then ends refunded. A partial refund leaves it paid, its tickets valid.
+ */
+export const refundedInFull = (o: { amountCents: number; refundedCents: number }) =>
+  o.amountCents > 0 && o.refundedCents >= o.amountCents;
+
 /** Every step column of an order: the only column names a step may write. */
 export type OrderStepColumn =
   | (typeof PAYMENT_MOVES)[keyof typeof PAYMENT_MOVES]["column"]

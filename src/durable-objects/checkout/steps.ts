@@ -7,6 +7,7 @@
 import {
   ORDER_MOVES,
   PAYMENT_MOVES,
+  refundedInFull,
   startsFrom,
   type OrderMove,
   type OrderMoveRule,
@@ -14,6 +15,7 @@ import {
   type OrderStepColumn,
 } from "../../shared/order-state";
 import { getEvent } from "../../worker/catalog/event-repo";
+import { recordMetric } from "../metrics";
 import { newId } from "../../shared/ids";
 import { buyerLedger } from "../../worker/inventory/ledger";
 import { paymentProvider } from "../../worker/payments";
@@ -137,11 +139,12 @@ async function issueTicketsAndMarkPaid(env: Env, o: OrderRow, exp: number): Prom
       }),
   );
   const now = isoNow();
-  await env.DB.batch([
+  const results = await env.DB.batch([
     ...inserts,
     moveStatement(env, o.id, "pay", { paidAt: now }, now),
     consumePromoStatement(env, o.id),
   ]);
+  if (results[inserts.length]?.meta.changes === 1) recordMetric(env.METRICS, { kind: "sale", eventId: o.eventId, count: items.length, amountMinor: o.amountCents, detail: o.currency });
 }
 
 /** Queued at most once per order; a failed send is retried by the queue, never by the order. */
@@ -217,7 +220,7 @@ async function cancelUnpaid(env: Env, orderId: string, reason: string): Promise<
 /** paid -> refunded: tickets revoked at once (same transaction); money and seats follow in `settle`. */
 export async function refundPaid(env: Env, orderId: string, reason: string): Promise<EndResult> {
   const now = isoNow();
-  const [moved] = await env.DB.batch([
+  const [moved, revoked] = await env.DB.batch([
     moveStatement(env, orderId, "refund", { failureReason: reason }, now),
     env.DB.prepare(
       `UPDATE tickets SET status = 'revoked', revoked_at = ?
@@ -227,17 +230,11 @@ export async function refundPaid(env: Env, orderId: string, reason: string): Pro
   const o = await getOrder(env, orderId);
   if (!o) return { ok: false, status: "not_found", reason: "not_found" };
   if (moved?.meta.changes !== 1 && o.status !== ORDER_MOVES.refund.to) return { ok: false, status: o.status, reason: "not_paid" };
+  if (moved?.meta.changes === 1) recordMetric(env.METRICS, { kind: "refund", eventId: o.eventId, count: revoked?.meta.changes ?? 0, amountMinor: o.amountCents, detail: o.currency });
   await settle(env, o);
   // As settled (refunded_at, refunded_cents), for the answer.
   return { ok: true, order: (await getOrder(env, orderId)) ?? o };
 }
-
-/**
- * The provider reports the whole amount returned (a refund made in its dashboard, or the echo
- * of ours). A partial refund leaves the order paid and its tickets valid.
- */
-export const refundedInFull = (o: Pick<OrderRow, "amountCents" | "refundedCents">) =>
-  o.amountCents > 0 && o.refundedCents >= o.amountCents;
 
 /** Our refund went through: the money is back (recorded like the provider reports it). */
 async function markRefunded(env: Env, orderId: string): Promise<void> {

@@ -38,7 +38,7 @@ export async function createEvent(env: Pick<Env, "DB">, organizerId: string, inp
   const sections = (await sectionsOf(env, [venue.id])).get(venue.id) ?? [];
   const missing = [
     ...new Set(sections.flatMap((s) => (s.layout.kind === "ga" ? [s.layout.price_tier] : s.layout.rows.map((r) => r.price_tier)))),
-  ].filter((tier) => !(tier in input.price_tiers));
+  ].filter((tier) => !Object.hasOwn(input.price_tiers, tier));
   if (missing.length > 0)
     throw badRequest("Request body is invalid.", {
       issues: missing.map((tier) => ({

@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
-import { getOrderTickets, type OrderRow } from "../../durable-objects/checkout/order-rows";
+import { getOrder, getOrderTickets, type OrderRow } from "../../durable-objects/checkout/order-rows";
+import { getOwnEvent } from "../catalog/event-repo";
 import { db } from "../db/client";
 import { orders } from "../db/schema";
 import { notFound } from "../errors";
@@ -14,6 +15,16 @@ export async function getOwnOrder(env: Pick<Env, "DB">, userId: string, orderId:
     .get();
   if (!row) throw notFound("Order");
   return row;
+}
+
+/** An order of one of the organizer's events; any other is indistinguishable from a missing one. */
+export async function getOrganizerOrder(env: Pick<Env, "DB">, organizerId: string, orderId: string): Promise<OrderRow> {
+  const order = await getOrder(env, orderId);
+  if (!order) throw notFound("Order");
+  await getOwnEvent(env, organizerId, order.eventId).catch(() => {
+    throw notFound("Order");
+  });
+  return order;
 }
 
 /** An order as `GET /api/v1/orders/:id` shows it, with its tickets read from D1. */

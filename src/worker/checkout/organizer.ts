@@ -1,9 +1,9 @@
 import { and, eq, inArray } from "drizzle-orm";
+import { isoNow } from "../../durable-objects/checkout/order-rows";
+import { OPEN_ORDER_STATUSES } from "../../shared/order-state";
 import type { EventRow } from "../catalog/event-repo";
 import { db } from "../db/client";
 import { events, orders } from "../db/schema";
-import { isoNow } from "../../durable-objects/checkout/order-rows";
-import { OPEN_ORDER_STATUSES } from "../../shared/order-state";
 
 export interface EventCancelSummary {
   event_id: string;

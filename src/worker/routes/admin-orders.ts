@@ -1,16 +1,15 @@
 import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { getOrder } from "../../durable-objects/checkout/order-rows";
 import { ORDER_STATUSES } from "../../shared/order-state";
 import type { AppEnv } from "../app-env";
 import { eventChanged } from "../catalog/event-facts";
 import { getOwnEvent } from "../catalog/event-repo";
 import { OrdersCursorParam, orderPage } from "../checkout/order-pages";
-import { orderJson, orderWithTickets } from "../checkout/order-repo";
+import { getOrganizerOrder, orderJson, orderWithTickets } from "../checkout/order-repo";
 import { cancelEvent } from "../checkout/organizer";
 import { orders } from "../db/schema";
-import { conflict, notFound } from "../errors";
+import { conflict } from "../errors";
 import { requireAuth } from "../middleware/auth";
 import { CreatePromoBody, createPromoCode, promoCodeJson } from "../promo/promo-admin";
 import { validate } from "../validation";
@@ -29,11 +28,7 @@ adminOrdersRoutes.post(
 );
 
 adminOrdersRoutes.post("/api/v1/admin/orders/:orderId/refund", requireAuth("organizer"), async (c) => {
-  const order = await getOrder(c.env, c.req.param("orderId"));
-  if (!order) throw notFound("Order");
-  await getOwnEvent(c.env, c.get("principal").userId, order.eventId).catch(() => {
-    throw notFound("Order");
-  });
+  const order = await getOrganizerOrder(c.env, c.get("principal").userId, c.req.param("orderId"));
   const r = await c.env.CHECKOUT.getByName(order.id).end(order.id, "refunded_by_organizer");
   if (!r.ok) throw conflict("order_not_refundable", "Only a paid order can be refunded.", { status: r.status });
   return c.json(await orderWithTickets(c.env, r.order));

@@ -10,6 +10,8 @@ import { buyerLedger } from "../inventory/ledger";
 import { assertWithinLimit, HoldBody, holdItems, holdJson, holdRefusal, inventoryBusy, notFoundHold } from "../inventory/hold-request";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
+import { serverTiming } from "../observability/request-log";
+import { recordMetric } from "../../durable-objects/metrics";
 import { validate } from "../validation";
 import { assertAdmitted } from "../waiting-room/admission";
 
@@ -24,6 +26,7 @@ const EVENT_ID = idPattern("evt");
 
 holdsRoutes.post(
   "/api/v1/events/:eventId/holds",
+  serverTiming(),
   requireAuth("buyer", "organizer"),
   rateLimit("hold"),
   validate("json", HoldBody),
@@ -53,7 +56,9 @@ holdsRoutes.post(
     });
     if (!result.ok) throw holdRefusal(result);
     // total_cents is in the event's currency's minor units.
-    return c.json({ ...holdJson(result), currency: event.currency }, 201);
+    const hold = { ...holdJson(result), currency: event.currency };
+    recordMetric(c.env.METRICS, { kind: "hold", eventId: event.id, count: hold.quantity, amountMinor: hold.total_cents, detail: event.currency });
+    return c.json(hold, 201);
   },
 );
 

@@ -10,6 +10,7 @@ import { orders } from "../db/schema";
 import { badRequest, conflict } from "../errors";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
+import { serverTiming } from "../observability/request-log";
 import { validate } from "../validation";
 
 /** Orders, cancel, order history. */
@@ -25,6 +26,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 ordersRoutes.post(
   "/api/v1/orders",
+  serverTiming(),
   requireAuth("buyer", "organizer"),
   rateLimit("order"),
   validate("json", PlaceOrderBody),
