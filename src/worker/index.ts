@@ -17,6 +17,7 @@ import { OUTBOX_QUEUE } from "../platform/payments/local-outbox";
 import { queueRoutes } from "./routes/queue";
 import { seatsLiveRoutes } from "./routes/seats-live";
 import { ticketsRoutes } from "./routes/tickets";
+import { transfersRoutes } from "./routes/transfers";
 
 export { SectionInventory } from "../durable-objects/section-inventory";
 export { BuyerLedger } from "../durable-objects/buyer-ledger";
@@ -45,6 +46,7 @@ app.route("/", holdsRoutes);
 app.route("/", ordersRoutes);
 app.route("/", paymentsRoutes);
 app.route("/", ticketsRoutes);
+app.route("/", transfersRoutes);
 app.route("/", adminOrdersRoutes);
 app.route("/", queueRoutes);
 app.route("/", gateRoutes);
