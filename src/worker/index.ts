@@ -18,6 +18,7 @@ import { queueRoutes } from "./routes/queue";
 import { seatsLiveRoutes } from "./routes/seats-live";
 import { ticketsRoutes } from "./routes/tickets";
 import { transfersRoutes } from "./routes/transfers";
+import { resaleRoutes } from "./routes/resale";
 
 export { SectionInventory } from "../durable-objects/section-inventory";
 export { BuyerLedger } from "../durable-objects/buyer-ledger";
@@ -47,6 +48,7 @@ app.route("/", ordersRoutes);
 app.route("/", paymentsRoutes);
 app.route("/", ticketsRoutes);
 app.route("/", transfersRoutes);
+app.route("/", resaleRoutes);
 app.route("/", adminOrdersRoutes);
 app.route("/", queueRoutes);
 app.route("/", gateRoutes);
