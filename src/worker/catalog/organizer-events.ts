@@ -4,6 +4,7 @@ import { badRequest, conflict, notFound } from "../errors";
 import { db } from "../db/client";
 import { events, orders } from "../db/schema";
 import { newId } from "../../shared/ids";
+import { eventChanged } from "./event-facts";
 import { getOwnEvent, type EventRow } from "./event-repo";
 import type { EventInput } from "./input";
 import { initInventory, readSnapshots } from "./inventory";
@@ -83,7 +84,10 @@ export async function publishEvent(env: Pick<Env, "DB" | "INVENTORY">, organizer
     .set({ state: "published", publishedAt: new Date().toISOString() })
     .where(and(eq(events.id, event.id), eq(events.state, "draft")))
     .returning();
-  if (updated) return { event: updated, sections };
+  if (updated) {
+    await eventChanged(event.id);
+    return { event: updated, sections };
+  }
   return publishEvent(env, organizerId, eventId);
 }
 

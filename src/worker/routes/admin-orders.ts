@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { ORDER_STATUSES } from "../../shared/order-state";
 import type { AppEnv } from "../app-env";
+import { eventChanged } from "../catalog/event-facts";
 import { getOwnEvent } from "../catalog/event-repo";
 import { OrdersCursorParam, orderPage } from "../checkout/order-pages";
 import { getOrganizerOrder, orderJson, orderWithTickets } from "../checkout/order-repo";
@@ -35,7 +36,12 @@ adminOrdersRoutes.post("/api/v1/admin/orders/:orderId/refund", requireAuth("orga
 
 adminOrdersRoutes.post("/api/v1/admin/events/:eventId/cancel", requireAuth("organizer"), async (c) => {
   const event = await getOwnEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
-  return c.json(await cancelEvent(c.env, event));
+  try {
+    return c.json(await cancelEvent(c.env, event));
+  } finally {
+    // Also when the refunds fail half way: the state flips first.
+    await eventChanged(event.id);
+  }
 });
 
 const OrdersQuery = z.object({
