@@ -5,6 +5,7 @@ import { cookiePrincipal } from "../middleware/session";
 import { callApi, type ApiFetch } from "./api-call";
 import { formatDateTime, formatMoney } from "./format";
 import { Layout, Notice } from "./layout";
+import { MeMessage, MyListingsSection, TransfersSection, type ListingJson, type TransferJson } from "./resale";
 import { TicketCard, type EventSummary, type TicketJson } from "./tickets";
 
 interface OrderJson {
@@ -35,9 +36,11 @@ export function mePages(api: ApiFetch) {
   pages.get("/me", async (c) => {
     const viewer = await cookiePrincipal(c);
     if (!viewer) return c.redirect(`/login?next=${encodeURIComponent("/me")}`, 303);
-    const [orders, tickets] = await Promise.all([
+    const [orders, tickets, transfers, listings] = await Promise.all([
       callApi<{ orders: OrderJson[] }>(c, api, "GET", "/api/v1/me/orders?limit=50"),
       callApi<{ tickets: TicketJson[] }>(c, api, "GET", "/api/v1/me/tickets"),
+      callApi<{ incoming: TransferJson[]; outgoing: TransferJson[] }>(c, api, "GET", "/api/v1/me/transfers"),
+      callApi<{ listings: ListingJson[] }>(c, api, "GET", "/api/v1/me/resale"),
     ]);
     const eventIds = new Set<string>();
     for (const o of orders.ok ? orders.body.orders : []) eventIds.add(o.event_id);
@@ -53,6 +56,7 @@ export function mePages(api: ApiFetch) {
     return c.html(
       <Layout title="My tickets" viewer={viewer} scripts={["me"]}>
         <h1>My tickets</h1>
+        <MeMessage code={c.req.query("done")} />
         <p class="meta" id="offline-note">
           Once loaded, this page opens without a network too: show your tickets at the door even where there is no signal.
         </p>
@@ -69,6 +73,8 @@ export function mePages(api: ApiFetch) {
             ))}
           </ul>
         )}
+        {transfers.ok ? <TransfersSection incoming={transfers.body.incoming} outgoing={transfers.body.outgoing} /> : null}
+        {listings.ok ? <MyListingsSection listings={listings.body.listings} /> : null}
         <h2>Orders</h2>
         {!orders.ok ? (
           <Notice kind="error">{orders.error.message}</Notice>
