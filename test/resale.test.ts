@@ -161,6 +161,19 @@ describe("face-value resale", () => {
     expect(await seatViolations(ev.eventId)).toEqual([]);
   });
 
+  it("an event cancelled after a resale refunds both orders and relists nothing", async ({ expect }) => {
+    const ev = await publishedEvent();
+    const { listing } = await listed(ev, "R-B-5", 2000);
+    const buyer = await signupBuyer();
+    const { order } = await buy(buyer, listing.listing_id);
+    await gateway(order.payment.payment_id, "succeed");
+    expect((await call("POST", `/api/v1/admin/events/${ev.eventId}/cancel`, { token: ev.organizerToken })).status).toBe(200);
+    const valid = await env.DB.prepare("SELECT count(*) AS n FROM tickets WHERE event_id = ? AND status = 'valid'").bind(ev.eventId).first<{ n: number }>();
+    expect(valid?.n).toBe(0);
+    const row = await env.DB.prepare("SELECT status FROM resale_listings WHERE id = ?").bind(listing.listing_id).first<{ status: string }>();
+    expect(row?.status).toBe("withdrawn");
+  });
+
   it("a listed ticket used at the gate cannot be held; once checked in it cannot be listed", async ({ expect }) => {
     const ev = await publishedEvent();
     const { listing, ticket, seller } = await listed(ev, "R-A-5");

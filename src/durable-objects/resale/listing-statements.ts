@@ -135,7 +135,15 @@ export async function relistAfterRefund(
   if (l.status !== "sold" || !l.buyer_order_id) return;
   const old = await env.DB.prepare("SELECT * FROM tickets WHERE id = ?").bind(l.ticket_id).first<Record<string, string | null>>();
   if (!old) throw new Error(`listing ${listingId}: ticket ${l.ticket_id} missing`);
-  const stillSold = { sql: "EXISTS (SELECT 1 FROM resale_listings WHERE id = ? AND status = 'sold' AND hold_id = ?)", binds: [listingId, holdId] };
+  // Back on sale only while the seller's own order stands and the event is on: after an event
+  // cancel or a refund of the seller's order no ticket is reissued, and the listing ends withdrawn
+  // (the batch's last statement reads whether the reissued ticket was written).
+  const sellerStands = `EXISTS (SELECT 1 FROM orders WHERE id = ? AND status = 'paid')
+    AND EXISTS (SELECT 1 FROM events WHERE id = ? AND state != 'cancelled')`;
+  const stillSold = {
+    sql: `EXISTS (SELECT 1 FROM resale_listings WHERE id = ? AND status = 'sold' AND hold_id = ?) AND ${sellerStands}`,
+    binds: [listingId, holdId, l.seller_order_id, l.event_id],
+  };
   const ticketId = newTicketId();
   const insert = await reissueStatement(
     env,
@@ -153,8 +161,9 @@ export async function relistAfterRefund(
     ).bind(newId("pay"), listingId, holdId),
     resoldCentsStatement(env, l.seller_order_id),
     env.DB.prepare(
-      `UPDATE resale_listings SET status = 'listed', ticket_id = ?1, hold_id = NULL, hold_expires_at = NULL, buyer_id = NULL,
-              buyer_order_id = NULL, updated_at = ?2
+      `UPDATE resale_listings SET status = CASE WHEN EXISTS (SELECT 1 FROM tickets WHERE id = ?1) THEN 'listed' ELSE 'withdrawn' END,
+              ticket_id = CASE WHEN EXISTS (SELECT 1 FROM tickets WHERE id = ?1) THEN ?1 ELSE ticket_id END,
+              hold_id = NULL, hold_expires_at = NULL, buyer_id = NULL, buyer_order_id = NULL, updated_at = ?2
        WHERE id = ?3 AND status = 'sold' AND hold_id = ?4`,
     ).bind(ticketId, isoNow(), listingId, holdId),
   ]);
