@@ -40,7 +40,7 @@ export function ResaleListings({ listings, currency }: { listings: ListingJson[]
         {listings.map((l) => (
           <li>
             {place(l)} · {formatMoney(l.price_cents, l.currency ?? currency)}{" "}
-            <form method="post" action={`/resale/${enc(l.listing_id)}/hold`} style="display:inline">
+            <form method="post" action={`/resale/${enc(l.listing_id)}/hold`} class="inline">
               <button type="submit">Buy {place(l)} for {formatMoney(l.price_cents, l.currency ?? currency)}</button>
             </form>
           </li>
@@ -78,7 +78,7 @@ export function TransfersSection({ incoming, outgoing }: { incoming: TransferJso
               {t.status === "pending" ? (
                 <>
                   {" "}· until <time datetime={t.expires_at}>{formatDateTime(t.expires_at)}</time>{" "}
-                  <form method="post" action={`/me/transfers/${enc(t.transfer_id)}/accept`} style="display:inline">
+                  <form method="post" action={`/me/transfers/${enc(t.transfer_id)}/accept`} class="inline">
                     <button type="submit">Accept ticket</button>
                   </form>
                 </>
@@ -91,7 +91,7 @@ export function TransfersSection({ incoming, outgoing }: { incoming: TransferJso
               {t.status === "pending" ? (
                 <>
                   {" "}
-                  <form method="post" action={`/me/transfers/${enc(t.transfer_id)}/cancel`} style="display:inline">
+                  <form method="post" action={`/me/transfers/${enc(t.transfer_id)}/cancel`} class="inline">
                     <button type="submit">Cancel transfer to {t.to_email}</button>
                   </form>
                 </>
@@ -119,7 +119,7 @@ export function MyListingsSection({ listings }: { listings: ListingJson[] }) {
               {l.status === "listed" ? (
                 <>
                   {" "}
-                  <form method="post" action={`/me/resale/${enc(l.listing_id)}/withdraw`} style="display:inline">
+                  <form method="post" action={`/me/resale/${enc(l.listing_id)}/withdraw`} class="inline">
                     <button type="submit">Withdraw {place(l)}</button>
                   </form>
                 </>
