@@ -24,6 +24,7 @@ export { WaitingRoom } from "../durable-objects/waiting-room";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { CheckoutSaga } from "../durable-objects/checkout-saga";
 export { LiveFeed } from "../durable-objects/live-feed";
+export { Waitlist } from "../durable-objects/waitlist";
 
 export const app = new Hono<AppEnv>();
 app.onError(onError);

@@ -62,6 +62,7 @@ export async function createEvent(env: Pick<Env, "DB">, organizerId: string, inp
       priceTiers: input.price_tiers,
       holdTtlSeconds: input.hold_ttl_seconds,
       maxTicketsPerUser: input.max_tickets_per_user,
+      waitlistOfferSeconds: input.waitlist_offer_seconds ?? null,
       currency: input.currency,
       waitingRoom: input.waiting_room ?? null,
     })
