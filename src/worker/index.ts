@@ -17,6 +17,7 @@ import { OUTBOX_QUEUE } from "./payments/local-outbox";
 import { queueRoutes } from "./routes/queue";
 import { seatsLiveRoutes } from "./routes/seats-live";
 import { ticketsRoutes } from "./routes/tickets";
+import { waitlistRoutes } from "./routes/waitlist";
 
 export { SectionInventory } from "../durable-objects/section-inventory";
 export { BuyerLedger } from "../durable-objects/buyer-ledger";
@@ -49,6 +50,7 @@ app.route("/", ticketsRoutes);
 app.route("/", adminOrdersRoutes);
 app.route("/", queueRoutes);
 app.route("/", gateRoutes);
+app.route("/", waitlistRoutes);
 // The storefront's pages call the API above in-process.
 app.route("/", pageRoutes((req, env, ctx) => app.fetch(req, env, ctx)));
 
