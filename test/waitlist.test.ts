@@ -13,6 +13,7 @@ import { waitlistObjectName, WAITLIST_SKIP_SECONDS } from "../src/shared/waitlis
 import { gateway, hold, order, paidOrder, pendingOrder } from "./support/checkout";
 import { publishedEvent, signupBuyer, type PublishedEvent, type User } from "./support/fixtures";
 import { call } from "./support/http";
+import { handleEmailBatch } from "../src/worker/email/confirmation";
 import { backdateHold, rawSeats, section } from "./support/inventory-fixtures";
 
 const joinPath = (eventId: string) => `/api/v1/events/${eventId}/waitlist`;
@@ -185,7 +186,7 @@ describe("offers", () => {
     await runDurableObjectAlarm(r);
     const offerB = await entryBecomes(b, eb.entry_id, "offered");
     expect((await myEntries(a))[0]).toMatchObject({ status: "expired", position: null });
-    expect((await myEntries(a))[0].hold_id).toBeUndefined();
+    expect((await myEntries(a))[0]!.hold_id).toBeUndefined();
     const seats = await rawSeats(r);
     expect(seats.every((s) => s.status === "held" && s.hold_id === offerB.hold_id)).toBe(true);
     // a cannot pay the expired offer.
@@ -259,6 +260,44 @@ describe("offers", () => {
   });
 });
 
+describe("emails", () => {
+  it("an offer is emailed through the email queue, and again shortly before it expires", async ({ expect }) => {
+    const { ev, holder, hold: h } = await soldOut(1, { waitlist_offer_seconds: 60 });
+    const a = await signupBuyer();
+    const ea = await join(ev, a, { quantity: 1 });
+    const jobs: any[] = [];
+    const stub = waitlistStub(ev.eventId);
+    await runInDurableObject(stub, (w: Waitlist) => {
+      const own = w as unknown as { env: Env };
+      own.env = { ...own.env, EMAIL_QUEUE: { send: async (m: unknown) => void jobs.push(m) } as unknown as Queue };
+    });
+    await release(holder, h.hold_id);
+    const offer = await entryBecomes(a, ea.entry_id, "offered");
+    await vi.waitFor(() => expect(jobs).toHaveLength(1));
+    expect(jobs[0]).toEqual({ kind: "waitlist_offer", entry_id: ea.entry_id, event_id: ev.eventId, user_id: a.userId, hold_id: offer.hold_id, quantity: 1, section: "R", offer_expires_at: offer.offer_expires_at });
+    // Not yet due: the alarm sends nothing. Then the offer is 10 s from its end (the lead for 60 s is 15 s).
+    await runDurableObjectAlarm(stub);
+    expect(jobs).toHaveLength(1);
+    await runInDurableObject(stub, (_w, state) => {
+      state.storage.sql.exec("UPDATE entries SET offer_expires_at = ? WHERE entry_id = ?", Date.now() + 10_000, ea.entry_id);
+    });
+    await stub.poolChanged("R");
+    await vi.waitFor(() => expect(jobs.map((j) => j.kind)).toEqual(["waitlist_offer", "waitlist_reminder"]));
+    await runDurableObjectAlarm(stub);
+    expect(jobs).toHaveLength(2);
+    // The consumer sends both with the checkout link of the offer's hold.
+    const sent: any[] = [];
+    const fakeEnv = { ...env, EMAIL: { send: async (m: unknown) => void sent.push(m) } } as unknown as Env;
+    const acks: string[] = [];
+    const messages = jobs.map((body, i) => ({ id: `m${i}`, body, attempts: 1, ack: () => acks.push(`ack ${i}`), retry: () => acks.push(`retry ${i}`) }));
+    await handleEmailBatch({ queue: "ticket-emails", messages } as unknown as MessageBatch<unknown>, fakeEnv);
+    expect(acks).toEqual(["ack 0", "ack 1"]);
+    expect(sent.map((m) => m.to)).toEqual([a.email, a.email]);
+    for (const m of sent) expect(m.text).toContain(`/checkout/${offer.hold_id}`);
+    expect(sent[1].subject).toMatch(/expires soon/);
+  });
+});
+
 describe("larger entries and the head's bound", () => {
   it("a larger head keeps its place while a smaller entry that fits gets the seats; after the skip window seats gather for the head", async ({ expect }) => {
     const ev = await publishedEvent({ rows: [{ label: "A", seats: 6 }], gaCapacity: 0 });
@@ -306,7 +345,7 @@ describe("race: browsing holds against a release while buyers wait", () => {
     const h1 = await hold(ev, holder, { seats: ev.seatIds.slice(0, 10) });
     const h2 = await hold(ev, holder, { seats: ev.seatIds.slice(10) });
     const waiters = await Promise.all([1, 2, 3].map(() => signupBuyer()));
-    const entries = [];
+    const entries: { entry_id: string }[] = [];
     for (const w of waiters) entries.push(await join(ev, w, { quantity: 2 }));
     const browsers = await Promise.all(Array.from({ length: 30 }, () => signupBuyer()));
     const freed = ev.seatIds.slice(0, 10);
