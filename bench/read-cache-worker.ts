@@ -8,7 +8,7 @@
  * Built and run by bench/read-cache.bench.mjs.
  */
 import { eventJson } from "../src/worker/catalog/event-json";
-import { getEvent } from "../src/worker/catalog/event-repo";
+import { getEvent } from "../src/platform/db/event-rows";
 import { readSnapshots } from "../src/worker/catalog/inventory";
 import { sectionsOf } from "../src/worker/catalog/venues";
 import worker from "../src/worker/index";

@@ -13,7 +13,7 @@ import { gateRoutes } from "./routes/gate";
 import { holdsRoutes } from "./routes/holds";
 import { ordersRoutes } from "./routes/orders";
 import { handleLocalWebhookBatch, paymentsRoutes } from "./routes/payments";
-import { OUTBOX_QUEUE } from "./payments/local-outbox";
+import { OUTBOX_QUEUE } from "../platform/payments/local-outbox";
 import { queueRoutes } from "./routes/queue";
 import { seatsLiveRoutes } from "./routes/seats-live";
 import { ticketsRoutes } from "./routes/tickets";

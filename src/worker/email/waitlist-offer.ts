@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
-import { getEvent } from "../catalog/event-repo";
-import { db } from "../db/client";
-import { users } from "../db/schema";
+import { getEvent } from "../../platform/db/event-rows";
+import { db } from "../../platform/db/client";
+import { users } from "../../platform/db/schema";
 import type { WaitlistEmailJob } from "../../shared/waitlist";
 import { senderAddress } from "./confirmation";
 

@@ -5,8 +5,8 @@
  */
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { db } from "../db/client";
-import { waitlistEntries } from "../db/schema";
+import { db } from "../../platform/db/client";
+import { waitlistEntries } from "../../platform/db/schema";
 import { sectionInventory } from "../catalog/inventory";
 import { unavailable } from "../errors";
 import { waitlistObjectName, type WaitlistEntryView } from "../../shared/waitlist";
