@@ -260,6 +260,34 @@ describe("offers", () => {
   });
 });
 
+describe("gathering for the head", () => {
+  it("blocks only the pools the head can use: an entry for another section is still served", async ({ expect }) => {
+    const ev = await publishedEvent({ rows: [{ label: "A", seats: 3 }], gaCapacity: 2 });
+    const holders = await Promise.all([...ev.seatIds.map((s) => ({ seats: [s] })), { section: "GA", quantity: 2 }].map(async (req) => {
+      const u = await signupBuyer();
+      return { u, h: await hold(ev, u, req) };
+    }));
+    const big = await signupBuyer();
+    const smallR = await signupBuyer();
+    const ga = await signupBuyer();
+    const eBig = await join(ev, big, { quantity: 3, section: "R" });
+    await join(ev, smallR, { quantity: 1, section: "R" });
+    const eGa = await join(ev, ga, { quantity: 2, section: "GA" });
+    await runInDurableObject(waitlistStub(ev.eventId), (_w, state) => {
+      state.storage.sql.exec("UPDATE entries SET passed_since = ? WHERE entry_id = ?", Date.now() - WAITLIST_SKIP_SECONDS * 1000, eBig.entry_id);
+    });
+    await release(holders[0]!.u, holders[0]!.h.hold_id);
+    await release(holders[3]!.u, holders[3]!.h.hold_id);
+    await entryBecomes(ga, eGa.entry_id, "offered");
+    await vi.waitFor(async () => {
+      if ((await section(ev.eventId, "R").poolState()).pooled !== 1) throw new Error("not pooled yet");
+    });
+    await runDurableObjectAlarm(waitlistStub(ev.eventId));
+    expect((await myEntries(smallR))[0]).toMatchObject({ status: "waiting", position: 2 });
+    expect((await myEntries(big))[0]).toMatchObject({ status: "waiting", position: 1 });
+  });
+});
+
 describe("emails", () => {
   it("an offer is emailed through the email queue, and again shortly before it expires", async ({ expect }) => {
     const { ev, holder, hold: h } = await soldOut(1, { waitlist_offer_seconds: 60 });
@@ -335,6 +363,24 @@ describe("larger entries and the head's bound", () => {
     // The new head is served as soon as a seat comes back.
     await release(holders[4]!.u, holders[4]!.h.hold_id);
     await entryBecomes(small2, eS2.entry_id, "offered");
+  });
+});
+
+describe("the event closes", () => {
+  it("a cancelled event offers nothing: waiting entries expire and no seat stays pooled", async ({ expect }) => {
+    const ev = await publishedEvent({ rows: [{ label: "A", seats: 1 }], gaCapacity: 0 });
+    const payer = await signupBuyer();
+    await paidOrder(ev, payer, { seats: [ev.seatIds[0]!] });
+    const a = await signupBuyer();
+    const ea = await join(ev, a, { quantity: 1 });
+    // Cancelling refunds the order: its seat comes back while a waits.
+    expect((await call("POST", `/api/v1/admin/events/${ev.eventId}/cancel`, { token: ev.organizerToken })).status).toBe(200);
+    await entryBecomes(a, ea.entry_id, "expired");
+    await vi.waitFor(async () => {
+      const s = await section(ev.eventId, "R").poolState();
+      if (s.pooled !== 0 || s.available !== 1) throw new Error(JSON.stringify(s));
+    });
+    expect(await counts(ev)).toMatchObject({ waiting: 0, offered: 0, expired: 1 });
   });
 });
 

@@ -34,6 +34,7 @@ import {
   type WaitlistLeaveResult,
   type WaitlistStatus,
 } from "../shared/waitlist";
+import { getEvent, publicStatus } from "../platform/db/event-rows";
 import { migrate } from "./sql-migrations";
 
 const MIGRATIONS = [
@@ -203,6 +204,11 @@ export class Waitlist extends DurableObject<Env> {
     if (!config) return;
     await this.settleOffers(this.sql.exec<EntryRow>("SELECT * FROM entries WHERE status = 'offered'").toArray());
     await this.sendReminders(config);
+    if (this.sql.exec("SELECT 1 FROM entries WHERE status = 'waiting' LIMIT 1").toArray().length > 0) {
+      // A cancelled or ended event offers nothing: its waiting entries end, and the flags go off.
+      const event = await getEvent(this.env, config.event_id);
+      if (!event || publicStatus(event) !== "on_sale") this.sql.exec("UPDATE entries SET status = 'expired' WHERE status = 'waiting'");
+    }
     const waiting = this.sql.exec<EntryRow>("SELECT * FROM entries WHERE status = 'waiting' ORDER BY seq").toArray();
     if (waiting.length > 0) {
       const sections = JSON.parse(config.sections) as string[];
@@ -210,17 +216,19 @@ export class Waitlist extends DurableObject<Env> {
       await Promise.all(sections.map(async (key) => pools.set(key, (await this.section(config.event_id, key).poolState()).pooled)));
       const head = waiting[0]!;
       let headSkipped = false;
+      /** Past the head's skip window: the pools it can use (its section, or every one) gather for it. */
+      let gathering: { section: string | null } | null = null;
       for (const entry of waiting) {
         const key = fitting(entry, sections, pools);
         if (key === null) {
           if (entry === head) {
             const since = head.passed_since;
-            // Past the skip window, seats gather for the head: nobody behind it is served.
-            if (since !== null && this.clock() - since >= WAITLIST_SKIP_SECONDS * 1000) break;
-            headSkipped = true;
+            if (since !== null && this.clock() - since >= WAITLIST_SKIP_SECONDS * 1000) gathering = { section: head.section };
+            else headSkipped = true;
           }
           continue;
         }
+        if (gathering && (gathering.section === null || gathering.section === key)) continue;
         if (headSkipped && head.passed_since === null) {
           head.passed_since = this.clock();
           this.sql.exec("UPDATE entries SET passed_since = ? WHERE entry_id = ?", head.passed_since, head.entry_id);
