@@ -20,7 +20,7 @@ export interface WaitlistEntryJson {
 export function WaitlistJoinForm(p: { eventId: string; section: string; name: string; max: number }) {
   const id = `waitlist-${p.section}`;
   return (
-    <form method="post" action={`/events/${encodeURIComponent(p.eventId)}/waitlist`} class="hold-form waitlist-form">
+    <form method="post" action={`/events/${encodeURIComponent(p.eventId)}/waitlist`} class="waitlist-form">
       <input type="hidden" name="section" value={p.section} />
       <label for={id}>
         Tickets wanted in {p.name}
