@@ -13,7 +13,7 @@ import { readSnapshots } from "../src/worker/catalog/inventory";
 import { sectionsOf } from "../src/worker/catalog/venues";
 import worker from "../src/worker/index";
 
-export { BuyerLedger, CheckoutSaga, RateLimiter, SectionInventory, WaitingRoom } from "../src/worker/index";
+export { BuyerLedger, CheckoutSaga, LiveFeed, RateLimiter, SectionInventory, WaitingRoom } from "../src/worker/index";
 
 const calls = new Map<string, number>();
 

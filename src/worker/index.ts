@@ -4,7 +4,7 @@ import { onError, onNotFound } from "./errors";
 import { bodyCap } from "./middleware/body-cap";
 import { requestLog } from "./observability/request-log";
 import { handleEmailBatch } from "./email/confirmation";
-import { pageNotFound, pageRoutes } from "./pages";
+import { isApiPath, pageNotFound, pageRoutes } from "./pages";
 import { adminCatalogRoutes } from "./routes/admin-catalog";
 import { adminOrdersRoutes } from "./routes/admin-orders";
 import { authRoutes } from "./routes/auth";
@@ -30,7 +30,7 @@ export { Waitlist } from "../durable-objects/waitlist";
 export const app = new Hono<AppEnv>();
 app.onError(onError);
 // Unknown API paths keep the contract's JSON 404; anything else is a page.
-app.notFound((c) => (/^\/(api|\.well-known)(\/|$)/.test(c.req.path) ? onNotFound(c) : pageNotFound(c)));
+app.notFound((c) => (isApiPath(c.req.path) ? onNotFound(c) : pageNotFound(c)));
 
 // First, so that every answer (errors and 404s too) carries X-Request-Id and is logged once.
 app.use("*", requestLog());

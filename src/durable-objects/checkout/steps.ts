@@ -15,7 +15,7 @@ import {
   type OrderStepColumn,
 } from "../../shared/order-state";
 import { getEvent } from "../../platform/db/event-rows";
-import { recordMetric } from "../metrics";
+import { recordMetric } from "../../platform/metrics";
 import { newId } from "../../shared/ids";
 import { buyerLedger } from "../buyer-ledger-handle";
 import { paymentProvider } from "../../platform/payments";

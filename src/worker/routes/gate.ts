@@ -9,7 +9,7 @@ import { gateBundle, gateBundleSince } from "../gate/bundle";
 import { CursorParam } from "../gate/changes";
 import { enrolGateDevice, getGateDevice } from "../gate/devices";
 import { recordScans } from "../gate/scans";
-import { recordMetric } from "../../durable-objects/metrics";
+import { recordMetric } from "../../platform/metrics";
 import { requireAuth } from "../middleware/auth";
 import { validate } from "../validation";
 import { SCAN_VERDICTS, type ScanUpload } from "../../shared/gate";

@@ -12,7 +12,7 @@ import { assertWithinLimit, HoldBody, holdItems, holdJson, holdRefusal, inventor
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
 import { serverTiming } from "../observability/request-log";
-import { recordMetric } from "../../durable-objects/metrics";
+import { recordMetric } from "../../platform/metrics";
 import { validate } from "../validation";
 import { assertAdmitted } from "../waiting-room/admission";
 
