@@ -19,6 +19,7 @@ import { seatsLiveRoutes } from "./routes/seats-live";
 import { ticketsRoutes } from "./routes/tickets";
 import { transfersRoutes } from "./routes/transfers";
 import { resaleRoutes } from "./routes/resale";
+import { waitlistRoutes } from "./routes/waitlist";
 
 export { SectionInventory } from "../durable-objects/section-inventory";
 export { BuyerLedger } from "../durable-objects/buyer-ledger";
@@ -26,6 +27,7 @@ export { WaitingRoom } from "../durable-objects/waiting-room";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { CheckoutSaga } from "../durable-objects/checkout-saga";
 export { LiveFeed } from "../durable-objects/live-feed";
+export { Waitlist } from "../durable-objects/waitlist";
 
 export const app = new Hono<AppEnv>();
 app.onError(onError);
@@ -52,6 +54,7 @@ app.route("/", resaleRoutes);
 app.route("/", adminOrdersRoutes);
 app.route("/", queueRoutes);
 app.route("/", gateRoutes);
+app.route("/", waitlistRoutes);
 // The storefront's pages call the API above in-process.
 app.route("/", pageRoutes((req, env, ctx) => app.fetch(req, env, ctx)));
 

@@ -8,8 +8,9 @@ import { qrSvg } from "../tickets/qr";
 import { ticketJson } from "../tickets/view";
 import { senderAddress } from "./sender";
 import { sendTransferOffer } from "./transfer-offer";
+import { isWaitlistEmailJob, sendWaitlistEmail } from "./waitlist-offer";
 
-/** Messages on EMAIL_QUEUE. */
+/** Messages on EMAIL_QUEUE (the Waitlist object also sends `WaitlistEmailJob`s, src/shared/waitlist.ts). */
 export type EmailJob = { kind: "order_confirmation"; order_id: string } | { kind: "transfer_offer"; transfer_id: string };
 
 const escapeHtml = (s: string) =>
@@ -77,6 +78,17 @@ export async function sendOrderConfirmation(env: Env, orderId: string): Promise<
  */
 export async function handleEmailBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const msg of batch.messages) {
+    if (isWaitlistEmailJob(msg.body)) {
+      const waitlistJob = msg.body;
+      try {
+        await sendWaitlistEmail(env, waitlistJob);
+        msg.ack();
+      } catch (err) {
+        console.error("waitlist email failed; will retry", waitlistJob.entry_id, err);
+        msg.retry({ delaySeconds: Math.min(30 * 2 ** msg.attempts, 3600) });
+      }
+      continue;
+    }
     const job = msg.body as { kind?: unknown; order_id?: unknown; transfer_id?: unknown } | null;
     const send =
       job?.kind === "order_confirmation" && typeof job.order_id === "string"

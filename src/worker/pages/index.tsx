@@ -11,6 +11,7 @@ import { Layout, Notice } from "./layout";
 import { mePages } from "./me";
 import { queuePages } from "./queue";
 import { resalePages } from "./resale";
+import { waitlistPages } from "./waitlist";
 
 /**
  * The storefront's server-rendered pages (hono/jsx). They read and write through the JSON API
@@ -36,6 +37,7 @@ export function pageRoutes(api: ApiFetch) {
   pages.route("/", accountPages(api));
   pages.route("/", mePages(api));
   pages.route("/", resalePages(api));
+  pages.route("/", waitlistPages(api));
   return pages;
 }
 

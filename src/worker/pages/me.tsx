@@ -7,6 +7,7 @@ import { formatDateTime, formatMoney } from "./format";
 import { Layout, Notice } from "./layout";
 import { MeMessage, MyListingsSection, TransfersSection, type ListingJson, type TransferJson } from "./resale";
 import { TicketCard, type EventSummary, type TicketJson } from "./tickets";
+import { WaitlistEntries, type WaitlistEntryJson } from "./waitlist";
 
 interface OrderJson {
   order_id: string;
@@ -36,13 +37,16 @@ export function mePages(api: ApiFetch) {
   pages.get("/me", async (c) => {
     const viewer = await cookiePrincipal(c);
     if (!viewer) return c.redirect(`/login?next=${encodeURIComponent("/me")}`, 303);
-    const [orders, tickets, transfers, listings] = await Promise.all([
+    const eventIds = new Set<string>();
+    const [orders, tickets, waitlist, transfers, listings] = await Promise.all([
       callApi<{ orders: OrderJson[] }>(c, api, "GET", "/api/v1/me/orders?limit=50"),
       callApi<{ tickets: TicketJson[] }>(c, api, "GET", "/api/v1/me/tickets"),
+      callApi<{ entries: WaitlistEntryJson[] }>(c, api, "GET", "/api/v1/me/waitlist"),
       callApi<{ incoming: TransferJson[]; outgoing: TransferJson[] }>(c, api, "GET", "/api/v1/me/transfers"),
       callApi<{ listings: ListingJson[] }>(c, api, "GET", "/api/v1/me/resale"),
     ]);
-    const eventIds = new Set<string>();
+    const entries = waitlist.ok ? waitlist.body.entries.filter((e) => e.status !== "left") : [];
+    for (const e of entries) eventIds.add(e.event_id);
     for (const o of orders.ok ? orders.body.orders : []) eventIds.add(o.event_id);
     for (const t of tickets.ok ? tickets.body.tickets : []) eventIds.add(t.event_id);
     const events = new Map<string, EventSummary>();
@@ -54,7 +58,7 @@ export function mePages(api: ApiFetch) {
     );
     const ticketList = tickets.ok ? tickets.body.tickets : [];
     return c.html(
-      <Layout title="My tickets" viewer={viewer} scripts={["me"]}>
+      <Layout title="My tickets" viewer={viewer} scripts={entries.some((e) => e.status === "offered") ? ["me", "countdown"] : ["me"]}>
         <h1>My tickets</h1>
         <MeMessage code={c.req.query("done")} />
         <p class="meta" id="offline-note">
@@ -75,6 +79,12 @@ export function mePages(api: ApiFetch) {
         )}
         {transfers.ok ? <TransfersSection incoming={transfers.body.incoming} outgoing={transfers.body.outgoing} /> : null}
         {listings.ok ? <MyListingsSection listings={listings.body.listings} /> : null}
+        {entries.length > 0 ? (
+          <>
+            <h2>Waitlist</h2>
+            <WaitlistEntries entries={entries} eventName={(id) => events.get(id)?.name ?? "Event"} />
+          </>
+        ) : null}
         <h2>Orders</h2>
         {!orders.ok ? (
           <Notice kind="error">{orders.error.message}</Notice>

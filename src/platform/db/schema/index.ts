@@ -5,3 +5,4 @@ export * from "./orders";
 export * from "./tickets";
 export * from "./payments";
 export * from "./resale";
+export * from "./waitlist";
