@@ -3,7 +3,10 @@
 //   npm run simulate                         # against a running `npm run dev` (http://localhost:8787)
 //   npm run simulate -- --origin http://127.0.0.1:8788
 //   npm run simulate -- --local              # starts its own workerd (Miniflare on the built bundle)
-//   options: --fans 20000 --concurrency 400 --admit-per-minute 12000 --ttl 60 --out sim-results
+//   options: --fans 20000 --concurrency 400 --admit-per-minute 6000 --ttl 60 --minutes 7 --out sim-results
+//
+// The sale phase stops after --minutes (fans not started by then are counted as not reached),
+// so that a run on a slow or busy machine still ends within 10 minutes with what it measured.
 //
 // An organizer (signed up through the API) creates a venue of 50,000 seats in 100 sections (50
 // reserved sections of 20 rows x 25 seats, 50 general-admission sections of 500) and an event
@@ -31,7 +34,8 @@ const { values: opt } = parseArgs({
     local: { type: "boolean", default: false },
     fans: { type: "string", default: "20000" },
     concurrency: { type: "string", default: "400" },
-    "admit-per-minute": { type: "string", default: "12000" },
+    "admit-per-minute": { type: "string", default: "6000" },
+    minutes: { type: "string", default: "7" },
     ttl: { type: "string", default: "60" },
     out: { type: "string", default: "sim-results" },
   },
@@ -40,6 +44,7 @@ const FANS = Number(opt.fans);
 const CONCURRENCY = Number(opt.concurrency);
 const ADMIT_PER_MINUTE = Number(opt["admit-per-minute"]);
 const TTL = Number(opt.ttl);
+const SALE_MS = Number(opt.minutes) * 60_000;
 const RESERVED_SECTIONS = 50;
 const GA_SECTIONS = 50;
 const ROWS = 20;
@@ -237,7 +242,7 @@ async function fan(i) {
   const joinedAt = Date.now();
   let state = q.body;
   while (state.status !== "admitted" || !state.admission_token) {
-    if (openSections().length === 0) return void outcome.gave_up++;
+    if (openSections().length === 0 || Date.now() - started > SALE_MS) return void outcome.gave_up++;
     // Sleep toward the estimate, never sooner than the server's Retry-After.
     const retryAfter = Number(q.headers.get("Retry-After") ?? 2);
     const toOpening = Math.max(0, opensAt - Date.now());
@@ -289,23 +294,28 @@ let reporting = true;
 const reporter = (async () => {
   let lastReq = 0;
   while (reporting) {
-    await sleep(5_000);
+    await sleep(10_000);
     lastStats = await stats().catch(() => lastStats);
     if (!lastStats) continue;
     const t = (Date.now() - opensAt) / 1000;
     timeline.push({ t, sold: lastStats.sold, held: lastStats.held, admitted: admissions.length });
     if (soldOutAt === null && lastStats.available === 0 && lastStats.held === 0) soldOutAt = t;
     console.log(
-      `[sim] t=${t.toFixed(0).padStart(4)} s  sold ${fmt(lastStats.sold).padStart(6)}  held ${fmt(lastStats.held).padStart(5)}  available ${fmt(lastStats.available).padStart(6)}  admitted ${fmt(admissions.length).padStart(6)}  fans done ${fmt(done).padStart(6)}  ${fmt((counts.requests - lastReq) / 5)} req/s`,
+      `[sim] t=${t.toFixed(0).padStart(4)} s  sold ${fmt(lastStats.sold).padStart(6)}  held ${fmt(lastStats.held).padStart(5)}  available ${fmt(lastStats.available).padStart(6)}  admitted ${fmt(admissions.length).padStart(6)}  fans done ${fmt(done).padStart(6)}  ${fmt((counts.requests - lastReq) / 10)} req/s  p50 ms: ${["hold", "order", "pay", "tickets"].map((k) => `${k} ${pct(lat[k], 50) ?? "-"}`).join(", ")}; 429s ${counts.rateLimited}`,
     );
     lastReq = counts.requests;
   }
 })();
 
 let nextFan = 0;
+let notReached = 0;
 await Promise.all(
   Array.from({ length: CONCURRENCY }, async () => {
     for (let i = nextFan++; i < FANS; i = nextFan++) {
+      if (Date.now() - started > SALE_MS) {
+        notReached++;
+        continue;
+      }
       // Fans arrive over the seconds before the opening, then keep coming.
       if (i < CONCURRENCY) await sleep(Math.random() * (OPENS_IN_MS - 3_000));
       try {
@@ -355,6 +365,8 @@ const result = {
   admissions: { total: admissions.length, configured_per_minute: ADMIT_PER_MINUTE, per_minute: Array.from(perMinute, (x) => x ?? 0) },
   outcome,
   fans_failed: failed,
+  fans_not_reached_in_time: notReached,
+  sale_minutes_budget: Number(opt.minutes),
   best_available: bestAvailable ? "used" : "not available: picked seats",
   steps_ms: Object.fromEntries(Object.entries(lat).map(([k, xs]) => [k, { n: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])),
   requests: counts,
@@ -364,7 +376,7 @@ console.log("");
 console.log(`[sim] sold ${fmt(result.sold)} of ${fmt(CAPACITY)}; oversold ${result.oversold}; stuck holds ${result.stuck_holds}; time to sell out ${soldOutAt === null ? "not sold out" : `${soldOutAt.toFixed(0)} s`}`);
 console.log(`[sim] admissions per minute: ${result.admissions.per_minute.join(", ")} (configured ${fmt(ADMIT_PER_MINUTE)})`);
 for (const [k, v] of Object.entries(result.steps_ms)) console.log(`[sim] ${k.padEnd(22)} n=${String(v.n).padStart(6)}  p50 ${v.p50}  p99 ${v.p99}`);
-console.log(`[sim] outcomes ${JSON.stringify(outcome)}; fans failed ${failed}; requests ${fmt(counts.requests)} (${JSON.stringify(counts.status)})`);
+console.log(`[sim] outcomes ${JSON.stringify(outcome)}; fans failed ${failed}; not reached within ${opt.minutes} min ${notReached}; requests ${fmt(counts.requests)} (${JSON.stringify(counts.status)})`);
 
 const outDir = path.resolve(root, opt.out);
 await mkdir(outDir, { recursive: true });
