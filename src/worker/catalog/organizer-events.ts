@@ -3,7 +3,8 @@ import { and, asc, count, eq, sum } from "drizzle-orm";
 import { badRequest, conflict, notFound } from "../errors";
 import { db } from "../db/client";
 import { events, orders } from "../db/schema";
-import { newId } from "../ids";
+import { newId } from "../../shared/ids";
+import { eventChanged } from "./event-facts";
 import { getOwnEvent, type EventRow } from "./event-repo";
 import type { EventInput } from "./input";
 import { initInventory, readSnapshots } from "./inventory";
@@ -37,7 +38,7 @@ export async function createEvent(env: Pick<Env, "DB">, organizerId: string, inp
   const sections = (await sectionsOf(env, [venue.id])).get(venue.id) ?? [];
   const missing = [
     ...new Set(sections.flatMap((s) => (s.layout.kind === "ga" ? [s.layout.price_tier] : s.layout.rows.map((r) => r.price_tier)))),
-  ].filter((tier) => !(tier in input.price_tiers));
+  ].filter((tier) => !Object.hasOwn(input.price_tiers, tier));
   if (missing.length > 0)
     throw badRequest("Request body is invalid.", {
       issues: missing.map((tier) => ({
@@ -83,7 +84,10 @@ export async function publishEvent(env: Pick<Env, "DB" | "INVENTORY">, organizer
     .set({ state: "published", publishedAt: new Date().toISOString() })
     .where(and(eq(events.id, event.id), eq(events.state, "draft")))
     .returning();
-  if (updated) return { event: updated, sections };
+  if (updated) {
+    await eventChanged(event.id);
+    return { event: updated, sections };
+  }
   return publishEvent(env, organizerId, eventId);
 }
 

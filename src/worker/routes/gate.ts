@@ -3,14 +3,15 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import type { Principal } from "../auth/tokens";
 import { getEvent, getOwnEvent } from "../catalog/event-repo";
-import { SCAN_VERDICTS } from "../db/schema/gate";
 import { badRequest, forbidden, notFound } from "../errors";
 import { gateBundle, gateBundleSince } from "../gate/bundle";
 import { CursorParam } from "../gate/changes";
 import { enrolGateDevice, getGateDevice } from "../gate/devices";
 import { recordScans } from "../gate/scans";
+import { recordMetric } from "../../durable-objects/metrics";
 import { requireAuth } from "../middleware/auth";
 import { validate } from "../validation";
+import { SCAN_VERDICTS, type ScanUpload } from "../../shared/gate";
 
 /** Upload batches stay well under the 64 KiB body cap (a scan is about 120 bytes of JSON). */
 const MAX_SCANS_PER_BATCH = 200;
@@ -33,7 +34,7 @@ const ScanBatch = z.object({
       }),
     )
     .max(MAX_SCANS_PER_BATCH),
-});
+}) satisfies z.ZodType<ScanUpload>;
 
 /** A staff token is bound to one event and one device; it sees nothing else. */
 async function deviceOf(env: Env, principal: Principal, eventId: string) {
@@ -89,6 +90,7 @@ gateRoutes.post(
     const body = c.req.valid("json");
     const { event, device } = await deviceOf(c.env, c.get("principal"), c.req.valid("param").eventId);
     if (body.device_id !== device.id) throw forbidden("device_id does not match this device's token.");
+    recordMetric(c.env.METRICS, { kind: "scan", eventId: event.id, count: body.scans.length, detail: device.id });
     return c.json(await recordScans(c.env, event.id, device.id, body.scans));
   },
 );

@@ -3,3 +3,4 @@ export * from "./catalog";
 export * from "./gate";
 export * from "./orders";
 export * from "./tickets";
+export * from "./payments";
