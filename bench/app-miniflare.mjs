@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import { unstable_readConfig } from "wrangler";
 import { generateDevSecrets } from "../scripts/dev-secrets.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -44,32 +45,39 @@ async function migrationStatements() {
 }
 
 /** wrangler.toml's bindings, in Miniflare 5's shape (as wrangler passes them). */
-function appEnv(worker, strings) {
-  const env = {
-    DB: { type: "d1", id: "DB" },
-    EMAIL_QUEUE: { type: "queue", name: "ticket-emails" },
-    EMAIL: { type: "send-email" },
-    TICKET_ISSUER: { type: "text", value: "https://tickets.edge.example" },
+function appConfig(worker, strings) {
+  const c = unstable_readConfig({ config: path.join(root, "wrangler.toml") });
+  const env = {};
+  for (const d of c.d1_databases) env[d.binding] = { type: "d1", id: d.binding };
+  for (const d of c.durable_objects.bindings) env[d.name] = { type: "durable-object", worker, exportName: d.class_name };
+  for (const q of c.queues.producers ?? []) env[q.binding] = { type: "queue", name: q.queue };
+  for (const r of c.ratelimits ?? []) env[r.name] = { type: "rate-limit", namespace: r.namespace_id, simple: r.simple };
+  for (const a of c.analytics_engine_datasets ?? []) env[a.binding] = { type: "analytics" };
+  for (const e of c.send_email ?? []) env[e.name] = { type: "send-email" };
+  for (const [k, v] of Object.entries({ ...c.vars, ...strings })) env[k] = { type: "text", value: String(v) };
+  const triggers = (c.queues.consumers ?? []).map((q) => ({
+    type: "queue",
+    name: q.queue,
+    ...(q.max_batch_size !== undefined && { maxBatchSize: q.max_batch_size }),
+    ...(q.max_batch_timeout !== undefined && { maxBatchTimeout: q.max_batch_timeout }),
+    ...(q.max_retries !== undefined && { maxRetries: q.max_retries }),
+  }));
+  const classes = c.migrations.flatMap((m) => m.new_sqlite_classes ?? []);
+  return {
+    compatibilityDate: c.compatibility_date,
+    compatibilityFlags: c.compatibility_flags,
+    env,
+    triggers,
+    exports: Object.fromEntries(classes.map((e) => [e, { type: "durable-object", storage: "sqlite" }])),
   };
-  for (const [name, exportName] of Object.entries(DURABLE_OBJECTS)) env[name] = { type: "durable-object", worker, exportName };
-  for (const [k, v] of Object.entries(strings)) env[k] = { type: "text", value: String(v) };
-  return env;
 }
-
-const DURABLE_OBJECTS = {
-  INVENTORY: "SectionInventory",
-  BUYER_LEDGER: "BuyerLedger",
-  WAITING_ROOM: "WaitingRoom",
-  RATE_LIMITER: "RateLimiter",
-  CHECKOUT: "CheckoutSaga",
-};
 
 /**
  * Starts the app. `vars` are extra string bindings (e.g. RATE_LIMITS); `extraWorkers` are more
  * Miniflare 5 worker configs in the same runtime (bench-only Workers). Returns
  * {mf, origin, persist, dispose}.
  */
-export async function startApp({ vars = {}, extraWorkers = [], keepStorage = false } = {}) {
+export async function startApp({ vars = {}, extraWorkers = [], keepStorage = false, verbose = false } = {}) {
   const persist = await mkdtemp(path.join(tmpdir(), "app-miniflare-"));
   const secrets = generateDevSecrets();
   const script = await bundleWorker("src/worker/index.ts");
@@ -79,17 +87,16 @@ export async function startApp({ vars = {}, extraWorkers = [], keepStorage = fal
       {
         config: {
           name,
-          compatibilityDate: "2026-11-01",
-          compatibilityFlags: ["nodejs_compat"],
+          ...appConfig(name, { ...secrets, PUBLIC_ORIGIN: "http://127.0.0.1", ...vars }),
           manifest: { mainModule: "index.js", modules: { "index.js": { type: "esm", contents: script } } },
-          env: appEnv(name, { ...secrets, PUBLIC_ORIGIN: "http://127.0.0.1", ...vars }),
-          exports: Object.fromEntries(Object.values(DURABLE_OBJECTS).map((e) => [e, { type: "durable-object", storage: "sqlite" }])),
-          triggers: [{ type: "queue", name: "ticket-emails", maxBatchSize: 10, maxRetries: 5 }],
         },
       },
       ...extraWorkers.map((config) => ({ config })),
     ],
     resourcePersistencePath: persist,
+    // The app's per-request JSON log lines stay in workerd: printing them would load the Node
+    // process that is also the load generator. `verbose` keeps them, for debugging.
+    ...(verbose ? {} : { handleStructuredLogs: () => {} }),
   });
   const origin = (await mf.ready).href.replace(/\/$/, "");
   const db = await mf.getD1Database("DB", name);
