@@ -80,7 +80,7 @@ describe("crashes and lost alarms", () => {
     await sys?.stop();
   });
 
-  it("keeps every acknowledged hold, order and payment through 10 SIGKILLs, and ends every hold", { timeout: 600_000 }, async () => {
+  it("keeps every acknowledged hold, order and payment through 10 SIGKILLs, and ends every hold", { timeout: 900_000 }, async () => {
     const api = apiClient(sys.origin);
     const organizer = await api.signup("organizer");
     const venue = await api.ok(201, "POST", "/api/v1/admin/venues", {
