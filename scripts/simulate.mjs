@@ -3,7 +3,7 @@
 //   npm run simulate                         # against a running `npm run dev` (http://localhost:8787)
 //   npm run simulate -- --origin http://127.0.0.1:8788
 //   npm run simulate -- --local              # starts its own workerd (Miniflare on the built bundle)
-//   options: --fans 20000 --concurrency 400 --admit-per-minute 6000 --ttl 60 --minutes 7 --out sim-results
+//   options: --fans 20000 --concurrency 200 --admit-per-minute 6000 --ttl 60 --minutes 7 --out sim-results
 //
 // The sale phase stops after --minutes (fans not started by then are counted as not reached),
 // so that a run on a slow or busy machine still ends within 10 minutes with what it measured.
@@ -33,7 +33,7 @@ const { values: opt } = parseArgs({
     origin: { type: "string", default: "http://localhost:8787" },
     local: { type: "boolean", default: false },
     fans: { type: "string", default: "20000" },
-    concurrency: { type: "string", default: "400" },
+    concurrency: { type: "string", default: "200" },
     "admit-per-minute": { type: "string", default: "6000" },
     minutes: { type: "string", default: "7" },
     ttl: { type: "string", default: "60" },
@@ -45,6 +45,7 @@ const CONCURRENCY = Number(opt.concurrency);
 const ADMIT_PER_MINUTE = Number(opt["admit-per-minute"]);
 const TTL = Number(opt.ttl);
 const SALE_MS = Number(opt.minutes) * 60_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 const RESERVED_SECTIONS = 50;
 const GA_SECTIONS = 50;
 const ROWS = 20;
@@ -95,9 +96,16 @@ async function call(method, route, { token, body, headers = {}, ip } = {}) {
     counts.requests++;
     let res;
     try {
-      res = await fetch(origin + route, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(origin + route, {
+        method,
+        headers: h,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
     } catch (err) {
       counts.networkErrors++;
+      // No answer in time: the fan gives up, as a person would (whatever it held expires).
+      if (err.name === "TimeoutError") throw new Error(`${method} ${route}: no answer within ${REQUEST_TIMEOUT_MS / 1000} s`);
       if (attempt >= 5) throw err;
       await sleep(200 * 2 ** attempt);
       continue;
@@ -172,7 +180,7 @@ const fanIp = (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
 const soldOut = new Set();
 const admissions = []; // ms since the opening, per admitted fan
-const outcome = { paid: 0, declined: 0, abandoned_hold: 0, abandoned_order: 0, gave_up: 0, order_failed: 0, best_available_fallbacks: 0 };
+const outcome = { paid: 0, declined: 0, abandoned_hold: 0, abandoned_order: 0, gave_up: 0, order_failed: 0, cut_off: 0, best_available_fallbacks: 0 };
 const soldSeats = new Map(); // seat label -> order id (from the tickets of paid orders)
 let duplicateSeats = 0;
 let ticketsSeen = 0;
@@ -256,13 +264,17 @@ async function fan(i) {
   admissions.push(Date.parse(state.expires_at) - 600_000 - opensAt);
   admissionOf.set(token, state.admission_token);
 
+  const overBudget = () => Date.now() - started > SALE_MS;
+  if (overBudget()) return void outcome.cut_off++;
   const n = 1 + Math.floor(Math.random() * 4);
   const h = await hold(token, ip, n);
   if (!h) return void outcome.gave_up++;
   if (Math.random() < P_ABANDON_HOLD) return void outcome.abandoned_hold++;
+  if (overBudget()) return void outcome.cut_off++;
   const o = await timed("order", () => call("POST", "/api/v1/orders", { token, ip, body: { hold_id: h.hold_id }, headers: { "Idempotency-Key": crypto.randomUUID() } }));
   if (o.status !== 201) return void outcome.order_failed++;
   if (Math.random() < P_ABANDON_ORDER) return void outcome.abandoned_order++;
+  if (overBudget()) return void outcome.cut_off++;
   const decline = Math.random() < P_DECLINE;
   const p = await timed("pay", () => call("POST", `/api/v1/test-gateway/payments/${o.body.payment.payment_id}/${decline ? "fail" : "succeed"}`, { ip }));
   if (p.status !== 200) return void outcome.order_failed++;
