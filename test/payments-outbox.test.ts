@@ -6,8 +6,8 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { app } from "../src/worker/index";
-import { LocalProvider } from "../src/worker/payments/local";
-import { handleOutboxBatch, sweepBackoffSeconds } from "../src/worker/payments/local-outbox";
+import { LocalProvider } from "../src/platform/payments/local";
+import { handleOutboxBatch, sweepBackoffSeconds } from "../src/platform/payments/local-outbox";
 import { gateway, getOrder, localPayment, paidOrder, pendingOrder } from "./support/checkout";
 import { publishedEvent, signupBuyer, type User } from "./support/fixtures";
 
@@ -51,7 +51,8 @@ const unreachableSaga = () =>
     },
   }) as unknown as Env;
 
-describe("local provider webhook outbox", () => {
+// The sweep runs on a queue seconds later: room for a loaded machine.
+describe("local provider webhook outbox", { timeout: 60_000 }, () => {
   it("a crash after the payment moved and before its webhook went out: the order still gets paid", async ({ expect }) => {
     const ev = await publishedEvent();
     const buyer = await signupBuyer();

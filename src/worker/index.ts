@@ -4,7 +4,7 @@ import { onError, onNotFound } from "./errors";
 import { bodyCap } from "./middleware/body-cap";
 import { requestLog } from "./observability/request-log";
 import { handleEmailBatch } from "./email/confirmation";
-import { pageNotFound, pageRoutes } from "./pages";
+import { isApiPath, pageNotFound, pageRoutes } from "./pages";
 import { adminCatalogRoutes } from "./routes/admin-catalog";
 import { adminOrdersRoutes } from "./routes/admin-orders";
 import { authRoutes } from "./routes/auth";
@@ -13,7 +13,7 @@ import { gateRoutes } from "./routes/gate";
 import { holdsRoutes } from "./routes/holds";
 import { ordersRoutes } from "./routes/orders";
 import { handleLocalWebhookBatch, paymentsRoutes } from "./routes/payments";
-import { OUTBOX_QUEUE } from "./payments/local-outbox";
+import { OUTBOX_QUEUE } from "../platform/payments/local-outbox";
 import { queueRoutes } from "./routes/queue";
 import { seatsLiveRoutes } from "./routes/seats-live";
 import { ticketsRoutes } from "./routes/tickets";
@@ -28,7 +28,7 @@ export { LiveFeed } from "../durable-objects/live-feed";
 export const app = new Hono<AppEnv>();
 app.onError(onError);
 // Unknown API paths keep the contract's JSON 404; anything else is a page.
-app.notFound((c) => (/^\/(api|\.well-known)(\/|$)/.test(c.req.path) ? onNotFound(c) : pageNotFound(c)));
+app.notFound((c) => (isApiPath(c.req.path) ? onNotFound(c) : pageNotFound(c)));
 
 // First, so that every answer (errors and 404s too) carries X-Request-Id and is logged once.
 app.use("*", requestLog());

@@ -1,4 +1,4 @@
-import { publicStatus, type EventRow } from "./event-repo";
+import { publicStatus, type EventRow } from "../../platform/db/event-rows";
 import { sectionJson, type VenueSectionRow } from "./venues";
 
 /**

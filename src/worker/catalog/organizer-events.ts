@@ -1,11 +1,12 @@
 /** Organizer operations on events: create, read own, publish, stats. Ownership is checked here. */
 import { and, asc, count, eq, sum } from "drizzle-orm";
 import { badRequest, conflict, notFound } from "../errors";
-import { db } from "../db/client";
-import { events, orders } from "../db/schema";
+import { db } from "../../platform/db/client";
+import { events, orders } from "../../platform/db/schema";
 import { newId } from "../../shared/ids";
 import { eventChanged } from "./event-facts";
-import { getOwnEvent, type EventRow } from "./event-repo";
+import type { EventRow } from "../../platform/db/event-rows";
+import { getOwnEvent } from "./event-repo";
 import type { EventInput } from "./input";
 import { initInventory, readSnapshots } from "./inventory";
 import { getOwnVenue, sectionsOf, type VenueSectionRow } from "./venues";

@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { getOrder, getOrderTickets } from "../../durable-objects/checkout/order-rows";
-import { getEvent } from "../catalog/event-repo";
-import { db } from "../db/client";
-import { users } from "../db/schema";
+import { getEvent } from "../../platform/db/event-rows";
+import { db } from "../../platform/db/client";
+import { users } from "../../platform/db/schema";
 import { formatMoney } from "../money";
 import { qrSvg } from "../tickets/qr";
 import { ticketJson } from "../tickets/view";

@@ -8,7 +8,7 @@ import { getOwnEvent } from "../catalog/event-repo";
 import { OrdersCursorParam, orderPage } from "../checkout/order-pages";
 import { getOrganizerOrder, orderJson, orderWithTickets } from "../checkout/order-repo";
 import { cancelEvent } from "../checkout/organizer";
-import { orders } from "../db/schema";
+import { orders } from "../../platform/db/schema";
 import { conflict } from "../errors";
 import { requireAuth } from "../middleware/auth";
 import { CreatePromoBody, createPromoCode, promoCodeJson } from "../promo/promo-admin";

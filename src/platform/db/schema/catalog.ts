@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { SectionInput } from "../../../shared/section-input";
 
 const createdAt = () =>
   text("created_at")
@@ -46,7 +47,7 @@ export const venueSections = sqliteTable(
     kind: text("kind", { enum: ["reserved", "ga"] }).notNull(),
     capacity: integer("capacity").notNull(),
     /** The section exactly as created (rows with price tiers, or GA capacity and tier). */
-    layout: text("layout", { mode: "json" }).$type<import("../../catalog/input").SectionInput>().notNull(),
+    layout: text("layout", { mode: "json" }).$type<SectionInput>().notNull(),
     position: integer("position").notNull(),
   },
   (t) => [primaryKey({ columns: [t.venueId, t.key] })],
