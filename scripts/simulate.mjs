@@ -310,7 +310,11 @@ const reporter = (async () => {
     lastStats = await stats().catch(() => lastStats);
     if (!lastStats) continue;
     const t = (Date.now() - opensAt) / 1000;
-    timeline.push({ t, sold: lastStats.sold, held: lastStats.held, admitted: admissions.length });
+    // The room's own count of admissions (the organizer's waiting-room answer; the rate sent is
+    // the configured one, so nothing changes).
+    const room = await call("PATCH", `/api/v1/admin/events/${eventId}/waiting-room`, { token: organizer.token, body: { admit_per_minute: ADMIT_PER_MINUTE } }).catch(() => null);
+    const admittedByRoom = room?.status === 200 ? room.body.queue.admitted : null;
+    timeline.push({ t, sold: lastStats.sold, held: lastStats.held, admitted: admittedByRoom ?? admissions.length, admitted_seen_by_fans: admissions.length });
     if (soldOutAt === null && lastStats.available === 0 && lastStats.held === 0) soldOutAt = t;
     console.log(
       `[sim] t=${t.toFixed(0).padStart(4)} s  sold ${fmt(lastStats.sold).padStart(6)}  held ${fmt(lastStats.held).padStart(5)}  available ${fmt(lastStats.available).padStart(6)}  admitted ${fmt(admissions.length).padStart(6)}  fans done ${fmt(done).padStart(6)}  ${fmt((counts.requests - lastReq) / 10)} req/s  p50 ms: ${["hold", "order", "pay", "tickets"].map((k) => `${k} ${pct(lat[k], 50) ?? "-"}`).join(", ")}; 429s ${counts.rateLimited}`,
@@ -352,12 +356,16 @@ const seatMap = await ok(200, "GET", `/api/v1/events/${eventId}/seats`);
 const heldOnMap = seatMap.sections.reduce((a, s) => a + (s.seats ?? []).filter((x) => x.status === "held").length, 0);
 const oversold = duplicateSeats + final.sections.reduce((a, s) => a + Math.max(0, s.sold - s.capacity), 0) + Math.max(0, final.sold + final.held + final.available - final.capacity);
 
-// Admissions per minute of the sale, against the configured rate.
-const perMinute = [];
+// Admissions per minute of the sale, against the configured rate: from the room's own count
+// (sampled every 10 s), and as the fans saw them.
+const perMinuteSeen = [];
 for (const t of admissions) {
   const m = Math.max(0, Math.floor(t / 60_000));
-  perMinute[m] = (perMinute[m] ?? 0) + 1;
+  perMinuteSeen[m] = (perMinuteSeen[m] ?? 0) + 1;
 }
+const admittedAt = (sec) => timeline.filter((p) => p.t <= sec).at(-1)?.admitted ?? 0;
+const minutesOfSale = Math.ceil(Math.max(0, ...timeline.map((p) => p.t)) / 60);
+const perMinute = Array.from({ length: minutesOfSale }, (_, m) => admittedAt(60 * (m + 1)) - admittedAt(60 * m));
 const result = {
   at: new Date().toISOString(),
   origin: opt.local ? "local workerd (Miniflare)" : origin,
@@ -374,7 +382,12 @@ const result = {
   tickets_seen_by_buyers: ticketsSeen,
   time_to_sell_out_s: soldOutAt,
   all_fans_done_s: allDoneAt,
-  admissions: { total: admissions.length, configured_per_minute: ADMIT_PER_MINUTE, per_minute: Array.from(perMinute, (x) => x ?? 0) },
+  admissions: {
+    total: timeline.at(-1)?.admitted ?? admissions.length,
+    configured_per_minute: ADMIT_PER_MINUTE,
+    per_minute: perMinute,
+    seen_by_fans_per_minute: Array.from(perMinuteSeen, (x) => x ?? 0),
+  },
   outcome,
   fans_failed: failed,
   fans_not_reached_in_time: notReached,
@@ -386,7 +399,7 @@ const result = {
 };
 console.log("");
 console.log(`[sim] sold ${fmt(result.sold)} of ${fmt(CAPACITY)}; oversold ${result.oversold}; stuck holds ${result.stuck_holds}; time to sell out ${soldOutAt === null ? "not sold out" : `${soldOutAt.toFixed(0)} s`}`);
-console.log(`[sim] admissions per minute: ${result.admissions.per_minute.join(", ")} (configured ${fmt(ADMIT_PER_MINUTE)})`);
+console.log(`[sim] admissions per minute: ${result.admissions.per_minute.join(", ")} (configured ${fmt(ADMIT_PER_MINUTE)}; seen by fans ${result.admissions.seen_by_fans_per_minute.join(", ")})`);
 for (const [k, v] of Object.entries(result.steps_ms)) console.log(`[sim] ${k.padEnd(22)} n=${String(v.n).padStart(6)}  p50 ${v.p50}  p99 ${v.p99}`);
 console.log(`[sim] outcomes ${JSON.stringify(outcome)}; fans failed ${failed}; not reached within ${opt.minutes} min ${notReached}; requests ${fmt(counts.requests)} (${JSON.stringify(counts.status)})`);
 
@@ -405,7 +418,8 @@ function chart(r) {
   const pad = 50;
   const tl = r.timeline;
   const tMax = Math.max(1, ...tl.map((p) => p.t));
-  const yMax = Math.max(r.capacity, ...tl.map((p) => p.admitted));
+  // Scaled to what happened (a short run sells a sliver of the venue); capacity is in the title.
+  const yMax = Math.max(10, ...tl.map((p) => Math.max(p.sold, p.held, p.admitted))) * 1.1;
   const x = (t) => pad + ((W - 2 * pad) * t) / tMax;
   const y = (v) => H - pad - ((H - 2 * pad) * v) / yMax;
   const line = (k, color) =>
@@ -427,7 +441,7 @@ function chart(r) {
     .join("");
   const minutes = Math.max(1, r.admissions.per_minute.length);
   const rateY = H - pad - (H - 2 * pad) / 1.2;
-  const totalW = W + 60 + minutes * 36 + 40;
+  const totalW = W + 60 + Math.max(minutes * 36, 420) + 40;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${totalW}" height="${H}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 <text x="${pad}" y="20" font-size="16">Flash sale: ${fmt(r.capacity)} seats, ${fmt(r.fans)} fans; sold ${fmt(r.sold)}, oversold ${r.oversold}, stuck holds ${r.stuck_holds}${r.time_to_sell_out_s === null ? "" : `, sold out in ${r.time_to_sell_out_s.toFixed(0)} s`}</text>
