@@ -17,6 +17,7 @@ import { OUTBOX_QUEUE } from "../platform/payments/local-outbox";
 import { queueRoutes } from "./routes/queue";
 import { seatsLiveRoutes } from "./routes/seats-live";
 import { ticketsRoutes } from "./routes/tickets";
+import { waitlistRoutes } from "./routes/waitlist";
 
 export { SectionInventory } from "../durable-objects/section-inventory";
 export { BuyerLedger } from "../durable-objects/buyer-ledger";
@@ -24,6 +25,7 @@ export { WaitingRoom } from "../durable-objects/waiting-room";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { CheckoutSaga } from "../durable-objects/checkout-saga";
 export { LiveFeed } from "../durable-objects/live-feed";
+export { Waitlist } from "../durable-objects/waitlist";
 
 export const app = new Hono<AppEnv>();
 app.onError(onError);
@@ -48,6 +50,7 @@ app.route("/", ticketsRoutes);
 app.route("/", adminOrdersRoutes);
 app.route("/", queueRoutes);
 app.route("/", gateRoutes);
+app.route("/", waitlistRoutes);
 // The storefront's pages call the API above in-process.
 app.route("/", pageRoutes((req, env, ctx) => app.fetch(req, env, ctx)));
 

@@ -1,5 +1,21 @@
+import { eq } from "drizzle-orm";
 import { getEvent, type EventRow } from "../../platform/db/event-rows";
+import { db } from "../../platform/db/client";
+import { events } from "../../platform/db/schema";
 import { notFound } from "../errors";
+
+/**
+ * What can change about an event after it is created, read fresh: its state, sale window and
+ * waiting room. Holds do not read it (the section objects decide the sale with the seat write);
+ * joining the waitlist does, since no section is asked there.
+ */
+export async function getSaleState(env: Pick<Env, "DB">, eventId: string) {
+  return db(env)
+    .select({ state: events.state, onSaleAt: events.onSaleAt, endsAt: events.endsAt, waitingRoom: events.waitingRoom })
+    .from(events)
+    .where(eq(events.id, eventId))
+    .get();
+}
 
 /** The organizer's own event; another organizer's is indistinguishable from a missing one (404). */
 export async function getOwnEvent(env: Pick<Env, "DB">, organizerId: string, eventId: string): Promise<EventRow> {

@@ -95,6 +95,8 @@ export const EventInput = z
     }),
     hold_ttl_seconds: z.int().min(60).max(1800).default(600),
     max_tickets_per_user: z.int().min(1).max(50).default(8),
+    /** How long a waitlist offer's hold lasts; default: hold_ttl_seconds. */
+    waitlist_offer_seconds: z.int().min(60).max(172_800).optional(),
     /** Every amount of the event (price tiers, promos, orders, payments) is in this currency's minor units. */
     currency: CurrencyInput.default(DEFAULT_CURRENCY),
     waiting_room: WaitingRoomInput.optional(),

@@ -4,6 +4,7 @@ import { badRequest, conflict, notFound } from "../errors";
 import { db } from "../../platform/db/client";
 import { events, orders } from "../../platform/db/schema";
 import { newId } from "../../shared/ids";
+import { waitlistObjectName } from "../../shared/waitlist";
 import { eventChanged } from "./event-facts";
 import type { EventRow } from "../../platform/db/event-rows";
 import { getOwnEvent } from "./event-repo";
@@ -64,6 +65,7 @@ export async function createEvent(env: Pick<Env, "DB">, organizerId: string, inp
       priceTiers: input.price_tiers,
       holdTtlSeconds: input.hold_ttl_seconds,
       maxTicketsPerUser: input.max_tickets_per_user,
+      waitlistOfferSeconds: input.waitlist_offer_seconds ?? null,
       currency: input.currency,
       waitingRoom: input.waiting_room ?? null,
     })
@@ -100,7 +102,7 @@ export async function publishEvent(env: Pick<Env, "DB" | "INVENTORY">, organizer
 }
 
 /** Live counts per section from the inventory, and paid orders and their revenue. */
-export async function eventStats(env: Pick<Env, "DB" | "INVENTORY">, event: EventRow, sections: VenueSectionRow[]) {
+export async function eventStats(env: Pick<Env, "DB" | "INVENTORY" | "WAITLIST">, event: EventRow, sections: VenueSectionRow[]) {
   // A draft (or an event cancelled before publishing) has no inventory yet: all places are free.
   const snapshots = event.publishedAt
     ? await readSnapshots(env, event.id, sections)
@@ -110,11 +112,13 @@ export async function eventStats(env: Pick<Env, "DB" | "INVENTORY">, event: Even
     .from(orders)
     .where(and(eq(orders.eventId, event.id), eq(orders.status, "paid")))
     .get();
+  const waitlist = await env.WAITLIST.getByName(waitlistObjectName(event.id)).counts();
   return {
     event_id: event.id,
     sections: snapshots.map((s) => ({ key: s.key, capacity: s.capacity, available: s.available, held: s.held, sold: s.sold })),
     orders: paid?.orders ?? 0,
     revenue_cents: Number(paid?.revenue ?? 0),
     currency: event.currency,
+    waitlist,
   };
 }

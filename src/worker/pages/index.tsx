@@ -10,6 +10,7 @@ import { homePage } from "./home";
 import { Layout, Notice } from "./layout";
 import { mePages } from "./me";
 import { queuePages } from "./queue";
+import { waitlistPages } from "./waitlist";
 
 /**
  * The storefront's server-rendered pages (hono/jsx). They read and write through the JSON API
@@ -34,6 +35,7 @@ export function pageRoutes(api: ApiFetch) {
   pages.route("/", checkoutPages(api));
   pages.route("/", accountPages(api));
   pages.route("/", mePages(api));
+  pages.route("/", waitlistPages(api));
   return pages;
 }
 

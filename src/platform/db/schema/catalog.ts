@@ -74,6 +74,8 @@ export const events = sqliteTable(
     priceTiers: text("price_tiers", { mode: "json" }).$type<Record<string, number>>().notNull(),
     holdTtlSeconds: integer("hold_ttl_seconds").notNull().default(600),
     maxTicketsPerUser: integer("max_tickets_per_user").notNull().default(8),
+    /** How long a waitlist offer's hold lasts; null: the event's hold_ttl_seconds. */
+    waitlistOfferSeconds: integer("waitlist_offer_seconds"),
     /** ISO 4217, lower case (as Stripe); every amount priced for the event is in its minor units. Fixed once published. */
     currency: text("currency").notNull().default("usd"),
     waitingRoom: text("waiting_room", { mode: "json" }).$type<{

@@ -4,3 +4,4 @@ export * from "./gate";
 export * from "./orders";
 export * from "./tickets";
 export * from "./payments";
+export * from "./waitlist";
