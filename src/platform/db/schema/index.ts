@@ -4,4 +4,5 @@ export * from "./gate";
 export * from "./orders";
 export * from "./tickets";
 export * from "./payments";
+export * from "./resale";
 export * from "./waitlist";
