@@ -48,7 +48,11 @@ export default {
           const label = seatId(i, param("seats"));
           seats.push({ seat_id: label, label, row: label.split("-")[1]!, number: (i % param("seats")) + 1, price_cents: 5000 });
         }
-        return Response.json(await stub.init({ eventId: EVENT_ID, sectionKey: key ?? "HOT", kind: "reserved", seats }));
+        const init = await stub.init({ eventId: EVENT_ID, sectionKey: key ?? "HOT", kind: "reserved", seats });
+        // No event row in D1 here: the section is told its sale window, as publish does.
+        const day = 86_400_000;
+        await stub.setSale({ state: "published", onSaleAt: new Date(Date.now() - day).toISOString(), endsAt: new Date(Date.now() + day).toISOString() });
+        return Response.json(init);
       }
       case "/drive": {
         const op = url.searchParams.get("op");

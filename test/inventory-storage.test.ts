@@ -7,7 +7,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
 import { MIGRATIONS, type SectionInventory } from "../src/durable-objects/section-inventory";
-import { gaSection, newUserId, rawCounters, rawHolds, rawSeats, reservedSection } from "./support/inventory-fixtures";
+import { gaSection, newUserId, ON_SALE, rawCounters, rawHolds, rawSeats, reservedSection } from "./support/inventory-fixtures";
 
 const MINUTE = 60_000;
 const hid = () => `hold-${crypto.randomUUID()}`;
@@ -92,6 +92,8 @@ describe("an object stored by the first schema (hold rows for held holds, seats_
       old(sold, "sold", later, ["R-A-4"]);
     });
     await evictDurableObject(stub);
+    // Stored before the sale row, with no event row in D1 to read it from: told it, as publish re-sends it.
+    await stub.setSale(ON_SALE);
 
     expect((await rawSeats(stub)).map((s) => [s.seat_id, s.status, s.hold_id])).toEqual([
       ["R-A-1", "held", held],
@@ -145,6 +147,8 @@ describe("an object stored by the second schema (held/sold counters on the secti
       old(sold, "sold", 1, later);
     });
     await evictDurableObject(stub);
+    // Stored before the sale row, with no event row in D1 to read it from: told it, as publish re-sends it.
+    await stub.setSale(ON_SALE);
 
     expect(await rawCounters(stub)).toEqual({ capacity: 5, held: 2, sold: 1 });
     expect(await stub.init(layout)).toEqual({ ok: true, created: false });

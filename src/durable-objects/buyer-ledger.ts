@@ -426,6 +426,10 @@ function refusal(settled: PromiseSettledResult<SectionHoldResult>[], items: Hold
       case "not_initialized":
         other = { ok: false, reason: "not_initialized", section };
         break;
+      // The event's answer, the same in every section: it wins over any seat's.
+      case "not_on_sale":
+      case "event_cancelled":
+        return r;
     }
   }
   if (unknown.length > 0) return { ok: false, reason: "unknown_seats", seats: unknown };

@@ -12,6 +12,8 @@
  *   snapshot(): SectionSnapshot | null                   counts (+ per-seat status if reserved)
  *   subscribe(feed: string): LiveSectionState | null     snapshot with its seq; the feed then gets
  *                                                       every change (live seat map, below)
+ *   setSale(sale: SectionSale): SectionSale              the event's sale window / cancel; idempotent,
+ *                                                       a cancel is final (the stored sale is answered)
  *   ping(): void                                         no-op, for the benchmark
  *   setWaitlist(on, version): SectionPoolState           the Waitlist object says whether
  *                                                       returned seats go to its pool (below)
@@ -23,6 +25,13 @@
  * earliest expiry of a held hold; every RPC also applies due expiries first (alarms are
  * at-least-once and a local restart may drop them), and the constructor re-arms the alarm.
  * Expiring twice is harmless: each move only touches rows still in its `from` state.
+ *
+ * Sale state: the section keeps its event's sale window and state (a `sale` row) and refuses a
+ * hold outside the window or once cancelled in the same synchronous step as the seat write, so
+ * the hold path needs no D1 read and a cancel stops holds as soon as `setSale` has answered.
+ * Publish and cancel tell every section (src/worker/catalog/sale-state.ts). A section with no
+ * `sale` row (stored before the row existed, or told nothing yet because a publish stopped half
+ * way) reads the event row from D1 once, on its next hold, and keeps it unless it is a draft.
  *
  * The object holds the RPC surface, group commit and the alarm; how a hold is stored is the
  * section's store (`section-inventory/store.ts`): reserved seats or GA counters.
@@ -42,6 +51,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { LiveChangesMessage, LiveSeatChange } from "../shared/inventory/live";
+import { getEvent, publicStatus } from "../platform/db/event-rows";
 import { holdStatusBefore, HOLD_STATUS_AFTER, SEAT_MOVES, type HoldMove, type SeatStatus } from "../shared/inventory/seat-state";
 import type {
   InitResult,
@@ -52,6 +62,7 @@ import type {
   SectionHoldResult,
   SectionLayout,
   SectionReleaseResult,
+  SectionSale,
   SectionSnapshot,
   SectionUnsellResult,
 } from "../shared/inventory/types";
@@ -142,6 +153,13 @@ export const MIGRATIONS = [
    ALTER TABLE section ADD COLUMN waitlist_version INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE section ADD COLUMN waitlist_notify INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE ga_places ADD COLUMN pooled INTEGER NOT NULL DEFAULT 0 CHECK (pooled >= 0 AND pooled <= held);`,
+  // The event's sale window and state (see "Sale state" above); absent until told or fetched.
+  `CREATE TABLE sale (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     state TEXT NOT NULL CHECK (state IN ('draft', 'published', 'cancelled')),
+     on_sale_at TEXT NOT NULL,
+     ends_at TEXT NOT NULL
+   );`,
 ] as const;
 
 /** How long changes are gathered into one message: a bound on messages per second per feed. */
@@ -167,6 +185,9 @@ export class SectionInventory extends DurableObject<Env> {
   private changed = false;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushing = false;
+  /** The stored `sale` row (null: none yet); a pending D1 read of it, shared by the holds waiting on it. */
+  private sale: SectionSale | null = null;
+  private saleLoad: Promise<void> | null = null;
   /** Waitlist: the event, whether returned seats are pooled, and the pending notice to the Waitlist object. */
   private eventId: string | null = null;
   private waitlistOn = false;
@@ -181,6 +202,7 @@ export class SectionInventory extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage, MIGRATIONS);
       this.openStore();
+      this.sale = readSale(this.sql);
       for (const f of this.sql.exec<{ name: string }>("SELECT name FROM live_feeds")) this.feeds.add(f.name);
       this.alarmAt = await ctx.storage.getAlarm();
       // A restart may have lost the alarm: expire what is due and re-arm to the next expiry.
@@ -234,7 +256,8 @@ export class SectionInventory extends DurableObject<Env> {
    * `setTimeout(0)` would do the first but leave the CPU idle until the timer woke.
    * Correctness does not depend on the batch size.
    */
-  hold(req: SectionHoldRequest): Promise<SectionHoldResult> {
+  async hold(req: SectionHoldRequest): Promise<SectionHoldResult> {
+    if (this.sale === null && this.store) await this.loadSale();
     const { promise, resolve, reject } = Promise.withResolvers<SectionHoldResult>();
     this.holdQueue.push({ req, resolve, reject });
     if (this.holdQueue.length === 1) {
@@ -267,6 +290,8 @@ export class SectionInventory extends DurableObject<Env> {
     const store = this.store;
     if (!store) return { ok: false, reason: "not_initialized" };
     if (!(req.expiresAt > now)) throw new Error("hold: expiresAt must be in the future");
+    const refused = this.saleRefusal(now);
+    if (refused) return refused;
     // The one waitlist check on the hold path: browsing holds never set it.
     const result = req.fromPool ? ("quantity" in req ? store.holdFromPool(req) : { ok: false as const, reason: "wrong_kind" as const, kind: store.kind }) : store.hold(req);
     if (typeof result === "number") {
@@ -345,7 +370,44 @@ export class SectionInventory extends DurableObject<Env> {
     return { ...snap, seq: this.seq };
   }
 
+  /**
+   * The event's sale, as publish, cancel or an edit of the window tell it. Queued holds are
+   * applied first (they arrived before), so every hold after this answer sees the new state.
+   * A cancel is final. Answers what is stored, so the caller can check it took.
+   */
+  setSale(sale: SectionSale): SectionSale {
+    this.applyQueuedHolds();
+    this.sale = writeSale(this.sql, sale);
+    return this.sale;
+  }
+
   ping(): void {}
+
+  /** Why a hold must be refused now because of the event (null: it is on sale). */
+  private saleRefusal(now: number): SectionHoldResult | null {
+    if (!this.sale) return { ok: false, reason: "not_on_sale", status: "draft" };
+    const status = publicStatus(this.sale, now);
+    if (status === "on_sale") return null;
+    return status === "cancelled" ? { ok: false, reason: "event_cancelled" } : { ok: false, reason: "not_on_sale", status };
+  }
+
+  /**
+   * A section with no sale row reads its event from D1 (once, shared by the holds that wait).
+   * A draft is not kept (the publish in progress tells it next); anything told meanwhile wins.
+   */
+  private loadSale(): Promise<void> {
+    this.saleLoad ??= (async () => {
+      try {
+        const eventId = this.sql.exec<{ event_id: string }>("SELECT event_id FROM section WHERE id = 1").one().event_id;
+        const event = await getEvent(this.env, eventId);
+        if (this.sale === null && event && event.state !== "draft")
+          this.sale = writeSale(this.sql, { state: event.state, onSaleAt: event.onSaleAt, endsAt: event.endsAt });
+      } finally {
+        this.saleLoad = null;
+      }
+    })();
+    return this.saleLoad;
+  }
 
   /**
    * The Waitlist object turns pooling on (waiting entries for this section) or off. Calls may
@@ -536,6 +598,25 @@ export class SectionInventory extends DurableObject<Env> {
   private toSectionHold(hold: HoldRecord): SectionHold {
     return { holdId: hold.holdId, section: this.key!, kind: this.store!.kind, seats: hold.seats, quantity: hold.quantity, totalCents: hold.totalCents, expiresAt: hold.expiresAt };
   }
+}
+
+function readSale(sql: SqlStorage): SectionSale | null {
+  const row = sql.exec<{ state: SectionSale["state"]; on_sale_at: string; ends_at: string }>("SELECT state, on_sale_at, ends_at FROM sale WHERE id = 1").toArray()[0];
+  return row ? { state: row.state, onSaleAt: row.on_sale_at, endsAt: row.ends_at } : null;
+}
+
+/** Upserts the sale row; a stored `cancelled` stays (a late publish must not reopen a cancelled sale). */
+function writeSale(sql: SqlStorage, sale: SectionSale): SectionSale {
+  sql.exec(
+    `INSERT INTO sale (id, state, on_sale_at, ends_at) VALUES (1, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET
+       state = CASE WHEN sale.state = 'cancelled' THEN 'cancelled' ELSE excluded.state END,
+       on_sale_at = excluded.on_sale_at, ends_at = excluded.ends_at`,
+    sale.state,
+    sale.onSaleAt,
+    sale.endsAt,
+  );
+  return readSale(sql)!;
 }
 
 /** A short fingerprint of a layout, so a second init can tell "same layout" from "different". */

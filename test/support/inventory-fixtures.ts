@@ -6,7 +6,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { sectionObjectName } from "../../src/shared/inventory/hold-id";
-import type { LayoutSeat, SectionLayout } from "../../src/shared/inventory/types";
+import type { LayoutSeat, SectionLayout, SectionSale } from "../../src/shared/inventory/types";
 import { newId } from "../../src/shared/ids";
 import { SectionInventory } from "../../src/durable-objects/section-inventory";
 
@@ -23,6 +23,13 @@ export function reservedSeats(key: string, rows: { label: string; seats: number 
   );
 }
 
+/** A sale window open from a day ago to a day ahead: sections made here sell (no D1 event row). */
+export const ON_SALE: SectionSale = {
+  state: "published",
+  onSaleAt: new Date(Date.now() - 86_400_000).toISOString(),
+  endsAt: new Date(Date.now() + 86_400_000).toISOString(),
+};
+
 export function section(eventId: string, key: string) {
   return env.INVENTORY.getByName(sectionObjectName(eventId, key));
 }
@@ -34,6 +41,7 @@ export async function reservedSection(rows: { label: string; seats: number }[], 
   const stub = section(eventId, key);
   const init = await stub.init(layout);
   if (!init.ok) throw new Error(`init failed: ${init.reason}`);
+  await stub.setSale(ON_SALE);
   return { stub, eventId, key, layout, seatIds: seats.map((s) => s.seat_id) };
 }
 
@@ -43,6 +51,7 @@ export async function gaSection(capacity: number, priceCents = 2500, eventId = n
   const stub = section(eventId, key);
   const init = await stub.init(layout);
   if (!init.ok) throw new Error(`init failed: ${init.reason}`);
+  await stub.setSale(ON_SALE);
   return { stub, eventId, key, layout };
 }
 

@@ -74,7 +74,21 @@ export type SectionHoldRefusal =
   | { ok: false; reason: "sold_out"; available: number }
   /** Seats given for a GA section. */
   | { ok: false; reason: "wrong_kind"; kind: "reserved" | "ga" }
-  | { ok: false; reason: "not_initialized" };
+  | { ok: false; reason: "not_initialized" }
+  /** Outside the event's sale window (or the event is not published): decided with the seat write. */
+  | { ok: false; reason: "not_on_sale"; status: "draft" | "scheduled" | "ended" }
+  | { ok: false; reason: "event_cancelled" };
+
+/**
+ * What a section knows of its event's sale, as the event row has it (ISO times): the section
+ * refuses holds outside the window or once cancelled, in the same step as the seat write.
+ * A cancel is final: a later `published` does not undo it.
+ */
+export interface SectionSale {
+  state: "draft" | "published" | "cancelled";
+  onSaleAt: string;
+  endsAt: string;
+}
 
 /**
  * The answer to `hold`: the hold's total in cents when it was taken, else a refusal. Success
@@ -147,6 +161,8 @@ export type CreateHoldResult =
   | { ok: false; reason: "sold_out"; section: string; available: number }
   | { ok: false; reason: "wrong_kind"; section: string; kind: "reserved" | "ga" }
   | { ok: false; reason: "not_initialized"; section: string }
+  | { ok: false; reason: "not_on_sale"; status: "draft" | "scheduled" | "ended" }
+  | { ok: false; reason: "event_cancelled" }
   /** A section object failed (overload, reset); nothing stays held. Retry later. */
   | { ok: false; reason: "unavailable" };
 

@@ -5,9 +5,9 @@ import { events } from "../../platform/db/schema";
 import { notFound } from "../errors";
 
 /**
- * What can change about an event after it is created, read fresh: whether it is on sale now
- * (state and sale window) and its waiting room. The hold path reads this on every hold because
- * a cancel must stop new holds at once, in every isolate and location, which no cache can promise.
+ * What can change about an event after it is created, read fresh: its state, sale window and
+ * waiting room. Holds do not read it (the section objects decide the sale with the seat write);
+ * joining the waitlist does, since no section is asked there.
  */
 export async function getSaleState(env: Pick<Env, "DB">, eventId: string) {
   return db(env)

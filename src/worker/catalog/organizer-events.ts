@@ -10,6 +10,7 @@ import type { EventRow } from "../../platform/db/event-rows";
 import { getOwnEvent } from "./event-repo";
 import type { EventInput } from "./input";
 import { initInventory, readSnapshots } from "./inventory";
+import { tellSections } from "./sale-state";
 import { getOwnVenue, sectionsOf, type VenueSectionRow } from "./venues";
 
 /** The organizer's event with its venue sections; 404 when missing or someone else's. */
@@ -74,12 +75,17 @@ export async function createEvent(env: Pick<Env, "DB">, organizerId: string, inp
 
 /**
  * Publishes a draft: every section's inventory is created first, then the state flips, so
- * a published event always has its inventory. Publishing again answers the event unchanged.
+ * a published event always has its inventory; then every section is told its sale window.
+ * Publishing again answers the event unchanged (and tells the sections again, which heals a
+ * publish that stopped before telling; a section told nothing also reads D1 on its first hold).
  */
 export async function publishEvent(env: Pick<Env, "DB" | "INVENTORY">, organizerId: string, eventId: string) {
   const { event, sections } = await getOwnEventWithSections(env, organizerId, eventId);
   if (event.state === "cancelled") throw conflict("event_cancelled", "A cancelled event cannot be published.");
-  if (event.state === "published") return { event, sections };
+  if (event.state === "published") {
+    await tellSections(env, event, sections.map((s) => s.key));
+    return { event, sections };
+  }
   await initInventory(env, event.id, sections, event.priceTiers);
   // Conditional on still being a draft: a cancel that raced with this publish wins.
   const [updated] = await db(env)
@@ -89,6 +95,7 @@ export async function publishEvent(env: Pick<Env, "DB" | "INVENTORY">, organizer
     .returning();
   if (updated) {
     await eventChanged(event.id);
+    await tellSections(env, updated, sections.map((s) => s.key));
     return { event: updated, sections };
   }
   return publishEvent(env, organizerId, eventId);

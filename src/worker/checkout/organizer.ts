@@ -4,6 +4,8 @@ import { OPEN_ORDER_STATUSES } from "../../shared/order-state";
 import type { EventRow } from "../../platform/db/event-rows";
 import { db } from "../../platform/db/client";
 import { events, orders } from "../../platform/db/schema";
+import { tellSections } from "../catalog/sale-state";
+import { sectionsOf } from "../catalog/venues";
 
 export interface EventCancelSummary {
   event_id: string;
@@ -14,9 +16,11 @@ export interface EventCancelSummary {
 }
 
 /**
- * Cancels an event: no new holds (state `cancelled`), every paid order refunded (tickets
- * revoked), every unpaid one cancelled. Repeating it finishes whatever is left. Orders being
- * authorized right now are caught by the saga itself, which checks the event before selling.
+ * Cancels an event: no new holds (state `cancelled`, then every section told, so no section
+ * takes a hold once this has answered), every paid order refunded (tickets revoked), every
+ * unpaid one cancelled. Repeating it finishes whatever is left, telling the sections again.
+ * Orders being authorized right now are caught by the saga itself, which checks the event
+ * before selling.
  */
 export async function cancelEvent(env: Env, event: EventRow): Promise<EventCancelSummary> {
   if (event.state !== "cancelled") {
@@ -26,6 +30,10 @@ export async function cancelEvent(env: Env, event: EventRow): Promise<EventCance
       .where(eq(events.id, event.id))
       .run();
   }
+  // Also for a draft: a publish racing this cancel may tell its sections `published` after
+  // this read; the section keeps whichever cancel it was told (a cancel there is final).
+  const sections = (await sectionsOf(env, [event.venueId])).get(event.venueId) ?? [];
+  await tellSections(env, { ...event, state: "cancelled" }, sections.map((s) => s.key));
   const open = await db(env)
     .select({ id: orders.id, status: orders.status })
     .from(orders)

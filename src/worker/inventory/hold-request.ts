@@ -152,11 +152,18 @@ export function holdRefusal(r: Exclude<CreateHoldResult, { ok: true }>): ApiErro
       return unknownSeats(r.seats);
     case "wrong_kind":
       return wrongKind({ key: r.section, kind: r.kind }, ["section"]);
+    case "not_on_sale":
+      return notOnSale(r.status);
+    case "event_cancelled":
+      return notOnSale("cancelled");
     case "not_initialized":
     case "unavailable":
       return inventoryBusy();
   }
 }
+
+/** 422 `not_on_sale`, whether the event's facts or a section (atomically with the seats) said so. */
+export const notOnSale = (status: string) => unprocessable("not_on_sale", `This event is not on sale (${status}).`, { status });
 
 export const inventoryBusy = () => unavailable(2, "Seat inventory is busy; try again shortly.");
 

@@ -3,12 +3,11 @@ import type { AppEnv } from "../app-env";
 import { background } from "../cache/background";
 import { eventFacts } from "../catalog/event-facts";
 import { publicStatus } from "../../platform/db/event-rows";
-import { getSaleState } from "../catalog/event-repo";
-import { conflict, notFound, unprocessable } from "../errors";
+import { conflict, notFound } from "../errors";
 import { idPattern } from "../../shared/ids";
 import { parseHoldId } from "../../shared/inventory/hold-id";
 import { buyerLedger } from "../../durable-objects/buyer-ledger-handle";
-import { assertWithinLimit, HoldBody, holdItems, holdJson, holdRefusal, inventoryBusy, notFoundHold } from "../inventory/hold-request";
+import { assertWithinLimit, HoldBody, holdItems, holdJson, holdRefusal, inventoryBusy, notFoundHold, notOnSale } from "../inventory/hold-request";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
 import { serverTiming } from "../observability/request-log";
@@ -34,14 +33,14 @@ holdsRoutes.post(
   async (c) => {
     const eventId = c.req.param("eventId");
     if (!EVENT_ID.test(eventId)) throw notFound("Event");
-    // Facts fixed at creation (hold TTL, ticket limit, currency, sections) come from the event
-    // facts cache; whether the event is on sale, and its waiting room, from D1 on every hold,
-    // in parallel, until the section object decides the sale state with the seat write.
-    const [facts, sale] = await Promise.all([eventFacts(c.env, eventId, background(c)), getSaleState(c.env, eventId)]);
-    if (!facts || !sale) throw notFound("Event");
-    const event = { ...facts.value.event, ...sale };
+    // Everything the Worker needs comes from the event facts cache (bounded staleness, no remote
+    // call when warm). Facts that say "not on sale" answer at once; whether it IS on sale is the
+    // section objects' answer, decided with the seat write (a cancel tells them before it answers).
+    const facts = await eventFacts(c.env, eventId, background(c));
+    if (!facts) throw notFound("Event");
+    const event = facts.value.event;
     const status = publicStatus(event);
-    if (status !== "on_sale") throw unprocessable("not_on_sale", `This event is not on sale (${status}).`, { status });
+    if (status !== "on_sale") throw notOnSale(status);
     const principal = c.get("principal");
     await assertAdmitted(c.env, event, principal, c.req.header("X-Admission-Token"));
 
