@@ -1,13 +1,13 @@
-/** Organizer operations on events: create, read own, publish, stats. Ownership is checked here. */
-import { and, asc, count, eq, sum } from "drizzle-orm";
+/** Organizer operations on events: create, read own, publish. Ownership is checked here. */
+import { and, asc, eq } from "drizzle-orm";
 import { badRequest, conflict, notFound } from "../errors";
 import { db } from "../db/client";
-import { events, orders } from "../db/schema";
+import { events } from "../db/schema";
 import { newId } from "../ids";
-import { getOwnEvent, type EventRow } from "./event-repo";
+import { getOwnEvent } from "./event-repo";
 import type { EventInput } from "./input";
-import { initInventory, readSnapshots } from "./inventory";
-import { getOwnVenue, sectionsOf, type VenueSectionRow } from "./venues";
+import { initInventory } from "./inventory";
+import { getOwnVenue, sectionsOf } from "./venues";
 
 /** The organizer's event with its venue sections; 404 when missing or someone else's. */
 export async function getOwnEventWithSections(env: Pick<Env, "DB">, organizerId: string, eventId: string) {
@@ -85,24 +85,4 @@ export async function publishEvent(env: Pick<Env, "DB" | "INVENTORY">, organizer
     .returning();
   if (updated) return { event: updated, sections };
   return publishEvent(env, organizerId, eventId);
-}
-
-/** Live counts per section from the inventory, and paid orders and their revenue. */
-export async function eventStats(env: Pick<Env, "DB" | "INVENTORY">, event: EventRow, sections: VenueSectionRow[]) {
-  // A draft (or an event cancelled before publishing) has no inventory yet: all places are free.
-  const snapshots = event.publishedAt
-    ? await readSnapshots(env, event.id, sections)
-    : sections.map((s) => ({ key: s.key, capacity: s.capacity, available: s.capacity, held: 0, sold: 0 }));
-  const paid = await db(env)
-    .select({ orders: count(), revenue: sum(orders.amountCents) })
-    .from(orders)
-    .where(and(eq(orders.eventId, event.id), eq(orders.status, "paid")))
-    .get();
-  return {
-    event_id: event.id,
-    sections: snapshots.map((s) => ({ key: s.key, capacity: s.capacity, available: s.available, held: s.held, sold: s.sold })),
-    orders: paid?.orders ?? 0,
-    revenue_cents: Number(paid?.revenue ?? 0),
-    currency: event.currency,
-  };
 }

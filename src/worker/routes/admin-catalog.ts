@@ -2,10 +2,11 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { eventJson } from "../catalog/event-json";
 import { EventInput, VenueInput } from "../catalog/input";
-import { createEvent, eventStats, getOwnEventWithSections, listOwnEvents, publishEvent } from "../catalog/organizer-events";
+import { createEvent, getOwnEventWithSections, listOwnEvents, publishEvent } from "../catalog/organizer-events";
 import { createVenue, getOwnVenue, listOwnVenues, sectionsOf, venueJson } from "../catalog/venues";
 import { notFound } from "../errors";
 import { requireAuth } from "../middleware/auth";
+import { eventStats, StatsQuery } from "../stats/event-stats";
 import { validate } from "../validation";
 
 /** Organizer venues, events, publish, stats. Another organizer's venue or event is a 404. */
@@ -64,7 +65,7 @@ adminCatalogRoutes.post("/api/v1/admin/events/:eventId/publish", organizer, asyn
   return c.json(eventJson(event, sections));
 });
 
-adminCatalogRoutes.get("/api/v1/admin/events/:eventId/stats", organizer, async (c) => {
+adminCatalogRoutes.get("/api/v1/admin/events/:eventId/stats", organizer, validate("query", StatsQuery), async (c) => {
   const { event, sections } = await getOwnEventWithSections(c.env, c.get("principal").userId, c.req.param("eventId"));
-  return c.json(await eventStats(c.env, event, sections));
+  return c.json(await eventStats(c.env, event, sections, c.req.valid("query")));
 });

@@ -2,4 +2,5 @@
 export * from "./catalog";
 export * from "./gate";
 export * from "./orders";
+export * from "./stats";
 export * from "./tickets";
