@@ -4,6 +4,7 @@ import { onError, onNotFound } from "./errors";
 import { bodyCap } from "./middleware/body-cap";
 import { handleEmailBatch } from "./email/confirmation";
 import { adminCatalogRoutes } from "./routes/admin-catalog";
+import { adminConsoleRoutes } from "./routes/admin-console";
 import { adminOrdersRoutes } from "./routes/admin-orders";
 import { authRoutes } from "./routes/auth";
 import { eventsRoutes } from "./routes/events";
@@ -19,6 +20,7 @@ export { BuyerLedger } from "../durable-objects/buyer-ledger";
 export { WaitingRoom } from "../durable-objects/waiting-room";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { CheckoutSaga } from "../durable-objects/checkout-saga";
+export { EventDashboard } from "./stats/live-dashboard";
 
 export const app = new Hono<AppEnv>();
 app.onError(onError);
@@ -37,6 +39,7 @@ app.route("/", ordersRoutes);
 app.route("/", paymentsRoutes);
 app.route("/", ticketsRoutes);
 app.route("/", adminOrdersRoutes);
+app.route("/", adminConsoleRoutes);
 app.route("/", queueRoutes);
 app.route("/", gateRoutes);
 

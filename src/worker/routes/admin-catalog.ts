@@ -6,6 +6,7 @@ import { createEvent, getOwnEventWithSections, listOwnEvents, publishEvent } fro
 import { createVenue, getOwnVenue, listOwnVenues, sectionsOf, venueJson } from "../catalog/venues";
 import { notFound } from "../errors";
 import { requireAuth } from "../middleware/auth";
+import { liveUrl } from "../console/live-ticket";
 import { eventStats, StatsQuery } from "../stats/event-stats";
 import { validate } from "../validation";
 
@@ -67,5 +68,6 @@ adminCatalogRoutes.post("/api/v1/admin/events/:eventId/publish", organizer, asyn
 
 adminCatalogRoutes.get("/api/v1/admin/events/:eventId/stats", organizer, validate("query", StatsQuery), async (c) => {
   const { event, sections } = await getOwnEventWithSections(c.env, c.get("principal").userId, c.req.param("eventId"));
-  return c.json(await eventStats(c.env, event, sections, c.req.valid("query")));
+  const stats = await eventStats(c.env, event, sections, c.req.valid("query"));
+  return c.json({ ...stats, live_url: await liveUrl(c.env, c.get("principal").userId, event.id) });
 });

@@ -2,12 +2,12 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { getOrder, getOrderTickets, orderJson } from "../checkout/order-repo";
-import { and, eq } from "drizzle-orm";
 import { getOwnEvent } from "../catalog/event-repo";
 import { cancelEvent } from "../checkout/organizer";
-import { OrdersCursorParam, orderPage } from "../checkout/order-pages";
+import { orderPage } from "../checkout/order-pages";
+import { AdminOrdersQuery, adminOrdersFilter, buyersOf } from "../console/orders";
 import { db } from "../db/client";
-import { ORDER_STATUSES, orders, promoCodes } from "../db/schema";
+import { promoCodes } from "../db/schema";
 import { conflict, notFound } from "../errors";
 import { newId } from "../ids";
 import { requireAuth } from "../middleware/auth";
@@ -96,24 +96,18 @@ adminOrdersRoutes.post("/api/v1/admin/events/:eventId/cancel", requireAuth("orga
   return c.json(await cancelEvent(c.env, event));
 });
 
-const OrdersQuery = z.object({
-  status: z.enum(ORDER_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  /** `next_cursor` of the previous page (opaque). */
-  cursor: OrdersCursorParam,
-});
-
-/** The event's orders, newest first (so organizers can find what to refund). */
+/** The event's orders, newest first (so organizers can find what to refund), filtered and searched. */
 adminOrdersRoutes.get(
   "/api/v1/admin/events/:eventId/orders",
   requireAuth("organizer"),
-  validate("query", OrdersQuery),
+  validate("query", AdminOrdersQuery),
   async (c) => {
     const event = await getOwnEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
     const q = c.req.valid("query");
-    const page = await orderPage(c.env, and(eq(orders.eventId, event.id), q.status ? eq(orders.status, q.status) : undefined), q.limit, q.cursor);
+    const page = await orderPage(c.env, adminOrdersFilter(event.id, q), q.limit, q.cursor);
+    const buyers = await buyersOf(c.env, page.rows);
     return c.json({
-      orders: page.rows.map((o) => ({ ...orderJson(c.env, o, page.tickets), user_id: o.userId })),
+      orders: page.rows.map((o) => ({ ...orderJson(c.env, o, page.tickets), user_id: o.userId, buyer: buyers.get(o.userId) ?? null })),
       next_cursor: page.next,
     });
   },
