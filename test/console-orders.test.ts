@@ -57,7 +57,8 @@ describe("order list for organizers", () => {
     const part = bob.email.slice(0, 12);
     expect((await list(ev, `?q=${encodeURIComponent(part)}`)).body.orders.map((o: any) => o.order_id)).toEqual([b1.order.order_id]);
     expect((await list(ev, `?q=${a1.order.order_id}`)).body.orders.map((o: any) => o.order_id)).toEqual([a1.order.order_id]);
-    // LIKE wildcards in a search are plain characters.
+    // Wildcards in a search are plain characters, and a whole long email is found too.
+    expect((await list(ev, `?q=${encodeURIComponent(ann.email)}`)).body.orders).toHaveLength(2);
     expect((await list(ev, "?q=%25")).body.orders).toEqual([]);
 
     const first = await list(ev, "?limit=2");
