@@ -179,10 +179,11 @@ async function main() {
     const lines = [
       "",
       `Edge ticketing is running on ${origin}`,
+      `  storefront:     ${origin}/`,
       `  demo organizer: ${DEMO.organizer.email} / ${DEMO.organizer.password}`,
       `  demo buyer:     ${DEMO.buyer.email} / ${DEMO.buyer.password}`,
       `  demo event:     ${event.name} (${event.event_id}, ${event.status})`,
-      `                  ${origin}/api/v1/events/${event.event_id}/seats`,
+      `                  ${origin}/events/${event.event_id}`,
       `  gate scanner:   ${origin}/gate/`,
       "Press Ctrl+C to stop.",
       "",

@@ -3,6 +3,7 @@ import type { AppEnv } from "./app-env";
 import { onError, onNotFound } from "./errors";
 import { bodyCap } from "./middleware/body-cap";
 import { handleEmailBatch } from "./email/confirmation";
+import { pageNotFound, pageRoutes } from "./pages";
 import { adminCatalogRoutes } from "./routes/admin-catalog";
 import { adminConsoleRoutes } from "./routes/admin-console";
 import { adminOrdersRoutes } from "./routes/admin-orders";
@@ -24,7 +25,8 @@ export { EventDashboard } from "./stats/live-dashboard";
 
 export const app = new Hono<AppEnv>();
 app.onError(onError);
-app.notFound(onNotFound);
+// Unknown API paths keep the contract's JSON 404; anything else is a page.
+app.notFound((c) => (/^\/(api|\.well-known)(\/|$)/.test(c.req.path) ? onNotFound(c) : pageNotFound(c)));
 
 // Bodies are small JSON documents; anything larger is refused before it is read or parsed.
 const MAX_BODY_BYTES = 64 * 1024;
@@ -42,6 +44,8 @@ app.route("/", adminOrdersRoutes);
 app.route("/", adminConsoleRoutes);
 app.route("/", queueRoutes);
 app.route("/", gateRoutes);
+// The storefront's pages call the API above in-process.
+app.route("/", pageRoutes((req, env, ctx) => app.fetch(req, env, ctx)));
 
 export default {
   fetch: app.fetch,

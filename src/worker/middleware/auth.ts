@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { verifySessionToken, type Role } from "../auth/tokens";
 import { forbidden, unauthenticated } from "../errors";
+import { crossSiteRefused, isSameOriginRequest, sessionCookieToken } from "./session";
 
 /** The token of an `Authorization: Bearer <token>` header, if that is what it holds. */
 export function bearerToken(header: string | undefined): string | undefined {
@@ -10,11 +11,18 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 /**
  * Requires a valid bearer token; with roles given, the principal must have one of them
- * (401 without a valid token, 403 with the wrong role).
+ * (401 without a valid token, 403 with the wrong role). A request without an Authorization
+ * header may instead carry the pages' session cookie, and then an unsafe one must pass the
+ * CSRF rule (`middleware/session.ts`): the storefront's scripts call the API this way.
  */
 export function requireAuth(...roles: Role[]) {
   return createMiddleware<AppEnv>(async function requireAuthMiddleware(c, next) {
-    const token = bearerToken(c.req.header("Authorization"));
+    const header = c.req.header("Authorization");
+    let token = bearerToken(header);
+    if (header === undefined) {
+      token = sessionCookieToken(c);
+      if (token && !isSameOriginRequest(c)) throw crossSiteRefused();
+    }
     if (!token) throw unauthenticated();
     const principal = await verifySessionToken(c.env, token);
     if (!principal) throw unauthenticated("The bearer token is invalid or expired.");

@@ -1,0 +1,54 @@
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../app-env";
+import { ApiError } from "../errors";
+import { pageCsrf } from "../middleware/session";
+import { accountPages } from "./account";
+import type { ApiFetch } from "./api-call";
+import { homePage } from "./home";
+import { Layout, Notice } from "./layout";
+import { mePages } from "./me";
+
+/**
+ * The storefront's server-rendered pages (hono/jsx). They read and write through the JSON API
+ * (`api`, the app's own fetch), so the API's rules and errors stay in one place.
+ */
+export function pageRoutes(api: ApiFetch) {
+  const pages = new Hono<AppEnv>();
+  pages.onError(pageError);
+  pages.use("*", pageCsrf);
+  pages.route("/", homePage(api));
+  pages.route("/", accountPages(api));
+  pages.route("/", mePages(api));
+  return pages;
+}
+
+/** A page's failure as a page: a sentence and a way on, never a JSON body or a dead end. */
+export function pageError(err: Error, c: Context<AppEnv>) {
+  const known = err instanceof ApiError;
+  if (!known) console.error("page error", c.req.method, c.req.path, err);
+  const status = known ? err.status : 500;
+  const message = known ? err.message : "Something went wrong on our side. Please try again in a moment.";
+  return c.html(
+    <Layout title="Something went wrong">
+      <h1>Something went wrong</h1>
+      <Notice kind="error">{message}</Notice>
+      <p>
+        <a href="/">Back to all events</a>
+      </p>
+    </Layout>,
+    status,
+  );
+}
+
+/** Unknown pages: a page with a way back (unknown API paths keep the JSON 404). */
+export function pageNotFound(c: Context<AppEnv>) {
+  return c.html(
+    <Layout title="Page not found">
+      <h1>Page not found</h1>
+      <Notice>
+        There is no page at <code>{c.req.path}</code>. <a href="/">See all events</a>
+      </Notice>
+    </Layout>,
+    404,
+  );
+}
