@@ -17,6 +17,7 @@ describe("console ownership", () => {
     const e = `/api/v1/admin/events/${ev.eventId}`;
     const routes: [string, string, unknown?][] = [
       ["GET", e],
+      ["PATCH", e, { name: "Sneaky" }],
       ["GET", `${e}/stats`],
       ["GET", `${e}/orders`],
       ["GET", `${e}/orders?q=x`],

@@ -1,8 +1,9 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { eventJson } from "../catalog/event-json";
 import { EventInput, VenueInput } from "../catalog/input";
-import { createEvent, getOwnEventWithSections, listOwnEvents, publishEvent } from "../catalog/organizer-events";
+import { createEvent, updateDraftEvent, getOwnEventWithSections, listOwnEvents, publishEvent } from "../catalog/organizer-events";
 import { createVenue, getOwnVenue, listOwnVenues, sectionsOf, venueJson } from "../catalog/venues";
 import { notFound } from "../errors";
 import { requireAuth } from "../middleware/auth";
@@ -58,6 +59,12 @@ adminCatalogRoutes.get("/api/v1/admin/events", organizer, async (c) => {
 
 adminCatalogRoutes.get("/api/v1/admin/events/:eventId", organizer, async (c) => {
   const { event, sections } = await getOwnEventWithSections(c.env, c.get("principal").userId, c.req.param("eventId"));
+  return c.json(eventJson(event, sections));
+});
+
+/** Extension: edits a draft (any fields of the create body); 409 `event_not_draft` once published. */
+adminCatalogRoutes.patch("/api/v1/admin/events/:eventId", organizer, validate("json", z.record(z.string(), z.unknown())), async (c) => {
+  const { event, sections } = await updateDraftEvent(c.env, c.get("principal").userId, c.req.param("eventId"), c.req.valid("json"));
   return c.json(eventJson(event, sections));
 });
 
