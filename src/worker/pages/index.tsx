@@ -3,6 +3,7 @@ import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { pageCsrf } from "../middleware/session";
 import { accountPages } from "./account";
+import { adminPages } from "./admin";
 import type { ApiFetch } from "./api-call";
 import { homePage } from "./home";
 import { Layout, Notice } from "./layout";
@@ -19,6 +20,7 @@ export function pageRoutes(api: ApiFetch) {
   pages.route("/", homePage(api));
   pages.route("/", accountPages(api));
   pages.route("/", mePages(api));
+  pages.route("/", adminPages(api));
   return pages;
 }
 

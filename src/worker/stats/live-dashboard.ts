@@ -5,6 +5,7 @@
  * which only exist as samples: the waiting room counts admissions, it does not date them.
  */
 import { DashboardHub } from "../../durable-objects/dashboard-hub";
+import type { DashboardStatsWire } from "../../shared/dashboard-wire";
 import { getEvent } from "../catalog/event-repo";
 import { sectionsOf } from "../catalog/venues";
 import { eventStats, type EventStats } from "./event-stats";
@@ -29,6 +30,8 @@ export class EventDashboard extends DashboardHub {
     const sections = (await sectionsOf(this.env, [event.venueId])).get(event.venueId) ?? [];
     const stats = await eventStats(this.env, event, sections, { minutes: 60 }, now);
     const body: LiveStats = { ...stats, queue: stats.queue && { ...stats.queue, ...this.sampleQueue(stats.queue, now) } };
+    // The console page reads this shape (src/shared/dashboard-wire.ts).
+    body satisfies DashboardStatsWire;
     const { generated_at: _, ...rest } = body;
     return { body, key: JSON.stringify(rest) };
   }
