@@ -6,8 +6,8 @@
  * RPC, SQL, and the commit to SQLite on disk. Built and run by bench/inventory.bench.mjs.
  */
 import { SectionInventory } from "../src/durable-objects/section-inventory";
-import { makeHoldId } from "../src/worker/inventory/hold-id";
-import { holdTaken, type LayoutSeat } from "../src/worker/inventory/types";
+import { makeHoldId } from "../src/shared/inventory/hold-id";
+import { holdTaken, type LayoutSeat } from "../src/shared/inventory/types";
 
 export { SectionInventory };
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { holdTaken } from "../src/worker/inventory/types";
+import { holdTaken } from "../src/shared/inventory/types";
 import { call } from "./support/http";
 import {
   createEvent,

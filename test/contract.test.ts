@@ -1,10 +1,10 @@
 /**
- * Contract conformance: walks /work/shared/API.md (docs/openapi.json describes the same API)
- * as an outside client would, through the Worker's fetch handler only. Each test names the
- * contract section it checks. It asserts what the contract writes (status codes, field names
- * and types, error codes, the error shape) and not the implementation's extensions; the
- * implementation's own tests cover behaviour in depth. Seeded-demo facts (`npm run dev`)
- * are not part of a test run and are not checked here.
+ * Contract conformance: walks the written contract (`API.md` in the shared folder;
+ * docs/openapi.json describes the same API) as an outside client would, through the Worker's
+ * fetch handler only. Each test names the contract section it checks. It asserts what the
+ * contract writes (status codes, field names and types, error codes, the error shape) and not
+ * the implementation's extensions; the implementation's own tests cover behaviour in depth.
+ * Seeded-demo facts (`npm run dev`) are not part of a test run and are not checked here.
  */
 import { env } from "cloudflare:workers";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";

@@ -7,10 +7,9 @@ import {
   entryConflicts,
   mergeDelta,
   withOverlay,
-  type BundleDelta,
-  type CheckedIn,
 } from "../src/gate-scanner/bundle-delta";
-import { prepareVerifier, verifyTicket, type GateBundle } from "../src/gate-scanner/verify";
+import { prepareVerifier, verifyTicket } from "../src/gate-scanner/verify";
+import type { CheckedIn, GateBundle, GateBundleDelta, HeldGateBundle } from "../src/shared/gate";
 import { getOrder, paidOrder } from "./support/checkout";
 import { publishedEvent, signupBuyer } from "./support/fixtures";
 import { call } from "./support/http";
@@ -22,7 +21,7 @@ const entry = (ticket_id: string, first_device_id: string, first_scanned_at: str
   first_device_name: first_device_id.toUpperCase(),
   valid_scans,
 });
-const delta = (cursor: string, revoked: string[], checked_in: CheckedIn[]): BundleDelta => ({
+const delta = (cursor: string, revoked: string[], checked_in: CheckedIn[]): GateBundleDelta => ({
   kind: "delta",
   cursor,
   revoked,
@@ -45,7 +44,7 @@ describe("merging deltas on the device", () => {
   });
 
   it("puts the overlay on top of the stored bundle, overlay entries winning", ({ expect }) => {
-    const bundle: GateBundle = {
+    const bundle: HeldGateBundle = {
       event: { event_id: "evt_1", name: "E" },
       jwks: { keys: [] },
       revoked: ["r0"],
@@ -117,7 +116,7 @@ describe("deltas from the real server change verdicts", () => {
     expect((await call("POST", `/api/v1/admin/orders/${refunded.order.order_id}/refund`, { token: ev.organizerToken })).status).toBe(200);
     expect((await getOrder(buyer, refunded.order.order_id)).body.tickets[0].status).toBe("revoked");
 
-    const d = (await call("GET", `${path}?since=${encodeURIComponent(bundle.cursor!)}`, { token: here.token })).body as BundleDelta;
+    const d = (await call("GET", `${path}?since=${encodeURIComponent(bundle.cursor!)}`, { token: here.token })).body as GateBundleDelta;
     expect(d.kind).toBe("delta");
     applyToVerifier(verifier, d);
     expect(await verifyTicket(usedElsewhere!.jwt, verifier, ctx)).toMatchObject({

@@ -3,14 +3,13 @@
 // consecutive polls, including changes committed while polls run.
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import type { CheckedIn, GateBundle, GateBundleDelta } from "../src/shared/gate";
 import { encodeCursor, MAX_DELTA_CHANGES } from "../src/worker/gate/changes";
 import { getOrder, paidOrder } from "./support/checkout";
 import { publishedEvent, signupBuyer } from "./support/fixtures";
 import { call } from "./support/http";
 
 type Device = { device_id: string; token: string };
-type FirstScan = { ticket_id: string; first_scanned_at: string; first_device_id: string; first_device_name: string; valid_scans: number };
-type Delta = { kind: "delta"; cursor: string; revoked: string[]; checked_in: FirstScan[]; generated_at: string };
 
 async function enrol(eventId: string, organizerToken: string, name = "Gate A"): Promise<Device> {
   const res = await call("POST", `/api/v1/admin/events/${eventId}/gate-devices`, { token: organizerToken, body: { name } });
@@ -42,10 +41,10 @@ const bundlePath = (eventId: string) => `/api/v1/gate/events/${eventId}/bundle`;
 async function fullBundle(eventId: string, dev: Device) {
   const res = await call("GET", bundlePath(eventId), { token: dev.token });
   if (res.status !== 200) throw new Error(`bundle: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as { cursor: string; revoked: string[]; checked_in: FirstScan[]; kind: string };
+  return res.body as GateBundle;
 }
 
-async function poll(eventId: string, dev: Device, cursor: string): Promise<Delta> {
+async function poll(eventId: string, dev: Device, cursor: string): Promise<GateBundleDelta> {
   const res = await call("GET", `${bundlePath(eventId)}?since=${encodeURIComponent(cursor)}`, { token: dev.token });
   if (res.status !== 200 || res.body.kind !== "delta") throw new Error(`delta: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
@@ -61,13 +60,13 @@ async function upload(eventId: string, dev: Device, scans: { ticket_id: string; 
 }
 
 /** What a device holds after applying deltas on top of a full bundle, as the scanner does. */
-function deviceView(base: { revoked: string[]; checked_in: FirstScan[] }) {
+function deviceView(base: { revoked: string[]; checked_in: CheckedIn[] }) {
   const revoked = new Set(base.revoked);
   const checkedIn = new Map(base.checked_in.map((c) => [c.ticket_id, c]));
   return {
     revoked,
     checkedIn,
-    apply(d: Delta) {
+    apply(d: GateBundleDelta) {
       for (const id of d.revoked) revoked.add(id);
       for (const c of d.checked_in) checkedIn.set(c.ticket_id, c);
     },

@@ -3,7 +3,8 @@
 import { env } from "cloudflare:workers";
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
 import { describe, it } from "vitest";
-import { prepareVerifier, verifyTicket, type GateBundle, type VerifyContext } from "../src/gate-scanner/verify";
+import { prepareVerifier, verifyTicket, type VerifyContext } from "../src/gate-scanner/verify";
+import type { HeldGateBundle } from "../src/shared/gate";
 
 const EVENT = "evt_gatetestgatetestgate";
 const ISSUER = env.TICKET_ISSUER;
@@ -48,7 +49,7 @@ function sign(key: Key, o: TicketOpts = {}): Promise<string> {
     .sign(key.privateKey);
 }
 
-function bundle(keys: Key[], extra: Partial<GateBundle> = {}): GateBundle {
+function bundle(keys: Key[], extra: Partial<HeldGateBundle> = {}): HeldGateBundle {
   return {
     event: { event_id: EVENT, name: "Gate test", ticket_issuer: ISSUER },
     jwks: { keys: keys.map((k) => k.publicJwk) },

@@ -8,7 +8,7 @@ import { eq } from "drizzle-orm";
 import { describe, it } from "vitest";
 import { db } from "../src/worker/db/client";
 import { events } from "../src/worker/db/schema";
-import { ledgerObjectName } from "../src/worker/inventory/hold-id";
+import { ledgerObjectName } from "../src/shared/inventory/hold-id";
 import { createEvent, createVenue, publishedEvent, signupOrganizer } from "./support/fixtures";
 import { call } from "./support/http";
 import { backdateHold, section, staffToken, tokenFor } from "./support/inventory-fixtures";

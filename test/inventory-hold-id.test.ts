@@ -1,7 +1,7 @@
 /** Hold ids: opaque to clients, but they carry the event id, and newer ids sort after older ones. */
 import { describe, it } from "vitest";
-import { newId } from "../src/worker/ids";
-import { makeHoldId, parseHoldId } from "../src/worker/inventory/hold-id";
+import { newId } from "../src/shared/ids";
+import { makeHoldId, parseHoldId } from "../src/shared/inventory/hold-id";
 
 describe("hold ids", () => {
   it("round-trip the event id and reject anything else", ({ expect }) => {

@@ -4,8 +4,8 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { ledgerObjectName } from "../src/worker/inventory/hold-id";
-import type { HoldItemRequest } from "../src/worker/inventory/types";
+import { ledgerObjectName } from "../src/shared/inventory/hold-id";
+import type { HoldItemRequest } from "../src/shared/inventory/types";
 import { backdateHold, gaSection, newEventId, newUserId, rawCounters, rawSeats, reservedSection, sleep } from "./support/inventory-fixtures";
 
 /** An event with reserved section R (rows A, B of 5) and GA section GA (capacity 20). */

@@ -7,7 +7,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
 import { MIGRATIONS, type SectionInventory } from "../src/durable-objects/section-inventory";
-import { newUserId, rawCounters, rawHolds, rawSeats, reservedSection } from "./support/inventory-fixtures";
+import { gaSection, newUserId, rawCounters, rawHolds, rawSeats, reservedSection } from "./support/inventory-fixtures";
 
 const MINUTE = 60_000;
 const hid = () => `hold-${crypto.randomUUID()}`;
@@ -76,7 +76,7 @@ describe("an object stored by the first schema (hold rows for held holds, seats_
       sql.exec("INSERT INTO _schema_version (id, version) VALUES (1, 1)");
       sql.exec(
         "INSERT INTO section (id, event_id, key, kind, capacity, price_cents, layout_digest) VALUES (1, ?, ?, ?, ?, ?, ?)",
-        section.event_id, section.key, section.kind, section.capacity, section.price_cents, section.layout_digest,
+        section.event_id, section.key, section.kind, seats.length, null, section.layout_digest,
       );
       for (const s of seats)
         sql.exec("INSERT INTO seats (seat_id, label, row_label, number, price_cents, position) VALUES (?, ?, ?, ?, ?, ?)", s.seat_id, s.label, s.row_label, s.number, s.price_cents, s.position);
@@ -114,5 +114,46 @@ describe("an object stored by the first schema (hold rows for held holds, seats_
     expect(await stub.confirm(due)).toEqual({ ok: false, reason: "expired" });
     expect(await stub.unsell(sold)).toMatchObject({ ok: true, seats: ["R-A-4"] });
     expect(await rawCounters(stub)).toEqual({ capacity: 4, held: 0, sold: 2 });
+  });
+});
+
+describe("an object stored by the second schema (held/sold counters on the section row)", () => {
+  it("a GA section keeps its counters, price and holds: held ones end normally, due ones expire, capacity still bounds", async ({ expect }) => {
+    const { stub, layout } = await gaSection(5, 2500);
+    const later = Date.now() + 30 * MINUTE;
+    const [held, due, sold] = [hid(), hid(), hid()];
+    const buyer = newUserId();
+    await runInDurableObject(stub, async (_i, state) => {
+      const sql = state.storage.sql;
+      const section = sql.exec<{ event_id: string; key: string; layout_digest: string }>("SELECT * FROM section").one();
+      await state.storage.deleteAll();
+      sql.exec(MIGRATIONS[0]);
+      sql.exec(MIGRATIONS[1]);
+      sql.exec("CREATE TABLE _schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
+      sql.exec("INSERT INTO _schema_version (id, version) VALUES (1, 2)");
+      sql.exec(
+        "INSERT INTO section (id, event_id, key, kind, capacity, price_cents, layout_digest, held, sold) VALUES (1, ?, ?, 'ga', 5, 2500, ?, 3, 1)",
+        section.event_id, section.key, section.layout_digest,
+      );
+      const old = (holdId: string, status: string, quantity: number, expiresAt: number) =>
+        sql.exec(
+          "INSERT INTO holds (hold_id, user_id, status, quantity, total_cents, expires_at, seats) VALUES (?, ?, ?, ?, ?, ?, '[]')",
+          holdId, buyer, status, quantity, quantity * 2500, expiresAt,
+        );
+      old(held, "held", 2, later);
+      old(due, "held", 1, Date.now() - 1);
+      old(sold, "sold", 1, later);
+    });
+    await evictDurableObject(stub);
+
+    expect(await rawCounters(stub)).toEqual({ capacity: 5, held: 2, sold: 1 });
+    expect(await stub.init(layout)).toEqual({ ok: true, created: false });
+    expect(await stub.snapshot()).toEqual({ key: "GA", kind: "ga", capacity: 5, available: 2, held: 2, sold: 1, price_cents: 2500 });
+    expect(await stub.hold({ holdId: held, userId: buyer, expiresAt: later, quantity: 2 })).toBe(5000);
+    expect(await stub.hold({ holdId: hid(), userId: buyer, expiresAt: later, quantity: 3 })).toEqual({ ok: false, reason: "sold_out", available: 2 });
+    expect(await stub.confirm(held)).toMatchObject({ ok: true, quantity: 2, totalCents: 5000 });
+    expect(await stub.confirm(due)).toEqual({ ok: false, reason: "expired" });
+    expect(await stub.unsell(sold)).toMatchObject({ ok: true, quantity: 1 });
+    expect(await rawCounters(stub)).toEqual({ capacity: 5, held: 0, sold: 2 });
   });
 });

@@ -4,7 +4,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
-import { holdTaken } from "../src/worker/inventory/types";
+import { holdTaken } from "../src/shared/inventory/types";
 import { gaSection, newUserId, rawCounters, rawSeats, reservedSection } from "./support/inventory-fixtures";
 
 const MINUTE = 60_000;

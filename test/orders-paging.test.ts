@@ -10,7 +10,7 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { base64url } from "jose";
-import { newId } from "../src/worker/ids";
+import { newId } from "../src/shared/ids";
 import { paidOrder, pendingOrder } from "./support/checkout";
 import { publishedEvent, signupBuyer, type User } from "./support/fixtures";
 import { call, type CallResult } from "./support/http";

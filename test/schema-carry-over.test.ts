@@ -2,7 +2,8 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { MIGRATIONS as LIMITER_STEPS, type RateLimiter } from "../src/durable-objects/rate-limiter";
-import { MIGRATIONS as ROOM_STEPS, TICK_MS, type WaitingRoom, type WaitingRoomConfig } from "../src/durable-objects/waiting-room";
+import { MIGRATIONS as ROOM_STEPS, TICK_MS, type WaitingRoom } from "../src/durable-objects/waiting-room";
+import type { WaitingRoomConfig } from "../src/shared/waiting-room";
 
 // Far ahead, so alarms the objects set for themselves never fire on their own during a test.
 const LATER = Date.now() + 365 * 24 * 3600_000;

@@ -1,7 +1,8 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { TICK_MS, type WaitingRoom, type WaitingRoomConfig } from "../src/durable-objects/waiting-room";
+import { TICK_MS, type WaitingRoom } from "../src/durable-objects/waiting-room";
+import type { WaitingRoomConfig } from "../src/shared/waiting-room";
 import { pollAfterSeconds } from "../src/worker/waiting-room/polling";
 
 // Fake time lives far in the future so that alarms the object schedules for itself never fire

@@ -1,11 +1,11 @@
 /**
  * BuyerLedger: one buyer's holds in one event, named `${eventId}:${userId}`
- * (`ledgerObjectName` in src/worker/inventory/hold-id.ts). It enforces max_tickets_per_user
+ * (`ledgerObjectName` in src/shared/inventory/hold-id.ts). It enforces max_tickets_per_user
  * (held + sold, across sections) and makes multi-section holds all-or-nothing. Being per
  * user, it never funnels an event's traffic through one object; seats live in
  * SectionInventory objects, which it calls.
  *
- * RPC surface (types in src/worker/inventory/types.ts):
+ * RPC surface (types in src/shared/inventory/types.ts):
  *   createHold(req: CreateHoldRequest): Promise<CreateHoldResult>
  *   getHold(holdId: string): GetHoldResult
  *   releaseHold(holdId: string): Promise<ReleaseHoldResult>   held -> released, seats free at once
@@ -28,9 +28,9 @@
  * its quota until confirmHold is called again; section confirm/unsell are idempotent.
  */
 import { DurableObject } from "cloudflare:workers";
-import { makeHoldId, sectionObjectName } from "../worker/inventory/hold-id";
+import { makeHoldId, sectionObjectName } from "../shared/inventory/hold-id";
 import { migrate } from "./sql-migrations";
-import { holdTaken } from "../worker/inventory/types";
+import { holdTaken } from "../shared/inventory/types";
 import type {
   ConfirmHoldResult,
   CreateHoldRequest,
@@ -43,7 +43,7 @@ import type {
   SectionHold,
   SectionHoldRequest,
   SectionHoldResult,
-} from "../worker/inventory/types";
+} from "../shared/inventory/types";
 import type { SectionInventory } from "./section-inventory";
 
 const MIGRATIONS = [

@@ -1,40 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
-import { etaSeconds, SessionEnds } from "../worker/waiting-room/admission-eta";
-import { Fenwick } from "../worker/waiting-room/fenwick";
+import { etaSeconds, SessionEnds } from "../shared/admission-eta";
+import { Fenwick } from "../shared/fenwick";
+import {
+  placeJson,
+  type JoinResult,
+  type PlaceView,
+  type StatusResult,
+  type WaitingRoomConfig,
+  type WaitingRoomStats,
+} from "../shared/waiting-room";
 import { migrate } from "./sql-migrations";
-
-/** What the Worker pushes from the event row (`waiting_room` JSON and `on_sale_at`). */
-export interface WaitingRoomConfig {
-  enabled: boolean;
-  /** Epoch milliseconds. */
-  onSaleAt: number;
-  admitPerMinute: number;
-  sessionSeconds: number;
-  /** Optional cap on sessions live at once: a lapsing session frees a place for the next in line. */
-  maxActiveSessions?: number | null;
-}
-
-export type PlaceView =
-  | { status: "waiting"; queueId: string; position: number; etaSeconds: number }
-  | { status: "admitted"; queueId: string; admittedAt: number; expiresAt: number }
-  | { status: "expired"; queueId: string; expiredAt: number };
-
-export type JoinResult = ({ ok: true } & PlaceView) | { ok: false; reason: "disabled" };
-export type StatusResult = ({ ok: true } & PlaceView) | { ok: false; reason: "not_found" };
-
-export interface WaitingRoomStats {
-  enabled: boolean;
-  sealed: boolean;
-  early: number;
-  late: number;
-  admitted: number;
-  waiting: number;
-  admitPerMinute: number;
-  sessionSeconds: number;
-  maxActiveSessions: number | null;
-  /** Sessions admitted and not yet lapsed. */
-  activeSessions: number;
-}
 
 /** Admission runs on this beat once the sale is open and someone waits. */
 export const TICK_MS = 2_000;
@@ -334,13 +309,7 @@ export class WaitingRoom extends DurableObject<Env> {
     const row = this.sql.exec<PlaceRow>("SELECT id, ord, admitted_at, expires_at FROM places WHERE id = ?", id).toArray()[0];
     if (!row) return ws.close(1011, "place gone");
     const view = this.view(row, now);
-    const message =
-      view.status === "waiting"
-        ? { queue_id: view.queueId, status: view.status, position: view.position, eta_seconds: view.etaSeconds }
-        : view.status === "admitted"
-          ? { queue_id: view.queueId, status: view.status, expires_at: new Date(view.expiresAt).toISOString() }
-          : { queue_id: view.queueId, status: view.status, expired_at: new Date(view.expiredAt).toISOString() };
-    ws.send(JSON.stringify(message));
+    ws.send(JSON.stringify(placeJson(view)));
     // The admission token itself is fetched with GET .../queue/{id}, as a bearer-authenticated call.
     if (view.status !== "waiting") ws.close(1000, view.status);
   }

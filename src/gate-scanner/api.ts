@@ -1,6 +1,6 @@
 /** The scanner's calls to the gate API (contract: "Gate"). */
-import type { SinceAnswer } from "./bundle-delta";
-import type { GateBundle, Verdict } from "./verify";
+import type { GateBundle, GateBundleSince, ScanUpload, ScanUploadAnswer, ScanVerdict } from "../shared/gate";
+import type { Verdict } from "./verify";
 
 export class ApiFailure extends Error {
   constructor(
@@ -10,12 +10,6 @@ export class ApiFailure extends Error {
   ) {
     super(message);
   }
-}
-
-export interface UploadAnswer {
-  accepted: number;
-  duplicates: { ticket_id: string; first_scanned_at: string; first_device_id: string; first_device_name?: string }[];
-  revoked?: string[];
 }
 
 async function request<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
@@ -35,11 +29,13 @@ export const fetchBundle = (token: string, eventId: string) =>
 
 /** What changed since `cursor`; a 400 means the server cannot serve that cursor (fetch the full bundle). */
 export const fetchChanges = (token: string, eventId: string, cursor: string) =>
-  request<SinceAnswer>(
+  request<GateBundleSince>(
     token,
     "GET",
     `/api/v1/gate/events/${encodeURIComponent(eventId)}/bundle?since=${encodeURIComponent(cursor)}`,
   );
+
+const WIRE_VERDICT: Record<Verdict, ScanVerdict> = { VALID: "valid", DUPLICATE: "duplicate", REVOKED: "revoked", INVALID: "invalid" };
 
 export const uploadScans = (
   token: string,
@@ -47,7 +43,7 @@ export const uploadScans = (
   deviceId: string,
   scans: { ticket_id: string; scanned_at: string; verdict: Verdict }[],
 ) =>
-  request<UploadAnswer>(token, "POST", `/api/v1/gate/events/${encodeURIComponent(eventId)}/scans`, {
+  request<ScanUploadAnswer>(token, "POST", `/api/v1/gate/events/${encodeURIComponent(eventId)}/scans`, {
     device_id: deviceId,
-    scans: scans.map((s) => ({ ...s, verdict: s.verdict.toLowerCase() })),
-  });
+    scans: scans.map((s) => ({ ...s, verdict: WIRE_VERDICT[s.verdict] })),
+  } satisfies ScanUpload);

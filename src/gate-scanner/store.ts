@@ -1,7 +1,8 @@
 /** Everything the scanner keeps on the device (IndexedDB via `idb`): survives reloads and offline. */
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+import type { HeldCheckedIn, HeldGateBundle } from "../shared/gate";
 import type { DeltaChanges } from "./bundle-delta";
-import type { GateBundle, InvalidReason, Verdict } from "./verify";
+import type { InvalidReason, Verdict } from "./verify";
 
 export interface Session {
   token: string;
@@ -25,19 +26,16 @@ export interface ScanRecord {
   uploaded: 0 | 1;
 }
 
-/** A scan of this device that the server says was not the ticket's first entry. */
-export interface Conflict {
-  ticket_id: string;
-  scanned_here_at: string;
-  first_scanned_at: string;
-  first_device_id: string;
-  first_device_name?: string;
-  valid_scans?: number;
-}
+/**
+ * A scan of this device that the server says was not the ticket's first entry: the ticket's
+ * first entry, and when it was let in here. One stored by an earlier version may lack the
+ * device name and the entry count.
+ */
+export type Conflict = HeldCheckedIn & { scanned_here_at: string };
 
 interface KvValues {
   session: Session;
-  bundle: GateBundle;
+  bundle: HeldGateBundle;
   /** When `bundle` was downloaded, by this device's clock (so a skewed clock cannot make it look stale forever). */
   bundleFetchedAt: string;
   lastSyncedAt: string;
@@ -97,7 +95,7 @@ export async function resetForEnrolment(session: Session): Promise<void> {
 }
 
 /** A new full bundle replaces the old one and the deltas on top of it, in one transaction. */
-export async function saveFullBundle(bundle: GateBundle, syncedAt: string): Promise<void> {
+export async function saveFullBundle(bundle: HeldGateBundle, syncedAt: string): Promise<void> {
   const tx = (await gateDb()).transaction(["kv", "deltas"], "readwrite");
   const kv = tx.objectStore("kv");
   await Promise.all([

@@ -3,29 +3,12 @@
  * no storage, the clock and the scan history are passed in, so it runs the same in the
  * browser, in workerd tests and in the benchmark.
  */
-import { compactVerify, decodeProtectedHeader, importJWK, type CryptoKey, type JWK } from "jose";
+import { compactVerify, decodeProtectedHeader, importJWK, type CryptoKey } from "jose";
+import type { HeldGateBundle, ScanVerdict } from "../shared/gate";
+import type { TicketJwtClaims } from "../shared/tickets";
 
-export type Verdict = "VALID" | "DUPLICATE" | "REVOKED" | "INVALID";
-
-/** The wire shape of `GET /api/v1/gate/events/{id}/bundle`, as far as verdicts need it. */
-export interface GateBundle {
-  event: { event_id: string; name: string; ticket_issuer?: string; starts_at?: string; ends_at?: string };
-  jwks: { keys: JWK[] };
-  revoked: string[];
-  generated_at: string;
-  /** Contract extension: send as `?since=` to get only what changed after this bundle. */
-  cursor?: string;
-  device?: { device_id: string; name: string };
-  /** Contract extension: the first entry of every ticket checked in anywhere, as of `generated_at`. */
-  checked_in?: {
-    ticket_id: string;
-    first_scanned_at: string;
-    first_device_id: string;
-    first_device_name?: string;
-    /** Entries across all devices; above 1 means the ticket got in twice. */
-    valid_scans?: number;
-  }[];
-}
+/** A verdict as shown at the gate (uploaded lower case). */
+export type Verdict = Uppercase<ScanVerdict>;
 
 /** The bundle prepared once for many verifications: keys imported, ids in sets. */
 export interface Verifier {
@@ -69,7 +52,7 @@ export interface VerifyContext {
 /** Clock skew tolerated between the box office and a phone at the gate. */
 const CLOCK_SKEW_SECONDS = 300;
 
-export async function prepareVerifier(bundle: GateBundle): Promise<Verifier> {
+export async function prepareVerifier(bundle: HeldGateBundle): Promise<Verifier> {
   const keys = new Map<string, CryptoKey>();
   for (const jwk of bundle.jwks.keys) {
     // Only Ed25519 signing keys with a kid can verify a ticket; anything else is ignored.
@@ -122,10 +105,11 @@ export async function verifyTicket(text: string, v: Verifier, ctx: VerifyContext
   const key = typeof kid === "string" ? v.keys.get(kid) : undefined;
   if (alg !== "EdDSA" || !key) return invalid("unknown_key");
 
-  let claims: Record<string, unknown>;
+  // Any JSON may sit under a valid signature: each claim is checked before it is used.
+  let claims: Partial<Record<keyof TicketJwtClaims, unknown>> | null;
   try {
     const { payload } = await compactVerify(jwt, key, { algorithms: ["EdDSA"] });
-    claims = JSON.parse(decoder.decode(payload)) as Record<string, unknown>;
+    claims = JSON.parse(decoder.decode(payload)) as Partial<Record<keyof TicketJwtClaims, unknown>> | null;
   } catch (err) {
     return err instanceof SyntaxError ? invalid("malformed") : invalid("bad_signature");
   }

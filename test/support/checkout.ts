@@ -4,7 +4,7 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { buyerLedger } from "../../src/worker/inventory/hold-id";
+import { buyerLedger } from "../../src/worker/inventory/ledger";
 import { call } from "./http";
 import type { PublishedEvent, User } from "./fixtures";
 import { backdateHold, section } from "./inventory-fixtures";
@@ -50,7 +50,7 @@ export async function paidOrder(ev: PublishedEvent, buyer: User, req: HoldReques
 }
 
 export async function sectionSnapshot(eventId: string, key: string) {
-  const snap = await env.INVENTORY.getByName(`${eventId}:${key}`).snapshot();
+  const snap = await section(eventId, key).snapshot();
   if (!snap) throw new Error(`section ${key} of ${eventId} not initialized`);
   return snap;
 }

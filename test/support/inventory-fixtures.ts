@@ -5,9 +5,10 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { sectionObjectName } from "../../src/worker/inventory/hold-id";
-import type { LayoutSeat, SectionLayout } from "../../src/worker/inventory/types";
-import { newId } from "../../src/worker/ids";
+import { sectionObjectName } from "../../src/shared/inventory/hold-id";
+import type { LayoutSeat, SectionLayout } from "../../src/shared/inventory/types";
+import { newId } from "../../src/shared/ids";
+import { SectionInventory } from "../../src/durable-objects/section-inventory";
 
 export const newEventId = () => newId("evt");
 export const newUserId = () => newId("usr");
@@ -66,30 +67,26 @@ export function rawHolds(stub: Stub): Promise<{ hold_id: string; status: string;
 export function rawCounters(stub: Stub): Promise<{ capacity: number; held: number; sold: number }> {
   return runInDurableObject(stub, (_i, state) => {
     const sql = state.storage.sql;
-    const s = sql.exec<{ kind: string; capacity: number; held: number; sold: number }>("SELECT kind, capacity, held, sold FROM section").one();
-    if (s.kind === "ga") return { capacity: s.capacity, held: s.held, sold: s.sold };
-    const c = sql
-      .exec<{ held: number; sold: number }>("SELECT COALESCE(SUM(status = 'held'), 0) AS held, COALESCE(SUM(status = 'sold'), 0) AS sold FROM seats")
+    const { kind } = sql.exec<{ kind: string }>("SELECT kind FROM section").one();
+    if (kind === "ga") return sql.exec<{ capacity: number; held: number; sold: number }>("SELECT capacity, held, sold FROM ga_places").one();
+    return sql
+      .exec<{ capacity: number; held: number; sold: number }>(
+        "SELECT COUNT(*) AS capacity, COALESCE(SUM(status = 'held'), 0) AS held, COALESCE(SUM(status = 'sold'), 0) AS sold FROM seats",
+      )
       .one();
-    return { capacity: s.capacity, held: c.held, sold: c.sold };
   });
 }
 
 /**
- * Moves a hold's expiry into the past, as if time had passed: in storage and in the held
- * holds a section also keeps in memory (`SectionInventory.live`), but not in the objects'
+ * Moves a hold's expiry into the past, as if time had passed, but not in the objects'
  * next-expiry caches, so the alarm (which re-reads them) or a restart is what finds it due.
- * Works on a section's or a buyer ledger's stub: both keep `holds(hold_id, expires_at)`; a
- * section's held reserved holds are on `seats` instead.
+ * Works on a section's stub (through `SectionInventory.backdateForTest`, which also moves the
+ * held holds a section keeps in memory) or a buyer ledger's (its `holds` rows).
  */
 export function backdateHold(stub: DurableObjectStub, holdId: string, expiresAt = Date.now() - 1): Promise<void> {
   return runInDurableObject(stub, (instance, state) => {
-    const sql = state.storage.sql;
-    sql.exec("UPDATE holds SET expires_at = ? WHERE hold_id = ?", expiresAt, holdId);
-    const hasSeats = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'seats'").toArray().length > 0;
-    if (hasSeats) sql.exec("UPDATE seats SET expires_at = ? WHERE hold_id = ? AND status = 'held'", expiresAt, holdId);
-    const live = (instance as unknown as { live?: Map<string, { expiresAt: number }> }).live?.get(holdId);
-    if (live) live.expiresAt = expiresAt;
+    if (instance instanceof SectionInventory) SectionInventory.backdateForTest(instance, holdId, expiresAt);
+    else state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE hold_id = ?", expiresAt, holdId);
   });
 }
 

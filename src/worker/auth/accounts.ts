@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "../db/client";
 import { users } from "../db/schema";
-import { newId } from "../ids";
+import { newId } from "../../shared/ids";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./passwords";
 
 /** Emails are compared trimmed and lower-cased, so `A@x.test ` and `a@x.test` are one account. */

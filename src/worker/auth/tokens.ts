@@ -1,5 +1,6 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import { z } from "zod";
+import type { StaffTokenClaims } from "../../shared/gate";
 
 export const Role = z.enum(["buyer", "organizer", "staff"]);
 export type Role = z.infer<typeof Role>;
@@ -24,7 +25,8 @@ export async function issueSessionToken(
   ttlSeconds = USER_SESSION_SECONDS,
 ): Promise<string> {
   const claims: Record<string, string> = { role: principal.role };
-  if (principal.role === "staff") Object.assign(claims, { dev: principal.deviceId, evt: principal.eventId });
+  if (principal.role === "staff")
+    Object.assign(claims, { dev: principal.deviceId, evt: principal.eventId } satisfies Pick<StaffTokenClaims, "dev" | "evt">);
   return new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(principal.userId)

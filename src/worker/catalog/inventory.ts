@@ -3,8 +3,8 @@
  * into the layout a SectionInventory object is created from, and reading its snapshot.
  */
 import { unavailable } from "../errors";
-import { sectionObjectName } from "../inventory/hold-id";
-import type { SectionLayout, SectionSnapshot } from "../inventory/types";
+import { sectionObjectName } from "../../shared/inventory/hold-id";
+import type { SectionLayout, SectionSnapshot } from "../../shared/inventory/types";
 import type { VenueSectionRow } from "./venues";
 
 /** The one SectionInventory object of an event section. */

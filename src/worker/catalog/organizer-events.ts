@@ -3,7 +3,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { badRequest, conflict, notFound } from "../errors";
 import { db } from "../db/client";
 import { events } from "../db/schema";
-import { newId } from "../ids";
+import { newId } from "../../shared/ids";
 import { getOwnEvent } from "./event-repo";
 import { EventInput } from "./input";
 import { parseOr400 } from "../validation";

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { db } from "../db/client";
 import { venues, venueSections } from "../db/schema";
-import { newId } from "../ids";
+import { newId } from "../../shared/ids";
 import { sectionCapacity, type VenueInput } from "./input";
 
 export type VenueRow = typeof venues.$inferSelect;

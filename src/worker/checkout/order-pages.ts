@@ -6,7 +6,7 @@ import { and, desc, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "../db/client";
 import { orders } from "../db/schema";
-import { idPattern } from "../ids";
+import { idPattern } from "../../shared/ids";
 import { decodeKeyCursor, encodeKeyCursor, optionalParam as optional } from "../paging";
 import type { TicketRow } from "../tickets/view";
 import { getOrderTickets, type OrderRow } from "./order-repo";

@@ -3,9 +3,10 @@ import { getEvent, publicStatus } from "../catalog/event-repo";
 import { db } from "../db/client";
 import { orders } from "../db/schema";
 import { conflict, notFound, unavailable, unprocessable } from "../errors";
-import { newId } from "../ids";
-import { buyerLedger, parseHoldId } from "../inventory/hold-id";
-import type { HoldView } from "../inventory/types";
+import { newId } from "../../shared/ids";
+import { parseHoldId } from "../../shared/inventory/hold-id";
+import { buyerLedger } from "../inventory/ledger";
+import type { HoldView } from "../../shared/inventory/types";
 import { paymentProvider } from "../payments";
 import {
   discountFor,

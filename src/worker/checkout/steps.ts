@@ -5,11 +5,11 @@
  * throw, and the saga retries later.
  */
 import { getEvent } from "../catalog/event-repo";
-import { buyerLedger } from "../inventory/hold-id";
+import { buyerLedger } from "../inventory/ledger";
 import { paymentProvider } from "../payments";
 import { consumePromoStatement, releasePromoStatements } from "../promo/promo-codes";
 import { ticketExpiry, ticketSigner } from "../tickets/sign";
-import { newId } from "../ids";
+import { newId } from "../../shared/ids";
 import { getOrder, getOrderItems, getOrderTickets, isoNow, type OrderRow } from "./order-repo";
 
 /** A hold's order is failed this long after the hold expired when no payment came. */

@@ -1,3 +1,4 @@
+import type { FullBundleNeeded, GateBundle, GateBundleDelta } from "../../shared/gate";
 import { publicStatus, type EventRow } from "../catalog/event-repo";
 import { publicJwks } from "../tickets/keys";
 import { bundleDelta, encodeCursor, keysFingerprint, lastSeqSql, type BundleCursor } from "./changes";
@@ -25,7 +26,7 @@ export async function gateBundle(env: Env, event: EventRow, device: GateDevice) 
   ]);
   const cursor: BundleCursor = { eventId: event.id, seq: Number(last?.results[0]?.seq ?? 0), keys: await keysFingerprint(jwks) };
   return {
-    kind: "full" as const,
+    kind: "full",
     event: {
       event_id: event.id,
       name: event.name,
@@ -41,7 +42,7 @@ export async function gateBundle(env: Env, event: EventRow, device: GateDevice) 
     device: { device_id: device.id, name: device.name },
     checked_in: ((checkedIn?.results ?? []) as FirstScanRow[]).map(toFirstScan),
     cursor: encodeCursor(cursor),
-  };
+  } satisfies GateBundle;
 }
 
 /**
@@ -57,7 +58,7 @@ export async function gateBundleSince(env: Env, event: EventRow, since: BundleCu
     case "cursor_ahead":
       return undefined;
     case "full_bundle_needed":
-      return { kind: delta.kind, reason: delta.reason, generated_at: generatedAt };
+      return { kind: delta.kind, reason: delta.reason, generated_at: generatedAt } satisfies FullBundleNeeded;
     case "delta":
       return {
         kind: delta.kind,
@@ -65,6 +66,6 @@ export async function gateBundleSince(env: Env, event: EventRow, since: BundleCu
         checked_in: delta.checked_in,
         generated_at: generatedAt,
         cursor: encodeCursor(delta.cursor),
-      };
+      } satisfies GateBundleDelta;
   }
 }

@@ -1,7 +1,9 @@
 import { base64url } from "jose";
 import { z } from "zod";
-import { publicJwks, type PublicJwk } from "../tickets/keys";
-import { firstScansOf, toFirstScan, type FirstScan, type FirstScanRow } from "./scans";
+import type { CheckedIn, FullBundleNeeded } from "../../shared/gate";
+import type { PublicJwk } from "../../shared/tickets";
+import { publicJwks } from "../tickets/keys";
+import { firstScansOf, toFirstScan, type FirstScanRow } from "./scans";
 
 /**
  * Incremental bundles: what changed for an event's scanners since a cursor, read from the
@@ -67,8 +69,8 @@ export async function keysFingerprint(jwks: { keys: PublicJwk[] }): Promise<stri
 export const lastSeqSql = `SELECT COALESCE(MAX(seq), 0) AS seq FROM gate_changes WHERE event_id = ?1`;
 
 export type BundleDelta =
-  | { kind: "delta"; cursor: BundleCursor; revoked: string[]; checked_in: FirstScan[] }
-  | { kind: "full_bundle_needed"; reason: "keys_changed" | "too_many_changes" }
+  | { kind: "delta"; cursor: BundleCursor; revoked: string[]; checked_in: CheckedIn[] }
+  | { kind: "full_bundle_needed"; reason: FullBundleNeeded["reason"] }
   | { kind: "cursor_ahead"; lastSeq: number };
 
 /**
@@ -105,7 +107,7 @@ export async function bundleDelta(
   const revoked = new Set<string>();
   const entered = new Set<string>();
   for (const r of rows) (r.kind === "revoked" ? revoked : entered).add(r.ticket_id);
-  const checkedIn: FirstScan[] = [];
+  const checkedIn: CheckedIn[] = [];
   if (entered.size > 0) {
     const { results } = await env.DB.prepare(firstScansOf("AND s.ticket_id IN (SELECT value FROM json_each(?2))"))
       .bind(eventId, JSON.stringify([...entered]))

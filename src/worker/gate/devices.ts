@@ -3,7 +3,7 @@ import { issueSessionToken } from "../auth/tokens";
 import type { EventRow } from "../catalog/event-repo";
 import { db } from "../db/client";
 import { gateDevices } from "../db/schema";
-import { newId } from "../ids";
+import { newId } from "../../shared/ids";
 
 /** Devices keep working through the night after the event; at least an hour for late enrolment. */
 const TOKEN_GRACE_SECONDS = 24 * 3600;

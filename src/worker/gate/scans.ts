@@ -1,21 +1,5 @@
-import type { ScanVerdict } from "../db/schema/gate";
+import type { CheckedIn, ScanUploadAnswer, UploadedScan } from "../../shared/gate";
 import { markCheckedInSql, revokedAmongSql } from "./ticket-status";
-
-export interface UploadedScan {
-  ticket_id: string;
-  /** Already normalised with `toISOString()`, so text order is time order. */
-  scanned_at: string;
-  verdict: ScanVerdict;
-}
-
-export interface FirstScan {
-  ticket_id: string;
-  first_scanned_at: string;
-  first_device_id: string;
-  first_device_name: string;
-  /** How many `valid` scans (entries) the ticket has across all devices; above 1 means it got in twice. */
-  valid_scans: number;
-}
 
 /** The earliest `valid` scan of each ticket wins; equal times are settled by the smaller device id. */
 const FIRST_SCANS_SQL = `
@@ -32,7 +16,7 @@ export const firstScansOf = (filter: string) => FIRST_SCANS_SQL.replace("%TICKET
 
 export type FirstScanRow = { ticket_id: string; scanned_at: string; device_id: string; device_name: string; valid_scans: number };
 
-export const toFirstScan = (r: FirstScanRow): FirstScan => ({
+export const toFirstScan = (r: FirstScanRow): CheckedIn => ({
   ticket_id: r.ticket_id,
   first_scanned_at: r.scanned_at,
   first_device_id: r.device_id,
@@ -41,7 +25,8 @@ export const toFirstScan = (r: FirstScanRow): FirstScan => ({
 });
 
 /**
- * Stores a batch of one device's scans and answers which of its `valid` scans were not the
+ * Stores a batch of one device's scans (`scanned_at` already normalised with `toISOString()`,
+ * so text order is time order) and answers which of its `valid` scans were not the
  * first entry on that ticket. One D1 batch (one transaction), and the whole batch travels as a
  * single JSON parameter so that no batch size can hit D1's bound-parameter limit. Re-sending a
  * batch inserts nothing (unique ticket/device/time) and gives the same answer.
@@ -65,7 +50,7 @@ export async function recordScans(env: Pick<Env, "DB">, eventId: string, deviceI
   const first = new Map<string, FirstScanRow>();
   for (const r of (firsts?.results ?? []) as FirstScanRow[]) first.set(r.ticket_id, r);
 
-  const duplicates: FirstScan[] = [];
+  const duplicates: CheckedIn[] = [];
   for (const s of scans) {
     if (s.verdict !== "valid") continue;
     const f = first.get(s.ticket_id);
@@ -73,11 +58,9 @@ export async function recordScans(env: Pick<Env, "DB">, eventId: string, deviceI
   }
   return {
     accepted: scans.length,
-    /** Scans this request stored for the first time (0 when a batch is re-sent). */
     // Counted from RETURNING: D1's meta.changes also counts the gate_changes trigger's rows.
     new_scans: inserted?.results.length ?? 0,
     duplicates,
-    /** `valid` scans of tickets the server knows are revoked (the device's bundle was stale). */
     revoked: ((revoked?.results ?? []) as { id: string }[]).map((r) => r.id),
-  };
+  } satisfies ScanUploadAnswer;
 }

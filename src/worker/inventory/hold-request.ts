@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { ApiError, badRequest, conflict, notFound, unavailable, unprocessable } from "../errors";
-import type { CreateHoldResult, HoldItemRequest, HoldView } from "./types";
+import type { CreateHoldResult, HoldItemRequest, HoldView } from "../../shared/inventory/types";
 
 /**
  * Sizes are not capped at the ticket limit here: asking for more than `max_tickets_per_user`

@@ -1,12 +1,19 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
-import { verifySessionToken, type Role } from "../auth/tokens";
+import { verifySessionToken, type Principal, type Role } from "../auth/tokens";
 import { forbidden, unauthenticated } from "../errors";
 import { crossSiteRefused, isSameOriginRequest, sessionCookieToken } from "./session";
 
 /** The token of an `Authorization: Bearer <token>` header, if that is what it holds. */
 export function bearerToken(header: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)$/i.exec(header ?? "")?.[1];
+}
+
+/** The principal a bearer token stands for; 401 when it is invalid or expired. */
+export async function authenticate(env: Pick<Env, "SESSION_SECRET">, token: string): Promise<Principal> {
+  const principal = await verifySessionToken(env, token);
+  if (!principal) throw unauthenticated("The bearer token is invalid or expired.");
+  return principal;
 }
 
 /**
@@ -24,8 +31,7 @@ export function requireAuth(...roles: Role[]) {
       if (token && !isSameOriginRequest(c)) throw crossSiteRefused();
     }
     if (!token) throw unauthenticated();
-    const principal = await verifySessionToken(c.env, token);
-    if (!principal) throw unauthenticated("The bearer token is invalid or expired.");
+    const principal = await authenticate(c.env, token);
     if (roles.length > 0 && !roles.includes(principal.role)) throw forbidden();
     c.set("principal", principal);
     await next();

@@ -9,7 +9,7 @@ import { AdminOrdersQuery, adminOrdersFilter, buyersOf } from "../console/orders
 import { db } from "../db/client";
 import { promoCodes } from "../db/schema";
 import { conflict, notFound } from "../errors";
-import { newId } from "../ids";
+import { newId } from "../../shared/ids";
 import { requireAuth } from "../middleware/auth";
 import { normalizeCode } from "../promo/promo-codes";
 import { validate } from "../validation";

@@ -3,7 +3,6 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import type { Principal } from "../auth/tokens";
 import { getEvent, getOwnEvent } from "../catalog/event-repo";
-import { SCAN_VERDICTS } from "../db/schema/gate";
 import { badRequest, forbidden, notFound } from "../errors";
 import { gateBundle, gateBundleSince } from "../gate/bundle";
 import { CursorParam } from "../gate/changes";
@@ -12,6 +11,7 @@ import { recordScans } from "../gate/scans";
 import { recordBundleSync } from "../console/gate-devices";
 import { requireAuth } from "../middleware/auth";
 import { validate } from "../validation";
+import { SCAN_VERDICTS, type ScanUpload } from "../../shared/gate";
 
 /** Upload batches stay well under the 64 KiB body cap (a scan is about 120 bytes of JSON). */
 const MAX_SCANS_PER_BATCH = 200;
@@ -34,7 +34,7 @@ const ScanBatch = z.object({
       }),
     )
     .max(MAX_SCANS_PER_BATCH),
-});
+}) satisfies z.ZodType<ScanUpload>;
 
 /** A staff token is bound to one event and one device; it sees nothing else. */
 async function deviceOf(env: Env, principal: Principal, eventId: string) {

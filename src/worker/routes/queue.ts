@@ -6,17 +6,16 @@ import { getEvent, getOwnEvent, publicStatus, type EventRow } from "../catalog/e
 import { WaitingRoomInput } from "../catalog/input";
 import { db } from "../db/client";
 import { events } from "../db/schema";
-import { ApiError, notFound, unauthenticated, unavailable, unprocessable } from "../errors";
-import { verifySessionToken } from "../auth/tokens";
-import { bearerToken, requireAuth } from "../middleware/auth";
+import { ApiError, notFound, unauthenticated, unprocessable } from "../errors";
+import { authenticate, bearerToken, requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
 import { optionalJsonBody, validate } from "../validation";
 import { issueAdmissionToken } from "../waiting-room/admission-token";
 import { pollAfterSeconds } from "../waiting-room/polling";
 import { DEFAULT_SETTINGS, roomConfig, roomFor, type WaitingRoomSettings } from "../waiting-room/room";
-import { verifyTurnstile, type TurnstileEnv } from "../waiting-room/turnstile";
+import { assertHuman } from "../waiting-room/turnstile";
 import { checkWsTicket, wsUrl, WS_TICKET_SECONDS } from "../waiting-room/ws-ticket";
-import type { PlaceView } from "../../durable-objects/waiting-room";
+import { placeJson, type PlaceView, type QueueAnswer } from "../../shared/waiting-room";
 
 /** Waiting room: joining, polling, and the organizer's controls. */
 export const queueRoutes = new Hono<AppEnv>();
@@ -48,29 +47,17 @@ async function publishedEvent(env: Env, eventId: string): Promise<EventRow> {
   return event;
 }
 
-async function placeBody(env: Env, eventId: string, userId: string, place: PlaceView) {
+/** A queue answer: the place's JSON, with its socket address while waiting and its admission token once admitted. */
+async function placeBody(env: Env, eventId: string, userId: string, place: PlaceView): Promise<QueueAnswer> {
   switch (place.status) {
     case "waiting":
-      return {
-        queue_id: place.queueId,
-        status: place.status,
-        position: place.position,
-        eta_seconds: place.etaSeconds,
-        ws_url: await wsUrl(env, { userId, eventId, queueId: place.queueId }),
-      };
+      return { ...placeJson(place), ws_url: await wsUrl(env, { userId, eventId, queueId: place.queueId }) } satisfies QueueAnswer;
     case "admitted": {
       const token = await issueAdmissionToken(env, { userId, eventId, queueId: place.queueId, expiresAt: place.expiresAt });
-      return {
-        queue_id: place.queueId,
-        status: place.status,
-        position: 0,
-        eta_seconds: 0,
-        admission_token: token,
-        expires_at: new Date(place.expiresAt).toISOString(),
-      };
+      return { ...placeJson(place), position: 0, eta_seconds: 0, admission_token: token } satisfies QueueAnswer;
     }
     case "expired":
-      return { queue_id: place.queueId, status: place.status, expired_at: new Date(place.expiredAt).toISOString() };
+      return placeJson(place) satisfies QueueAnswer;
   }
 }
 
@@ -86,14 +73,7 @@ queueRoutes.post(
       throw noWaitingRoom();
     if (publicStatus(event) === "ended") throw unprocessable("sales_closed", "This event has ended.");
 
-    const secret = (c.env as TurnstileEnv).TURNSTILE_SECRET;
-    if (secret) {
-      const token = body.turnstile_token ?? c.req.header("CF-Turnstile-Response");
-      const check = await verifyTurnstile(secret, token, c.req.header("CF-Connecting-IP"));
-      if (!check.ok && check.reason === "unreachable") throw unavailable(5, "The human check is unavailable; try again shortly.");
-      if (!check.ok)
-        throw new ApiError(403, "turnstile_failed", check.reason === "missing" ? "Complete the human check (turnstile_token) to join the queue." : "The human check failed; try again.");
-    }
+    await assertHuman(c.env, body.turnstile_token, c.req.raw.headers);
 
     const joined = await roomFor(c.env, event.id).join(principal.userId, roomConfig(event));
     if (!joined.ok) throw noWaitingRoom();
@@ -121,11 +101,7 @@ queueRoutes.get("/api/v1/events/:eventId/queue/:queueId", requireAuth(), rateLim
  */
 async function socketUserId(c: Context<AppEnv>, eventId: string, queueId: string): Promise<string> {
   const bearer = bearerToken(c.req.header("Authorization"));
-  if (bearer) {
-    const principal = await verifySessionToken(c.env, bearer);
-    if (!principal) throw unauthenticated("The bearer token is invalid or expired.");
-    return principal.userId;
-  }
+  if (bearer) return (await authenticate(c.env, bearer)).userId;
   const ticket = c.req.query("ticket");
   if (ticket === undefined)
     throw unauthenticated("Open the socket with the ws_url of the queue answer (?ticket=...) or an Authorization bearer token.");

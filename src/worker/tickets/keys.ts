@@ -1,15 +1,6 @@
 import { importJWK, type CryptoKey } from "jose";
 import { z } from "zod";
-
-/** The public half of a ticket signing key, as published in `/.well-known/jwks.json`. */
-export interface PublicJwk {
-  kty: "OKP";
-  crv: "Ed25519";
-  x: string;
-  kid: string;
-  alg: "EdDSA";
-  use: "sig";
-}
+import type { PublicJwk } from "../../shared/tickets";
 
 export interface SigningKey {
   kid: string;

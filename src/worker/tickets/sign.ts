@@ -1,7 +1,8 @@
 import { SignJWT } from "jose";
+import type { TicketJwtClaims } from "../../shared/tickets";
 import { currentSigningKey, rememberSigningKey } from "./keys";
 
-/** What a ticket JWT says (contract "Tickets"); `exp` in epoch seconds. */
+/** What a ticket JWT says, as the signer takes it (its claims: `TicketJwtClaims`); `exp` in epoch seconds. */
 export interface TicketClaims {
   ticketId: string;
   eventId: string;
@@ -25,7 +26,10 @@ export async function ticketSigner(env: Pick<Env, "DB" | "TICKET_SIGNING_KEYS" |
   return {
     kid: key.kid,
     sign: (c: TicketClaims): Promise<string> =>
-      new SignJWT({ evt: c.eventId, sec: c.sectionKey, seat: c.seatLabel, ord: c.orderId })
+      new SignJWT({ evt: c.eventId, sec: c.sectionKey, seat: c.seatLabel, ord: c.orderId } satisfies Pick<
+        TicketJwtClaims,
+        "evt" | "sec" | "seat" | "ord"
+      >)
         .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "JWT" })
         .setIssuer(env.TICKET_ISSUER)
         .setJti(c.ticketId)

@@ -1,6 +1,6 @@
 import type { EventRow } from "../catalog/event-repo";
 import { WaitingRoomInput } from "../catalog/input";
-import type { WaitingRoomConfig } from "../../durable-objects/waiting-room";
+import type { WaitingRoomConfig } from "../../shared/waiting-room";
 
 /**
  * The event's `waiting_room` JSON. `max_active_sessions` (optional, null = no cap) is a

@@ -1,3 +1,5 @@
+import { ApiError, unavailable } from "../errors";
+
 const SITEVERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 
 export type TurnstileFetch = (url: string, init: RequestInit) => Promise<Response>;
@@ -35,4 +37,23 @@ export async function verifyTurnstile(secret: string, token: string | undefined,
   }
   const success = typeof outcome === "object" && outcome !== null && (outcome as { success?: unknown }).success === true;
   return success ? { ok: true } : { ok: false, reason: "rejected" };
+}
+
+/**
+ * The human check before joining a queue, when `TURNSTILE_SECRET` is set: the response token
+ * comes in the body or in `CF-Turnstile-Response`. Throws 403 `turnstile_failed` when it is
+ * missing or rejected, 503 when siteverify cannot be reached; without the secret, passes.
+ */
+export async function assertHuman(env: Env, bodyToken: string | undefined, headers: Headers): Promise<void> {
+  const secret = (env as TurnstileEnv).TURNSTILE_SECRET;
+  if (!secret) return;
+  const token = bodyToken ?? headers.get("CF-Turnstile-Response") ?? undefined;
+  const check = await verifyTurnstile(secret, token, headers.get("CF-Connecting-IP") ?? undefined);
+  if (check.ok) return;
+  if (check.reason === "unreachable") throw unavailable(5, "The human check is unavailable; try again shortly.");
+  throw new ApiError(
+    403,
+    "turnstile_failed",
+    check.reason === "missing" ? "Complete the human check (turnstile_token) to join the queue." : "The human check failed; try again.",
+  );
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { SCAN_VERDICTS } from "../../../shared/gate";
 import { events, users } from "./catalog";
 
 /** A scanner enrolled for one event; its bearer token carries `deviceId` and `eventId`. */
@@ -20,9 +21,6 @@ export const gateDevices = sqliteTable(
   },
   (t) => [index("gate_devices_event_idx").on(t.eventId)],
 );
-
-export const SCAN_VERDICTS = ["valid", "duplicate", "revoked", "invalid"] as const;
-export type ScanVerdict = (typeof SCAN_VERDICTS)[number];
 
 /**
  * Every scan a device uploaded, as the device saw it. `scanned_at` is normalised to

@@ -24,8 +24,14 @@ export type SeatMove = keyof typeof SEAT_MOVES;
 /** Hold rows: a `held` hold ends as `sold`, `released` or `expired`; a sold one may be `returned`. */
 export type SectionHoldStatus = "held" | "sold" | "released" | "expired" | "returned";
 
+/** The moves of a hold that exists: every move but taking the seats. */
+export type HoldMove = Exclude<SeatMove, "hold">;
+
+/** The hold status a move starts from: its seats' `from` state (a hold is `held` or `sold` as its seats are). */
+export const holdStatusBefore = (move: HoldMove): SectionHoldStatus => SEAT_MOVES[move].from;
+
 /** The hold status each seat move leaves its hold in. */
-export const HOLD_STATUS_AFTER: Record<Exclude<SeatMove, "hold">, SectionHoldStatus> = {
+export const HOLD_STATUS_AFTER: Record<HoldMove, SectionHoldStatus> = {
   release: "released",
   expire: "expired",
   confirm: "sold",

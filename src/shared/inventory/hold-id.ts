@@ -23,8 +23,7 @@ function timePrefix(ms: number): string {
 
 /**
  * Random bytes drawn from the CSPRNG a kilobyte at a time: one `getRandomValues` call per
- * hold id cost more than the rest of making the id (bench/inventory.bench.mjs makes one per
- * hold, as the ledger does). Filled lazily: Workers forbid randomness at module load.
+ * hold id cost more than the rest of making the id (the ledger makes one per hold). Filled lazily: Workers forbid randomness at module load.
  */
 const pool = new Uint8Array(1024);
 let poolAt = pool.length;
@@ -50,10 +49,6 @@ export function parseHoldId(holdId: string): { eventId: string } | null {
   return m ? { eventId: `evt_${m[2]}` } : null;
 }
 
-/** Durable Object names (TEAM.md "Cross-team interfaces"). */
+/** Durable Object names: one SectionInventory per event section, one BuyerLedger per event and buyer. */
 export const sectionObjectName = (eventId: string, sectionKey: string) => `${eventId}:${sectionKey}`;
 export const ledgerObjectName = (eventId: string, userId: string) => `${eventId}:${userId}`;
-
-/** The buyer's ledger for an event (one per event and user). */
-export const buyerLedger = (env: Pick<Env, "BUYER_LEDGER">, eventId: string, userId: string) =>
-  env.BUYER_LEDGER.getByName(ledgerObjectName(eventId, userId));

@@ -74,8 +74,7 @@ export type SectionHoldRefusal =
 /**
  * The answer to `hold`: the hold's total in cents when it was taken, else a refusal. Success
  * is a bare number on purpose: `hold` is the hottest RPC, and workerd serializes a number for
- * a fraction of what an object costs (`{ ok, totalCents }` cost about 6 points of the
- * hold / no-op ratio in bench/inventory.bench.mjs). Test with `holdTaken`.
+ * a fraction of what an object costs (README, Benchmarks). Test with `holdTaken`.
  */
 export type SectionHoldResult = number | SectionHoldRefusal;
 
