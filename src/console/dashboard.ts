@@ -19,6 +19,7 @@ function start(root: HTMLElement) {
   const decimals = Number(root.dataset.decimals ?? "2");
   const money = new Intl.NumberFormat("en", { style: "currency", currency, minimumFractionDigits: decimals, maximumFractionDigits: decimals });
   const fmtMoney = (minor: number) => money.format(minor / 10 ** decimals);
+  const axisMoney = new Intl.NumberFormat("en", { style: "currency", currency, notation: "compact", maximumFractionDigits: 1 });
   const state = document.getElementById("live-state");
   const charts = new Map<string, { plot: uPlot; key: string }>();
 
@@ -28,7 +29,7 @@ function start(root: HTMLElement) {
   };
 
   /** A chart in `el`, made again only when its series change (a new gate), otherwise fed new data. */
-  function draw(id: string, series: uPlot.Series[], data: uPlot.AlignedData, axes?: uPlot.Axis[], summary?: string) {
+  function draw(id: string, series: uPlot.Series[], data: uPlot.AlignedData, axes?: uPlot.Axis[], summary?: string, step = 60) {
     const el = document.getElementById(id);
     if (!el) return;
     if (summary) el.setAttribute("aria-label", summary);
@@ -40,18 +41,29 @@ function start(root: HTMLElement) {
     }
     existing?.plot.destroy();
     const width = Math.max(280, el.clientWidth || 600);
-    const plot = new uPlot({ width, height: 220, series: [{}, ...series], axes, scales: { x: { time: true } }, legend: { live: false } }, data, el);
+    // Half a bucket of room on each side, so one day (or one minute) is a bar, not a point lost in an auto range.
+    const x: uPlot.Scale = { time: true, range: (_u, min, max) => [min - step / 2, max + step / 2] };
+    const plot = new uPlot({ width, height: 220, series: [{}, ...series], axes, scales: { x }, legend: { live: false } }, data, el);
     charts.set(id, { plot, key });
   }
 
   const bars = uPlot.paths.bars ? uPlot.paths.bars({ size: [0.7, 40] }) : undefined;
   const secs = (iso: string) => Date.parse(iso) / 1000;
-  const salesAxes: uPlot.Axis[] = [{}, { label: "tickets" }, { side: 1, scale: "money", label: currency, values: (_u, vals) => vals.map((v) => fmtMoney(v)) }];
+  const salesAxes: uPlot.Axis[] = [{}, { label: "tickets" }, { side: 1, scale: "money", size: 70, values: (_u, vals) => vals.map((v) => axisMoney.format(v / 10 ** decimals)) }];
   const salesSeries: uPlot.Series[] = [
     { label: "Tickets sold", stroke: PALETTE[0], fill: "rgba(31,95,191,0.35)", paths: bars },
     { label: "Revenue", stroke: PALETTE[1], width: 2, scale: "money", value: (_u, v) => (v === null ? "–" : fmtMoney(v)) },
   ];
   const salesData = (points: SalesPointWire[]): uPlot.AlignedData => [points.map((p) => secs(p.t)), points.map((p) => p.tickets_sold), points.map((p) => p.revenue_cents)];
+
+  /** At least seven days on the day chart (empty ones before the first sale): one bar alone has no scale. */
+  function lastWeekAtLeast(days: SalesPointWire[]): SalesPointWire[] {
+    const today = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+    const first = days[0] ? Date.parse(days[0].t) : today;
+    const pad: SalesPointWire[] = [];
+    for (let t = today - 6 * 86_400_000; t < first; t += 86_400_000) pad.push({ t: new Date(t).toISOString(), orders_paid: 0, tickets_sold: 0, revenue_cents: 0, refunded_cents: 0 });
+    return [...pad, ...days];
+  }
 
   function update(s: DashboardStatsWire) {
     setKpi("sold", String(s.totals.tickets_sold));
@@ -65,7 +77,7 @@ function start(root: HTMLElement) {
 
     const lastHourSold = s.series.per_minute.reduce((n, p) => n + p.tickets_sold, 0);
     draw("chart-sales", salesSeries, salesData(s.series.per_minute), salesAxes, `${lastHourSold} tickets sold in the last hour, ${fmtMoney(s.series.per_minute.reduce((n, p) => n + p.revenue_cents, 0))} revenue.`);
-    draw("chart-days", salesSeries, salesData(s.series.per_day), salesAxes, `${s.series.per_day.length} days of sales.`);
+    draw("chart-days", salesSeries, salesData(lastWeekAtLeast(s.series.per_day)), salesAxes, `${s.series.per_day.length} days of sales.`, 86_400);
     const gates = s.checkins.per_gate;
     const x = gates[0]?.per_minute.map((p) => secs(p.t)) ?? s.series.per_minute.map((p) => secs(p.t));
     draw(
@@ -75,6 +87,8 @@ function start(root: HTMLElement) {
       undefined,
       gates.length === 0 ? "No gate devices yet." : gates.map((g) => `${g.name}: ${g.entries} let in`).join(", "),
     );
+    const queueFigure = document.getElementById("chart-queue")?.closest("figure");
+    if (queueFigure) queueFigure.hidden = s.queue === null;
     const q = s.queue?.per_minute ?? [];
     draw("chart-queue", [{ label: "Waiting", stroke: PALETTE[2], width: 2 }], [q.map((p) => secs(p.t)), q.map((p) => p.waiting)], undefined, s.queue ? `${s.queue.waiting} waiting now.` : "This event has no waiting room.");
 

@@ -60,7 +60,7 @@ export function dashboardPages(api: ApiFetch) {
             <Kpi name="revenue" label="Revenue" value={money(stats.revenue_cents)} />
             <Kpi name="orders" label="Paid orders" value={String(stats.orders)} />
             <Kpi name="holds" label="Held now" value={String(stats.holds.in_flight)} />
-            <Kpi name="conversion" label="Orders paid" value={pct(stats.holds.conversion)} />
+            <Kpi name="conversion" label="Checkouts paid" value={pct(stats.holds.conversion)} />
             <Kpi name="queue" label="In the queue" value={stats.queue ? String(stats.queue.waiting) : "no queue"} />
             <Kpi name="admission" label="Admitted per minute" value={stats.queue ? "–" : "no queue"} />
             <Kpi name="checkins" label="Checked in" value={String(stats.checkins.entries)} />
