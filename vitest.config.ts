@@ -17,6 +17,11 @@ export default defineConfig(async () => {
               miniflare: {
                 // Test-only binding: the migrations for test/apply-migrations.ts.
                 bindings: { TEST_MIGRATIONS: migrations },
+                // Test-only Rate Limiting bindings with small limits, swapped in for a route's own
+                // binding to prove the middleware's wiring without thousands of requests.
+                ratelimits: {
+                  RL_TEST_3_PER_60S: { namespace_id: "9001", simple: { limit: 3, period: 60 } },
+                },
               },
             }),
           ],
@@ -25,6 +30,9 @@ export default defineConfig(async () => {
             include: ["test/**/*.test.ts"],
             exclude: ["test/e2e/**", "**/node_modules/**"],
             setupFiles: ["./test/apply-migrations.ts"],
+            // The per-request log line (observability/request-log.ts) would drown the test output;
+            // test/observability.test.ts checks it.
+            onConsoleLog: (log) => !log.startsWith('{"msg":"request"'),
             testTimeout: 30_000,
           },
         },

@@ -5,14 +5,16 @@
  * workerd keeps Node's HTTP client out of the figures, so they are the Durable Object's:
  * RPC, SQL, and the commit to SQLite on disk. Built and run by bench/inventory.bench.mjs.
  */
+import { LiveFeed } from "../src/durable-objects/live-feed";
 import { SectionInventory } from "../src/durable-objects/section-inventory";
-import { makeHoldId } from "../src/shared/inventory/hold-id";
+import { liveFeedName, makeHoldId, sectionObjectName } from "../src/shared/inventory/hold-id";
 import { holdTaken, type LayoutSeat } from "../src/shared/inventory/types";
 
-export { SectionInventory };
+export { LiveFeed, SectionInventory };
 
 interface BenchEnv {
   INVENTORY: DurableObjectNamespace<SectionInventory>;
+  LIVE_FEED: DurableObjectNamespace<LiveFeed>;
 }
 
 const HOLD_TTL_MS = 30 * 60_000;
@@ -25,15 +27,28 @@ export default {
   async fetch(request: Request, env: BenchEnv): Promise<Response> {
     const url = new URL(request.url);
     const param = (name: string) => Number(url.searchParams.get(name));
-    const stub = env.INVENTORY.getByName(url.searchParams.get("section") ?? "bench");
+    // `key`: a section of the bench event under its real object name (the live feed finds it by
+    // that); `section`: any object name.
+    const key = url.searchParams.get("key");
+    const stub = env.INVENTORY.getByName(key !== null ? sectionObjectName(EVENT_ID, key) : (url.searchParams.get("section") ?? "bench"));
     switch (url.pathname) {
+      // A viewer's socket on one section, to the given feed shard: what the live route does
+      // after its D1 checks.
+      case "/live": {
+        const feed = liveFeedName(EVENT_ID, param("shard"));
+        const target = new URL("https://live-feed/");
+        target.searchParams.set("event", EVENT_ID);
+        target.searchParams.set("feed", feed);
+        target.searchParams.set("section", key!);
+        return env.LIVE_FEED.getByName(feed).fetch(target, { headers: { Upgrade: "websocket", "X-Live-Sections": JSON.stringify([{ key, name: key }]) } });
+      }
       case "/init": {
         const seats: LayoutSeat[] = [];
         for (let i = 0; i < param("rows") * param("seats"); i++) {
           const label = seatId(i, param("seats"));
           seats.push({ seat_id: label, label, row: label.split("-")[1]!, number: (i % param("seats")) + 1, price_cents: 5000 });
         }
-        return Response.json(await stub.init({ eventId: EVENT_ID, sectionKey: "HOT", kind: "reserved", seats }));
+        return Response.json(await stub.init({ eventId: EVENT_ID, sectionKey: key ?? "HOT", kind: "reserved", seats }));
       }
       case "/drive": {
         const op = url.searchParams.get("op");

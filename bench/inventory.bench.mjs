@@ -11,6 +11,8 @@
 // Holds are group-committed by SectionInventory (concurrent holds share one storage commit)
 // and a held seat is one row update; what remains between a hold and a ping is mostly the
 // row the hold writes (bench figures and analysis: README, Benchmarks).
+// Live seat map: holds on one section with 0 and with VIEWERS open viewer sockets (on LiveFeed
+// shards, as the live route places them), in alternating rounds of the same run.
 // Run: npm run bench (all benches), npm run bench -- inventory, or node bench/inventory.bench.mjs.
 // KEEP_BENCH_STORAGE=1 keeps the temp dir. Writes bench/results/inventory.json.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -32,6 +34,9 @@ const PINGS_PER_ROUND = 2_000;
 const WARMUP = 2_000;
 const GOAL = 0.7;
 const REPEATS = 3;
+const VIEWERS = 1_000;
+/** As LIVE_FEED_SHARDS in src/worker/inventory/live.ts. */
+const FEED_SHARDS = 4;
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 const fmt = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -108,8 +113,11 @@ const mf = new Miniflare({
           mainModule: "inventory-worker.js",
           modules: { "inventory-worker.js": { type: "esm", contents: await readFile(await bundle(), "utf8") } },
         },
-        env: { INVENTORY: { type: "durable-object", worker: WORKER, exportName: "SectionInventory" } },
-        exports: { SectionInventory: { type: "durable-object", storage: "sqlite" } },
+        env: {
+          INVENTORY: { type: "durable-object", worker: WORKER, exportName: "SectionInventory" },
+          LIVE_FEED: { type: "durable-object", worker: WORKER, exportName: "LiveFeed" },
+        },
+        exports: { SectionInventory: { type: "durable-object", storage: "sqlite" }, LiveFeed: { type: "durable-object", storage: "sqlite" } },
       },
     },
   ],
@@ -158,6 +166,57 @@ try {
   const hold = summary("hold (1 seat)", holds);
   const ratio = median(runs.map((r) => r.ratio));
 
+  /**
+   * Holds with and without an audience: two fresh sections, one watched by VIEWERS sockets
+   * (spread over the feed shards), hold rounds alternating between them. Node counts the
+   * messages but parses only one socket's, so that the clients' own CPU stays small.
+   */
+  async function measureViewers() {
+    const keys = { quiet: `Q${Date.now()}`, watched: `W${Date.now()}` };
+    for (const key of Object.values(keys)) {
+      const init = await (await fetch(`${base}/init?key=${key}&rows=${ROWS}&seats=${SEATS_PER_ROW}`)).json();
+      if (!init.ok) throw new Error(`init failed: ${JSON.stringify(init)}`);
+    }
+    const wsBase = base.replace(/^http/, "ws");
+    const sockets = [];
+    let messages = 0;
+    let last = null;
+    const t0 = performance.now();
+    for (let i = 0; i < VIEWERS; i += 100)
+      await Promise.all(
+        Array.from({ length: Math.min(100, VIEWERS - i) }, (_, j) =>
+          new Promise((resolve, reject) => {
+            const ws = new WebSocket(`${wsBase}/live?key=${keys.watched}&shard=${(i + j) % FEED_SHARDS}`);
+            let first = true;
+            ws.onmessage = (e) => {
+              if (first) {
+                first = false;
+                return resolve();
+              }
+              messages++;
+              if (i + j === 0) last = JSON.parse(e.data);
+            };
+            ws.onerror = () => reject(new Error("viewer socket failed"));
+            sockets.push(ws);
+          }),
+        ),
+      );
+    const connectMs = performance.now() - t0;
+    const quiet = [];
+    const watched = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      quiet.push(await drive(base, `key=${keys.quiet}`, "hold", HOLDS_PER_ROUND, round * HOLDS_PER_ROUND));
+      watched.push(await drive(base, `key=${keys.watched}`, "hold", HOLDS_PER_ROUND, round * HOLDS_PER_ROUND));
+    }
+    // Every change reaches the viewers: the first socket's last message says the section is full.
+    const deadline = Date.now() + 30_000;
+    while (last?.available !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const ws of sockets) ws.close();
+    if (last?.available !== 0) throw new Error(`viewers did not see the section fill up: ${JSON.stringify(last && { seq: last.seq, available: last.available })}`);
+    return { quiet: summary("hold, 0 viewers", quiet), watched: summary(`hold, ${fmt(VIEWERS)} viewers`, watched), connectMs, messages, lastSeq: last.seq };
+  }
+  const live = await measureViewers();
+
   // Secondary figures: the same over HTTP from Node (a fresh 10,000-seat section), where each
   // call also pays an HTTP round trip, as a client of the API would.
   const q2 = `section=${encodeURIComponent(`${section}-http`)}`;
@@ -190,13 +249,20 @@ try {
   console.log("");
   console.log(`holds / no-op, median of ${REPEATS} runs = ${fmt(ratio * 100, 1)}% (goal >= ${GOAL * 100}%): ${ratio >= GOAL ? "met" : "NOT met"}  [RPC inside workerd: the object's own cost]`);
   console.log(`over HTTP from Node: holds / no-op = ${fmt((httpHold.per_second / httpPing.per_second) * 100, 1)}%  [what an HTTP client sees]`);
+  console.log("");
+  console.log(`live seat map: ${fmt(VIEWERS)} viewer sockets on ${FEED_SHARDS} feed shards (opened in ${fmt(live.connectMs)} ms), alternating rounds`);
+  for (const s of [live.quiet, live.watched])
+    console.log(`${s.name.padEnd(22)} ${fmt(s.requests).padStart(7)} holds ${fmt(s.per_second).padStart(8)}/s  p50 ${fmt(s.p50_ms, 2)} ms  p99 ${fmt(s.p99_ms, 2)} ms`);
+  // A section gathers changes for 50 ms, and while its previous message is still being delivered:
+  // the slower the delivery, the fewer and larger the messages.
+  console.log(`viewers got ${fmt(live.messages)} change messages in all, ${fmt(live.lastSeq)} per viewer for ${fmt(SEATS)} seat changes`);
 
-  const clean = [ping, hold, httpPing, httpHold].every((s) => s.errors === 0) && runs.every((r) => r.snap.held === SEATS) && snap2.held === SEATS;
+  const clean = [ping, hold, httpPing, httpHold, live.quiet, live.watched].every((s) => s.errors === 0) && runs.every((r) => r.snap.held === SEATS) && snap2.held === SEATS;
   if (!clean) throw new Error("bench run was not clean: every seat should be held exactly once");
   await mkdir(path.join(root, "bench/results"), { recursive: true });
   await writeFile(
     path.join(root, "bench/results/inventory.json"),
-    JSON.stringify({ at: new Date().toISOString(), seats: SEATS, clients: CLIENTS, ping, hold, ratio, runs: runs.map((r) => ({ ratio: r.ratio, paired_median_ratio: r.paired })), http: { ping: httpPing, hold: httpHold }, storage_bytes: onDisk }, null, 2),
+    JSON.stringify({ at: new Date().toISOString(), seats: SEATS, clients: CLIENTS, ping, hold, ratio, runs: runs.map((r) => ({ ratio: r.ratio, paired_median_ratio: r.paired })), http: { ping: httpPing, hold: httpHold }, live: { viewers: VIEWERS, shards: FEED_SHARDS, quiet: live.quiet, watched: live.watched, messages: live.messages, seq: live.lastSeq }, storage_bytes: onDisk }, null, 2),
   );
 } finally {
   await mf.dispose();

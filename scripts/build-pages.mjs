@@ -12,7 +12,7 @@ const STATIC = ["store.css"];
 /** Every top-level `*.ts` in src/storefront is a page script (`event.ts` -> /store/event.js). */
 async function entries() {
   const files = await readdir(src);
-  return files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && f !== "sw.ts");
+  return files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
 }
 
 export async function buildPages({ minify = true } = {}) {
@@ -33,6 +33,18 @@ export async function buildPages({ minify = true } = {}) {
     logLevel: "warning",
   });
   await Promise.all(STATIC.map((f) => copyFile(path.join(src, f), path.join(out, f))));
+  // The service worker of /me lives at the site root: a worker may only control paths under
+  // its own folder, and /store/ is not above /me.
+  await build({
+    entryPoints: [path.join(src, "sw/sw.ts")],
+    outfile: path.join(root, "public/sw-me.js"),
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    target: ["chrome109", "safari16", "firefox115"],
+    minify,
+    logLevel: "warning",
+  });
   // Built output is not committed.
   await writeFile(path.join(out, ".gitignore"), "*\n");
   return { out, entries: names };

@@ -9,9 +9,6 @@
 import { env } from "cloudflare:workers";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { describe, it, type ExpectStatic } from "vitest";
-import { prepareZXingModule, readBarcodes } from "zxing-wasm/reader";
-// The ZXing decoder's wasm, as a compiled module (workerd's rule for .wasm imports).
-import zxingWasm from "../node_modules/zxing-wasm/dist/reader/zxing_reader.wasm";
 import {
   authorizeAtProvider,
   deliverWebhook,
@@ -39,6 +36,7 @@ import {
   type PublishedEvent,
 } from "./support/fixtures";
 import { call, type CallResult } from "./support/http";
+import { decodeQrSvg } from "./support/qr";
 
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const SNAKE = /^[a-z][a-z0-9_]*$/;
@@ -70,35 +68,6 @@ const expectTime = (expect: ExpectStatic, v: unknown) => expect(v).toMatch(RFC33
 const expectCents = (expect: ExpectStatic, v: unknown) => expect(Number.isSafeInteger(v) && (v as number) >= 0, `cents ${v}`).toBe(true);
 
 const eventPath = (ev: PublishedEvent, rest = "") => `/api/v1/events/${ev.eventId}${rest}`;
-
-prepareZXingModule({
-  overrides: {
-    instantiateWasm(imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance) => void) {
-      void WebAssembly.instantiate(zxingWasm as WebAssembly.Module, imports).then(done);
-      return {};
-    },
-  },
-});
-
-/**
- * Rasterizes the SVG's filled squares (rects, and the `M x,y V y2 H x2 V y H x Z` subpaths that
- * qrcode-svg writes) in black on white, then reads it with ZXing: an independent decoder.
- */
-async function decodeQrSvg(svg: string): Promise<string[]> {
-  const size = /<svg[^>]*\swidth="(\d+)"[^>]*\sheight="(\d+)"/.exec(svg);
-  if (!size) throw new Error("SVG without width/height");
-  const [width, height] = [Number(size[1]), Number(size[2])];
-  const data = new Uint8ClampedArray(width * height * 4).fill(255);
-  const fill = (x0: number, y0: number, x1: number, y1: number) => {
-    for (let y = Math.max(0, Math.round(y0)); y < Math.min(height, Math.round(y1)); y++)
-      for (let x = Math.max(0, Math.round(x0)); x < Math.min(width, Math.round(x1)); x++) data.fill(0, (y * width + x) * 4, (y * width + x) * 4 + 3);
-  };
-  for (const m of svg.matchAll(/M\s*([\d.]+)[ ,]([\d.]+)\s*V\s*([\d.]+)\s*H\s*([\d.]+)/g)) fill(+m[1]!, +m[2]!, +m[4]!, +m[3]!);
-  for (const m of svg.matchAll(/<rect\s+x="([\d.]+)"\s+y="([\d.]+)"\s+width="([\d.]+)"\s+height="([\d.]+)"[^>]*fill:#000000/g))
-    fill(+m[1]!, +m[2]!, +m[1]! + +m[3]!, +m[2]! + +m[4]!);
-  const results = await readBarcodes({ data, width, height, colorSpace: "srgb" } as unknown as Parameters<typeof readBarcodes>[0], { formats: ["QRCode"], tryHarder: true });
-  return results.map((r) => r.text);
-}
 
 async function staffDevice(ev: PublishedEvent, name = "Gate 1") {
   const res = await call("POST", `/api/v1/admin/events/${ev.eventId}/gate-devices`, { token: ev.organizerToken, body: { name } });
@@ -707,7 +676,7 @@ describe("Tickets", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toMatch(/^image\/svg\+xml/);
     expect(String(res.body)).toMatch(/<svg[\s>]/);
-    expect(await decodeQrSvg(String(res.body))).toEqual([paid.tickets[0].jwt]);
+    expect((await decodeQrSvg(String(res.body))).map((r) => r.text)).toEqual([paid.tickets[0].jwt]);
     const foreign = await call("GET", path, { token: other.token });
     expect([403, 404]).toContain(foreign.status);
     expectError(expect, foreign, foreign.status);

@@ -55,7 +55,8 @@ describe("reserved holds", () => {
   it("refuses unknown seats and seats for a GA section", async ({ expect }) => {
     const { stub } = await reservedSection([{ label: "A", seats: 2 }]);
     expect(await stub.hold(req(hid(), { seats: ["R-A-1", "R-Z-9"] }))).toEqual({ ok: false, reason: "unknown_seats", seats: ["R-Z-9"] });
-    expect(await stub.hold(req(hid(), { quantity: 1 }))).toEqual({ ok: false, reason: "wrong_kind", kind: "reserved" });
+    // A quantity is best available for a reserved section: more than a row has is refused.
+    expect(await stub.hold(req(hid(), { quantity: 3 }))).toEqual({ ok: false, reason: "seat_unavailable", unavailable: [] });
     const ga = await gaSection(5);
     expect(await ga.stub.hold(req(hid(), { seats: ["GA-1"] }))).toEqual({ ok: false, reason: "wrong_kind", kind: "ga" });
     expect(await stub.snapshot()).toMatchObject({ available: 2, held: 0 });

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { publishedEvent, signupBuyer } from "./support/fixtures";
 import { call } from "./support/http";
-import { expireHold, gateway, hold, invariantViolations, order } from "./support/checkout";
+import { expireHold, gateway, getOrder, hold, invariantViolations, order } from "./support/checkout";
 
 const countOrders = async (holdId: string) =>
   (await env.DB.prepare("SELECT count(*) AS n FROM orders WHERE hold_id = ?").bind(holdId).first<{ n: number }>())!.n;
@@ -105,6 +105,107 @@ describe("POST /api/v1/orders", () => {
     expect(res.status).toBe(201);
     expect(res.headers.get("Idempotent-Replayed")).toBeNull();
     expect((await order(buyer, h.hold_id, { key })).body).toEqual(res.body);
+  });
+
+  /**
+   * Places an order with a key, then leaves what a crash between the order's write and its
+   * answer leaves: the key `in_progress` with no answer stored. `payment` says how far the
+   * request got; `claimedAgo` backdates the claim.
+   */
+  async function orderThenCrash(seat: string, opts: { payment: "recorded" | "not_recorded"; claimedAgo?: number }) {
+    const ev = await publishedEvent();
+    const buyer = await signupBuyer();
+    const h = await hold(ev, buyer, { seats: [seat] });
+    const key = crypto.randomUUID();
+    const first = await order(buyer, h.hold_id, { key });
+    if (first.status !== 201) throw new Error(`order: ${first.status}`);
+    await env.DB.prepare(
+      "UPDATE idempotency_keys SET state = 'in_progress', response_status = NULL, response_body = NULL, created_at = ? WHERE user_id = ? AND key = ?",
+    )
+      .bind(new Date(Date.now() - (opts.claimedAgo ?? 0)).toISOString(), buyer.userId, key)
+      .run();
+    if (opts.payment === "not_recorded") {
+      await env.DB.prepare("UPDATE orders SET payment_provider = NULL, payment_id = NULL, client_secret = NULL WHERE id = ?")
+        .bind(first.body.order_id)
+        .run();
+    }
+    return { ev, buyer, h, key, first };
+  }
+
+  it("an answer lost after the order was written is recovered with the same key, at once", async ({ expect }) => {
+    const { buyer, h, key, first } = await orderThenCrash("R-A-1", { payment: "recorded" });
+    const started = Date.now();
+    const retry = await order(buyer, h.hold_id, { key });
+    expect(retry.status).toBe(201);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
+    // Not after waiting for a first request that will never answer.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await countOrders(h.hold_id)).toBe(1);
+    // Stored now: later retries replay it.
+    expect((await order(buyer, h.hold_id, { key })).body).toEqual(first.body);
+  });
+
+  it("a crash before the payment was recorded: the retry finishes the order with the same payment", async ({ expect }) => {
+    // Long enough ago that the claim counts as abandoned: the retry must not place the order again.
+    const { ev, buyer, h, key, first } = await orderThenCrash("R-A-2", { payment: "not_recorded", claimedAgo: 5 * 60_000 });
+    const retry = await order(buyer, h.hold_id, { key });
+    expect(retry.status).toBe(201);
+    // The provider's idempotency key gives back the same authorization.
+    expect(retry.body).toEqual(first.body);
+    expect(await countOrders(h.hold_id)).toBe(1);
+    expect((await gateway(retry.body.payment.payment_id, "succeed")).status).toBe(200);
+    const paid = await getOrder(buyer, retry.body.order_id);
+    expect(paid.body.status).toBe("paid");
+    expect(paid.body.tickets).toHaveLength(1);
+    expect(await invariantViolations(ev)).toEqual([]);
+  });
+
+  it("a provider that refuses the authorization undoes the order, its promo use and its key's outcome", async ({ expect }) => {
+    const ev = await publishedEvent();
+    const promo = await call("POST", `/api/v1/admin/events/${ev.eventId}/promo-codes`, {
+      token: ev.organizerToken,
+      body: { code: "TENOFF", percent_off: 10, max_uses: 1 },
+    });
+    expect(promo.status).toBe(201);
+    const buyer = await signupBuyer();
+    const h = await hold(ev, buyer, { seats: ["R-A-3"] });
+    const key = crypto.randomUUID();
+    const { idempotent, requestHash } = await import("../src/worker/checkout/idempotency");
+    const { placeOrder, resumeOrder } = await import("../src/worker/checkout/place-order");
+    const body = { hold_id: h.hold_id, promo_code: "TENOFF" };
+    const hash = await requestHash("POST", "/api/v1/orders", body);
+    const realFetch = globalThis.fetch;
+    // Stripe answers every call with an error (no retry: a 400 is final).
+    globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (!new Request(input, init).url.startsWith("https://api.stripe.com/")) return realFetch(input, init);
+      const error = { error: { type: "invalid_request_error", message: "refused" } };
+      return new Response(JSON.stringify(error), { status: 400, headers: { "Content-Type": "application/json" } });
+    }) as typeof fetch;
+    const stripeEnv = { ...env, STRIPE_SECRET_KEY: "sk_test_51Fake" } as Env;
+    let failure: unknown;
+    try {
+      await idempotent(stripeEnv, buyer.userId, key, hash, {
+        run: async (claim) => ({ status: 201, body: await placeOrder(stripeEnv, buyer.userId, { holdId: h.hold_id, promoCode: "TENOFF" }, claim) }),
+        resume: async (orderId) => {
+          const placed = await resumeOrder(stripeEnv, orderId);
+          return placed && { status: 201, body: placed };
+        },
+      });
+    } catch (err) {
+      failure = err;
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(failure).toMatchObject({ status: 503, code: "unavailable" });
+    expect(await countOrders(h.hold_id)).toBe(0);
+    expect(await env.DB.prepare("SELECT uses FROM promo_codes WHERE id = ?").bind(promo.body.promo_code_id).first("uses")).toBe(0);
+    // The key was freed: the same request, with the provider back, places the order.
+    const retry = await order(buyer, h.hold_id, { key, promo: "TENOFF" });
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("Idempotent-Replayed")).toBeNull();
+    expect(retry.body.discount_cents).toBeGreaterThan(0);
+    expect(await countOrders(h.hold_id)).toBe(1);
   });
 
   it("20 concurrent identical requests make one order; all get the same answer", async ({ expect }) => {

@@ -30,7 +30,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { makeHoldId, sectionObjectName } from "../shared/inventory/hold-id";
 import { migrate } from "./sql-migrations";
-import { holdTaken } from "../shared/inventory/types";
+import { holdTaken, holdTotal, type SeatsChosen } from "../shared/inventory/types";
 import type {
   ConfirmHoldResult,
   CreateHoldRequest,
@@ -274,10 +274,12 @@ function sectionRequest(holdId: string, userId: string, expiresAt: number, it: H
   return "seats" in it ? { holdId, userId, expiresAt, seats: it.seats } : { holdId, userId, expiresAt, quantity: it.quantity };
 }
 
-function sectionHold(holdId: string, expiresAt: number, it: HoldItemRequest, totalCents: number): SectionHold {
-  return "seats" in it
-    ? { holdId, section: it.section, kind: "reserved", seats: it.seats, quantity: it.seats.length, totalCents, expiresAt }
-    : { holdId, section: it.section, kind: "ga", seats: [], quantity: it.quantity, totalCents, expiresAt };
+/** A section's part of a hold: the seats asked for, the seats the section chose (best available), or GA places. */
+function sectionHold(holdId: string, expiresAt: number, it: HoldItemRequest, taken: number | SeatsChosen): SectionHold {
+  const totalCents = holdTotal(taken);
+  if ("seats" in it) return { holdId, section: it.section, kind: "reserved", seats: it.seats, quantity: it.seats.length, totalCents, expiresAt };
+  if (typeof taken !== "number") return { holdId, section: it.section, kind: "reserved", seats: taken.seats, quantity: it.quantity, totalCents, expiresAt };
+  return { holdId, section: it.section, kind: "ga", seats: [], quantity: it.quantity, totalCents, expiresAt };
 }
 
 function goneReason(status: LedgerStatus): "not_found" | "expired" | "released" | "returned" {
@@ -305,6 +307,8 @@ function refusal(settled: PromiseSettledResult<SectionHoldResult>[], items: Hold
   const failures = settled.map((s, i) => ({ s, section: items[i]!.section }));
   const unknown: string[] = [];
   const unavailable: string[] = [];
+  // Best available refuses with no seat to name (no row has room): still a seat conflict.
+  let seatConflict = false;
   let other: CreateHoldResult | null = null;
   for (const { s, section } of failures) {
     if (s.status === "rejected") {
@@ -319,6 +323,7 @@ function refusal(settled: PromiseSettledResult<SectionHoldResult>[], items: Hold
         break;
       case "seat_unavailable":
         unavailable.push(...r.unavailable);
+        seatConflict = true;
         break;
       case "sold_out":
         if (other?.reason !== "not_initialized" && other?.reason !== "wrong_kind") other = { ok: false, reason: "sold_out", section, available: r.available };
@@ -333,6 +338,6 @@ function refusal(settled: PromiseSettledResult<SectionHoldResult>[], items: Hold
   }
   if (unknown.length > 0) return { ok: false, reason: "unknown_seats", seats: unknown };
   if (other && other.reason !== "sold_out" && other.reason !== "unavailable") return other;
-  if (unavailable.length > 0) return { ok: false, reason: "seat_unavailable", unavailable };
+  if (seatConflict) return { ok: false, reason: "seat_unavailable", unavailable };
   return other ?? { ok: false, reason: "unavailable" };
 }

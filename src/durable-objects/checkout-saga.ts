@@ -1,16 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import {
-  cancelUnpaid,
-  endForCancelledEvent,
-  expireUnpaid,
-  failPayment,
-  fulfil,
-  refundPaid,
-  settle,
-  UNPAID_GRACE_MS,
-  type EndResult,
-} from "../worker/checkout/steps";
-import { getOrder } from "../worker/checkout/order-repo";
+import { getOrder } from "./checkout/order-rows";
+import { endOrder, expireUnpaid, failPayment, fulfil, settle, UNPAID_GRACE_MS, type EndReason, type EndResult } from "./checkout/steps";
 import { migrate } from "./sql-migrations";
 
 /**
@@ -71,28 +61,13 @@ export class CheckoutSaga extends DurableObject<Env> {
     });
   }
 
-  /** Buyer cancel (or event cancel) of an unpaid order. */
-  cancel(orderId: string, reason: string): Promise<EndResult> {
+  /**
+   * Buyer cancel of an unpaid order, organizer refund of a paid one, or the event's cancel
+   * (refund if paid, cancel if unpaid): see `END_MOVES`.
+   */
+  end(orderId: string, reason: EndReason): Promise<EndResult> {
     return this.#serial(async () => {
-      const r = await cancelUnpaid(this.env, orderId, reason).catch((err) => this.#retryLater(orderId, err));
-      await this.#drain();
-      return r;
-    });
-  }
-
-  /** Organizer refund (or event cancel) of a paid order. */
-  refund(orderId: string, reason: string): Promise<EndResult> {
-    return this.#serial(async () => {
-      const r = await refundPaid(this.env, orderId, reason).catch((err) => this.#retryLater(orderId, err));
-      await this.#drain();
-      return r;
-    });
-  }
-
-  /** Event cancelled: refund if paid, cancel if unpaid. */
-  endForEvent(orderId: string): Promise<EndResult & { ended?: "refunded" | "cancelled" }> {
-    return this.#serial(async () => {
-      const r = await endForCancelledEvent(this.env, orderId).catch((err) => this.#retryLater(orderId, err));
+      const r = await endOrder(this.env, orderId, reason).catch((err) => this.#retryLater(orderId, err));
       await this.#drain();
       return r;
     });

@@ -10,6 +10,8 @@
  *   confirm(holdId: string): SectionConfirmResult        held -> sold; fails once expired/released
  *   unsell(holdId: string): SectionUnsellResult          sold -> available (refunds); idempotent
  *   snapshot(): SectionSnapshot | null                   counts (+ per-seat status if reserved)
+ *   subscribe(feed: string): LiveSectionState | null     snapshot with its seq; the feed then gets
+ *                                                       every change (live seat map, below)
  *   ping(): void                                         no-op, for the benchmark
  * Buyers' holds go through BuyerLedger (per-user limit, multi-section all-or-nothing), which
  * calls hold/release/confirm/unsell here; catalog calls init and snapshot.
@@ -21,12 +23,20 @@
  *
  * The object holds the RPC surface, group commit and the alarm; how a hold is stored is the
  * section's store (`section-inventory/store.ts`): reserved seats or GA counters.
+ *
+ * Live seat map: viewers' sockets are not here but on LiveFeed objects (live-feed.ts), which
+ * subscribe. Every hold, release, expiry, sale and refund is noted (seat ids and their new
+ * status); at most every LIVE_FLUSH_MS, after the storage commit and off every answer's
+ * path, the noted changes go to each subscribed feed as one `changes` message with the next
+ * `seq`. With no subscriber nothing is noted, so viewers cost a hold one size check.
  */
 import { DurableObject } from "cloudflare:workers";
-import { holdStatusBefore, HOLD_STATUS_AFTER, type HoldMove } from "../shared/inventory/seat-state";
+import type { LiveChangesMessage, LiveSeatChange } from "../shared/inventory/live";
+import { holdStatusBefore, HOLD_STATUS_AFTER, SEAT_MOVES, type HoldMove, type SeatStatus } from "../shared/inventory/seat-state";
 import type {
   InitResult,
   SectionConfirmResult,
+  LiveSectionState,
   SectionHold,
   SectionHoldRequest,
   SectionHoldResult,
@@ -111,7 +121,13 @@ export const MIGRATIONS = [
    INSERT INTO section_named (id, event_id, key, kind, layout_digest) SELECT id, event_id, key, kind, layout_digest FROM section;
    DROP TABLE section;
    ALTER TABLE section_named RENAME TO section;`,
+  // Live seat map: the seq of the last change message, and the feeds that get them.
+  `ALTER TABLE section ADD COLUMN live_seq INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE live_feeds (name TEXT PRIMARY KEY) WITHOUT ROWID;`,
 ] as const;
+
+/** How long changes are gathered into one message: a bound on messages per second per feed. */
+export const LIVE_FLUSH_MS = 50;
 
 export class SectionInventory extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -123,6 +139,13 @@ export class SectionInventory extends DurableObject<Env> {
   private nextExpiry: number | null = null;
   /** The alarm time we last set (null: none set). */
   private alarmAt: number | null = null;
+  /** Live seat map: subscribed feeds, the last message's seq, and changes since it (seat id -> status). */
+  private feeds = new Set<string>();
+  private seq = 0;
+  private changes = new Map<string, SeatStatus>();
+  private changed = false;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private flushing = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -131,6 +154,7 @@ export class SectionInventory extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage, MIGRATIONS);
       this.openStore();
+      for (const f of this.sql.exec<{ name: string }>("SELECT name FROM live_feeds")) this.feeds.add(f.name);
       this.alarmAt = await ctx.storage.getAlarm();
       // A restart may have lost the alarm: expire what is due and re-arm to the next expiry.
       this.nextExpiry = this.store?.nextExpiry() ?? null;
@@ -216,7 +240,13 @@ export class SectionInventory extends DurableObject<Env> {
     if (!store) return { ok: false, reason: "not_initialized" };
     if (!(req.expiresAt > now)) throw new Error("hold: expiresAt must be in the future");
     const result = store.hold(req);
-    if (typeof result === "number") this.noteExpiry(req.expiresAt);
+    if (typeof result === "number") {
+      this.noteExpiry(req.expiresAt);
+      if (this.feeds.size > 0) this.noteChange("seats" in req ? req.seats : [], SEAT_MOVES.hold.to);
+    } else if (result.ok) {
+      this.noteExpiry(req.expiresAt);
+      if (this.feeds.size > 0) this.noteChange(result.seats, SEAT_MOVES.hold.to);
+    }
     return result;
   }
 
@@ -271,6 +301,21 @@ export class SectionInventory extends DurableObject<Env> {
     return { key: this.key!, kind: store.kind, capacity, available: capacity - held - sold, held, sold, ...store.details() };
   }
 
+  /**
+   * A feed (LiveFeed) starts getting this section's changes: the answer is the section now,
+   * with the seq of the last message, and every later change comes in messages seq + 1, ...
+   * (changes already in this snapshot may come again in the next one: statuses are absolute).
+   */
+  subscribe(feed: string): LiveSectionState | null {
+    const snap = this.snapshot();
+    if (!snap) return null;
+    if (!this.feeds.has(feed)) {
+      this.sql.exec("INSERT OR IGNORE INTO live_feeds (name) VALUES (?)", feed);
+      this.feeds.add(feed);
+    }
+    return { ...snap, seq: this.seq };
+  }
+
   ping(): void {}
 
   override async alarm(): Promise<void> {
@@ -298,6 +343,50 @@ export class SectionInventory extends DurableObject<Env> {
     if (hold.status !== before) throw new Error(`${move}: hold ${hold.holdId} is ${hold.status}, not ${before}`);
     this.store!.move(hold, move);
     hold.status = HOLD_STATUS_AFTER[move];
+    if (this.feeds.size > 0) this.noteChange(hold.seats, SEAT_MOVES[move].to);
+  }
+
+  /** Notes seats (none for GA, whose count alone changed) for the next change message. */
+  private noteChange(seats: readonly string[], status: SeatStatus): void {
+    for (const seat of seats) this.changes.set(seat, status);
+    this.changed = true;
+    if (this.flushTimer === null && !this.flushing) this.flushTimer = setTimeout(() => void this.flush(), LIVE_FLUSH_MS);
+  }
+
+  /**
+   * Sends the noted changes as one message to every subscribed feed, once they are committed.
+   * One flush at a time, so each feed gets the messages in seq order; a feed whose call fails
+   * misses one, sees the next seq jump and its viewers resync. A feed that answers false has
+   * no viewer of this section left and is dropped.
+   */
+  private async flush(): Promise<void> {
+    this.flushTimer = null;
+    if (!this.changed || !this.store) return;
+    this.flushing = true;
+    try {
+      const { capacity, held, sold } = this.store.counts();
+      const seats: LiveSeatChange[] | undefined = this.store.kind === "reserved" ? [...this.changes].map(([seat_id, status]) => ({ seat_id, status })) : undefined;
+      this.changes.clear();
+      this.changed = false;
+      this.seq++;
+      this.sql.exec("UPDATE section SET live_seq = ? WHERE id = 1", this.seq);
+      const message: LiveChangesMessage = { type: "changes", section: this.key!, seq: this.seq, available: capacity - held - sold, ...(seats ? { seats } : {}) };
+      await this.ctx.storage.sync();
+      await Promise.all(
+        [...this.feeds].map(async (feed) => {
+          const keep = await this.env.LIVE_FEED.getByName(feed).publish(message).catch(() => true);
+          if (!keep) this.dropFeed(feed);
+        }),
+      );
+    } finally {
+      this.flushing = false;
+      if (this.changed && this.flushTimer === null) this.flushTimer = setTimeout(() => void this.flush(), LIVE_FLUSH_MS);
+    }
+  }
+
+  private dropFeed(feed: string): void {
+    this.feeds.delete(feed);
+    this.sql.exec("DELETE FROM live_feeds WHERE name = ?", feed);
   }
 
   /** Expires every held hold with `expires_at <= now`. Cheap when nothing is due (no query). */
@@ -326,8 +415,9 @@ export class SectionInventory extends DurableObject<Env> {
   }
 
   private openStore(): void {
-    const s = this.sql.exec<{ key: string; kind: "reserved" | "ga" }>("SELECT key, kind FROM section WHERE id = 1").toArray()[0];
+    const s = this.sql.exec<{ key: string; kind: "reserved" | "ga"; live_seq: number }>("SELECT key, kind, live_seq FROM section WHERE id = 1").toArray()[0];
     this.key = s?.key ?? null;
+    this.seq = s?.live_seq ?? 0;
     this.store = !s ? null : s.kind === "ga" ? new GaStore(this.ctx.storage, this.rows) : new ReservedStore(this.ctx.storage, this.rows);
   }
 

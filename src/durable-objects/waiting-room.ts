@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { etaSeconds, SessionEnds } from "../shared/admission-eta";
 import { Fenwick } from "../shared/fenwick";
+import { recordMetric } from "./metrics";
 import {
   placeJson,
   type JoinResult,
@@ -359,6 +360,7 @@ export class WaitingRoom extends DurableObject<Env> {
         );
         s.frontier = last.ord;
         s.processed += admitted;
+        recordMetric(this.env.METRICS, { kind: "admission", eventId: this.ctx.id.name ?? "", count: admitted });
       }
     }
     if (lapsed > 0 || admitted > 0) this.loadSessions(); // one row per tick of a session length at most

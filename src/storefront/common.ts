@@ -13,3 +13,11 @@ document.addEventListener("submit", (event) => {
   // A page restored from the back/forward cache keeps working.
   window.addEventListener("pageshow", () => delete form.dataset.sending, { once: true });
 });
+
+// Logging out forgets the offline copy of the tickets page on this device.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form instanceof HTMLFormElement && new URL(form.action, location.href).pathname === "/logout" && "caches" in window) {
+    void caches.keys().then((names) => Promise.all(names.filter((n) => n.startsWith("me-pages-")).map((n) => caches.delete(n))));
+  }
+});

@@ -41,6 +41,7 @@ export function errorBody(code: string, message: string, details?: Record<string
 }
 
 export function respondError(c: Context, err: ApiError): Response {
+  c.set("errorCode", err.code);
   if (err.retryAfter !== undefined) c.header("Retry-After", String(Math.max(1, Math.ceil(err.retryAfter))));
   return c.json(errorBody(err.code, err.message, err.details), err.status);
 }
@@ -57,7 +58,8 @@ export function onError(err: Error, c: Context): Response {
     const details = status === 400 ? { issues: [{ path: "", message, code: "invalid_json" }] } : undefined;
     return c.json(errorBody(code, message, details), status);
   }
-  console.error("unhandled error", c.req.method, c.req.path, err);
+  c.set("errorCode", "internal");
+  console.error("unhandled error", c.get("requestId"), c.req.method, c.req.path, err);
   return c.json(errorBody("internal", "Something went wrong on our side."), 500);
 }
 

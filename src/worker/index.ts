@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./app-env";
 import { onError, onNotFound } from "./errors";
 import { bodyCap } from "./middleware/body-cap";
+import { requestLog } from "./observability/request-log";
 import { handleEmailBatch } from "./email/confirmation";
 import { pageNotFound, pageRoutes } from "./pages";
 import { adminCatalogRoutes } from "./routes/admin-catalog";
@@ -12,8 +13,10 @@ import { eventsRoutes } from "./routes/events";
 import { gateRoutes } from "./routes/gate";
 import { holdsRoutes } from "./routes/holds";
 import { ordersRoutes } from "./routes/orders";
-import { paymentsRoutes } from "./routes/payments";
+import { handleLocalWebhookBatch, paymentsRoutes } from "./routes/payments";
+import { OUTBOX_QUEUE } from "./payments/local-outbox";
 import { queueRoutes } from "./routes/queue";
+import { seatsLiveRoutes } from "./routes/seats-live";
 import { ticketsRoutes } from "./routes/tickets";
 
 export { SectionInventory } from "../durable-objects/section-inventory";
@@ -21,6 +24,7 @@ export { BuyerLedger } from "../durable-objects/buyer-ledger";
 export { WaitingRoom } from "../durable-objects/waiting-room";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { CheckoutSaga } from "../durable-objects/checkout-saga";
+export { LiveFeed } from "../durable-objects/live-feed";
 export { EventDashboard } from "./stats/live-dashboard";
 
 export const app = new Hono<AppEnv>();
@@ -28,6 +32,8 @@ app.onError(onError);
 // Unknown API paths keep the contract's JSON 404; anything else is a page.
 app.notFound((c) => (/^\/(api|\.well-known)(\/|$)/.test(c.req.path) ? onNotFound(c) : pageNotFound(c)));
 
+// First, so that every answer (errors and 404s too) carries X-Request-Id and is logged once.
+app.use("*", requestLog());
 // Bodies are small JSON documents; anything larger is refused before it is read or parsed.
 const MAX_BODY_BYTES = 64 * 1024;
 app.use("/api/*", bodyCap(MAX_BODY_BYTES));
@@ -36,6 +42,7 @@ app.use("/api/*", bodyCap(MAX_BODY_BYTES));
 app.route("/", authRoutes);
 app.route("/", adminCatalogRoutes);
 app.route("/", eventsRoutes);
+app.route("/", seatsLiveRoutes);
 app.route("/", holdsRoutes);
 app.route("/", ordersRoutes);
 app.route("/", paymentsRoutes);
@@ -49,5 +56,5 @@ app.route("/", pageRoutes((req, env, ctx) => app.fetch(req, env, ctx)));
 
 export default {
   fetch: app.fetch,
-  queue: handleEmailBatch,
+  queue: (batch, env) => (batch.queue === OUTBOX_QUEUE ? handleLocalWebhookBatch(batch, env) : handleEmailBatch(batch, env)),
 } satisfies ExportedHandler<Env>;

@@ -99,7 +99,7 @@ export async function invariantViolations(ev: PublishedEvent): Promise<string[]>
   return problems;
 }
 
-/** Lets a hold's expiry pass, as A's inventory tests do: backdated in its sections and ledger, section alarms run. */
+/** Lets a hold's expiry pass, as the inventory tests do: backdated in its sections and ledger, section alarms run. */
 export async function expireHold(eventId: string, userId: string, holdId: string, sectionKeys: string[]): Promise<void> {
   const expiresAt = Date.now() - 1;
   for (const key of sectionKeys) {

@@ -9,6 +9,7 @@
  * then, off the hot path.
  */
 import { SEAT_MOVES, HOLD_STATUS_AFTER, holdStatusBefore, type HoldMove, type SeatStatus } from "../../shared/inventory/seat-state";
+import { bestAvailable } from "../../shared/inventory/best-available";
 import type { LayoutSeat, SeatSnapshot, SectionHoldRequest, SectionHoldResult } from "../../shared/inventory/types";
 import type { HoldRecord, HoldRows } from "./hold-rows";
 import { retried, type SectionStore } from "./store";
@@ -19,6 +20,8 @@ export class ReservedStore implements SectionStore {
   private readonly live = new Map<string, HoldRecord>();
   /** Seat prices, read once: the layout (and so every price) is fixed by init. */
   private readonly prices: Map<string, number>;
+  /** The layout's rows in order, each its seat ids in order, and where each seat is; read on first use. */
+  private layout: { rows: string[][]; at: Map<string, [row: number, index: number]> } | null = null;
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -62,8 +65,50 @@ export class ReservedStore implements SectionStore {
   }
 
   hold(req: SectionHoldRequest): SectionHoldResult {
-    if (!("seats" in req)) return { ok: false, reason: "wrong_kind", kind: "reserved" };
-    return this.holdSeats(req, req.seats);
+    return "seats" in req ? this.holdSeats(req, req.seats) : this.holdBest(req, req.quantity);
+  }
+
+  /**
+   * Best available: the seats are chosen (shared/inventory/best-available.ts) from the free
+   * seats as they are now and taken by the same statements as seats asked for by id, in the
+   * same synchronous step, so no other hold can come between the choice and the taking.
+   */
+  private holdBest(req: SectionHoldRequest, n: number): SectionHoldResult {
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error("hold: quantity must be a positive integer");
+    if (this.live.has(req.holdId) || this.rows.has(req.holdId)) {
+      const totalCents = retried(this, req) as number;
+      return { ok: true, totalCents, seats: this.live.get(req.holdId)!.seats };
+    }
+    const layout = this.rowLayout();
+    const free = layout.rows.map((r) => r.map(() => false));
+    for (const { seat_id } of this.storage.sql.exec<{ seat_id: string }>("SELECT seat_id FROM seats WHERE status = ?", SEAT_MOVES.hold.from)) {
+      const [row, index] = layout.at.get(seat_id)!;
+      free[row]![index] = true;
+    }
+    const pick = bestAvailable(free, n);
+    if (!pick) return { ok: false, reason: "seat_unavailable", unavailable: [] };
+    const seats = layout.rows[pick.row]!.slice(pick.start, pick.start + n);
+    const taken = this.holdSeats(req, seats);
+    if (typeof taken !== "number") throw new Error("hold: best available seats free but not taken");
+    return { ok: true, totalCents: taken, seats };
+  }
+
+  private rowLayout() {
+    if (this.layout) return this.layout;
+    const rows: string[][] = [];
+    const at = new Map<string, [number, number]>();
+    let label: string | null = null;
+    for (const s of this.storage.sql.exec<{ seat_id: string; row_label: string }>("SELECT seat_id, row_label FROM seats ORDER BY position")) {
+      if (s.row_label !== label) {
+        rows.push([]);
+        label = s.row_label;
+      }
+      const row = rows[rows.length - 1]!;
+      at.set(s.seat_id, [rows.length - 1, row.length]);
+      row.push(s.seat_id);
+    }
+    this.layout = { rows, at };
+    return this.layout;
   }
 
   /**

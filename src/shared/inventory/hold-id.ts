@@ -49,6 +49,10 @@ export function parseHoldId(holdId: string): { eventId: string } | null {
   return m ? { eventId: `evt_${m[2]}` } : null;
 }
 
-/** Durable Object names: one SectionInventory per event section, one BuyerLedger per event and buyer. */
+/**
+ * Durable Object names: one SectionInventory per event section, one BuyerLedger per event and
+ * buyer, and a few LiveFeed shards per event (the live seat map's viewers).
+ */
 export const sectionObjectName = (eventId: string, sectionKey: string) => `${eventId}:${sectionKey}`;
 export const ledgerObjectName = (eventId: string, userId: string) => `${eventId}:${userId}`;
+export const liveFeedName = (eventId: string, shard: number) => `${eventId}:live-${shard}`;

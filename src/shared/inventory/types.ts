@@ -43,7 +43,10 @@ export interface SectionSnapshot {
   seats?: SeatSnapshot[];
 }
 
-/** A hold request to one section: seats for reserved sections, a quantity for GA. */
+/**
+ * A hold request to one section: seats for reserved sections, a quantity for GA, or a
+ * quantity for a reserved section (best available: the section picks adjacent seats).
+ */
 export type SectionHoldRequest = {
   holdId: string;
   userId: string;
@@ -67,7 +70,7 @@ export type SectionHoldRefusal =
   | { ok: false; reason: "seat_unavailable"; unavailable: string[] }
   | { ok: false; reason: "unknown_seats"; seats: string[] }
   | { ok: false; reason: "sold_out"; available: number }
-  /** Seats given for a GA section or a quantity for a reserved one. */
+  /** Seats given for a GA section. */
   | { ok: false; reason: "wrong_kind"; kind: "reserved" | "ga" }
   | { ok: false; reason: "not_initialized" };
 
@@ -76,9 +79,19 @@ export type SectionHoldRefusal =
  * is a bare number on purpose: `hold` is the hottest RPC, and workerd serializes a number for
  * a fraction of what an object costs (README, Benchmarks). Test with `holdTaken`.
  */
-export type SectionHoldResult = number | SectionHoldRefusal;
+export type SectionHoldResult = number | SeatsChosen | SectionHoldRefusal;
 
-export const holdTaken = (r: SectionHoldResult): r is number => typeof r === "number";
+/** Best available (a quantity for a reserved section): the section chose the seats, so it names them. */
+export interface SeatsChosen {
+  ok: true;
+  totalCents: number;
+  seats: string[];
+}
+
+export const holdTaken = (r: SectionHoldResult): r is number | SeatsChosen => typeof r === "number" || r.ok;
+
+/** The total in cents of a hold that was taken. */
+export const holdTotal = (r: number | SeatsChosen): number => (typeof r === "number" ? r : r.totalCents);
 
 /** Why a hold that once existed is no longer usable. */
 export type HoldGoneReason = "not_found" | "expired" | "released";
@@ -151,3 +164,6 @@ export type ReturnSoldResult =
   | { ok: false; reason: HoldGoneReason | "not_sold" }
   /** A section could not be reached; the hold stays `returning` (quota kept). Call again. */
   | { ok: false; reason: "unavailable" };
+
+/** A section as a live feed starts from: its snapshot and the seq of the last change message it includes. */
+export type LiveSectionState = SectionSnapshot & { seq: number };

@@ -18,6 +18,19 @@ export async function getEvent(env: Pick<Env, "DB">, eventId: string): Promise<E
   return db(env).select().from(events).where(eq(events.id, eventId)).get();
 }
 
+/**
+ * What can change about an event after it is created, read fresh: whether it is on sale now
+ * (state and sale window) and its waiting room. The hold path reads this on every hold because
+ * a cancel must stop new holds at once, in every isolate and location, which no cache can promise.
+ */
+export async function getSaleState(env: Pick<Env, "DB">, eventId: string) {
+  return db(env)
+    .select({ state: events.state, onSaleAt: events.onSaleAt, endsAt: events.endsAt, waitingRoom: events.waitingRoom })
+    .from(events)
+    .where(eq(events.id, eventId))
+    .get();
+}
+
 /** The organizer's own event; another organizer's is indistinguishable from a missing one (404). */
 export async function getOwnEvent(env: Pick<Env, "DB">, organizerId: string, eventId: string): Promise<EventRow> {
   const event = await getEvent(env, eventId);

@@ -105,6 +105,30 @@ export const WaitingRoomInput = z.object({
   session_seconds: z.int().min(60).max(3_600).default(600),
 });
 
+const PriceCents = z.int().min(0).max(LIMITS.maxPriceCents);
+
+/**
+ * Tier name -> price. Not `z.record`: it drops a `__proto__` key (guarding against prototype
+ * pollution), yet a venue may name a tier so. `Object.fromEntries` defines every tier as an own
+ * property; read them with own-property lookups (`Object.hasOwn`), never `in` or a bare index.
+ */
+const PriceTiers = z
+  .custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), {
+    message: "Price tiers: an object of tier name -> price in minor units.",
+  })
+  .transform((raw, ctx) => {
+    const tiers: [string, number][] = [];
+    for (const [name, value] of Object.entries(raw)) {
+      const tier = TierName.safeParse(name);
+      const cents = PriceCents.safeParse(value);
+      for (const issue of [...(tier.error?.issues ?? []), ...(cents.error?.issues ?? [])]) {
+        ctx.addIssue({ code: "custom", message: issue.message, path: [name], input: value });
+      }
+      if (tier.success && cents.success) tiers.push([name, cents.data]);
+    }
+    return Object.fromEntries(tiers) as Record<string, number>;
+  });
+
 export const EventInput = z
   .object({
     venue_id: z.string().min(1).max(64),
@@ -114,11 +138,9 @@ export const EventInput = z
     starts_at: Timestamp,
     ends_at: Timestamp,
     on_sale_at: Timestamp,
-    price_tiers: z
-      .record(TierName, z.int().min(0).max(LIMITS.maxPriceCents))
-      .refine((t) => Object.keys(t).length >= 1 && Object.keys(t).length <= LIMITS.priceTiers, {
-        message: `Between 1 and ${LIMITS.priceTiers} price tiers.`,
-      }),
+    price_tiers: PriceTiers.refine((t) => Object.keys(t).length >= 1 && Object.keys(t).length <= LIMITS.priceTiers, {
+      message: `Between 1 and ${LIMITS.priceTiers} price tiers.`,
+    }),
     hold_ttl_seconds: z.int().min(60).max(1800).default(600),
     max_tickets_per_user: z.int().min(1).max(50).default(8),
     /** Every amount of the event (price tiers, promos, orders, payments) is in this currency's minor units. */

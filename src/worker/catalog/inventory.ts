@@ -19,10 +19,11 @@ export function seatLabel(sectionKey: string, rowLabel: string, number: number):
 
 export function sectionLayout(eventId: string, section: VenueSectionRow, priceTiers: Record<string, number>): SectionLayout {
   const price = (tier: string) => {
-    const cents = priceTiers[tier];
+    // Own properties only: a tier named `constructor` or `__proto__` must not find Object.prototype's.
+    const cents = Object.hasOwn(priceTiers, tier) ? priceTiers[tier] : undefined;
     // Event creation refuses tiers the venue uses but the event does not price.
-    if (cents === undefined) throw new Error(`price tier ${tier} missing for section ${section.key}`);
-    return cents;
+    if (!Number.isSafeInteger(cents)) throw new Error(`price tier ${tier} missing for section ${section.key}`);
+    return cents!;
   };
   const layout = section.layout;
   if (layout.kind === "ga")

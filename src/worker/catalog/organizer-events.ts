@@ -4,6 +4,7 @@ import { badRequest, conflict, notFound } from "../errors";
 import { db } from "../db/client";
 import { events } from "../db/schema";
 import { newId } from "../../shared/ids";
+import { eventChanged } from "./event-facts";
 import { getOwnEvent } from "./event-repo";
 import { EventInput } from "./input";
 import { parseOr400 } from "../validation";
@@ -35,7 +36,7 @@ export async function listOwnEvents(env: Pick<Env, "DB">, organizerId: string) {
 function requireTierPrices(sections: VenueSectionRow[], input: EventInput) {
   const missing = [
     ...new Set(sections.flatMap((s) => (s.layout.kind === "ga" ? [s.layout.price_tier] : s.layout.rows.map((r) => r.price_tier)))),
-  ].filter((tier) => !(tier in input.price_tiers));
+  ].filter((tier) => !Object.hasOwn(input.price_tiers, tier));
   if (missing.length > 0)
     throw badRequest("Request body is invalid.", {
       issues: missing.map((tier) => ({
@@ -89,7 +90,10 @@ export async function publishEvent(env: Pick<Env, "DB" | "INVENTORY">, organizer
     .set({ state: "published", publishedAt: new Date().toISOString() })
     .where(and(eq(events.id, event.id), eq(events.state, "draft")))
     .returning();
-  if (updated) return { event: updated, sections };
+  if (updated) {
+    await eventChanged(event.id);
+    return { event: updated, sections };
+  }
   return publishEvent(env, organizerId, eventId);
 }
 

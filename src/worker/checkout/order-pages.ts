@@ -8,8 +8,8 @@ import { db } from "../db/client";
 import { orders } from "../db/schema";
 import { idPattern } from "../../shared/ids";
 import { decodeKeyCursor, encodeKeyCursor, optionalParam as optional } from "../paging";
+import { getOrderTickets, type OrderRow } from "../../durable-objects/checkout/order-rows";
 import type { TicketRow } from "../tickets/view";
-import { getOrderTickets, type OrderRow } from "./order-repo";
 
 /**
  * Before paging existed this route answered at most 200 orders. The default page is those

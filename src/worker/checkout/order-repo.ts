@@ -1,30 +1,35 @@
-import { asc, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
+import { getOrder, getOrderTickets, type OrderRow } from "../../durable-objects/checkout/order-rows";
+import { getOwnEvent } from "../catalog/event-repo";
 import { db } from "../db/client";
-import { orderItems, orders, tickets } from "../db/schema";
+import { orders } from "../db/schema";
+import { notFound } from "../errors";
 import { ticketJson, type TicketRow } from "../tickets/view";
 
-export type OrderRow = typeof orders.$inferSelect;
-export type OrderItemRow = typeof orderItems.$inferSelect;
-
-export const isoNow = () => new Date().toISOString();
-
-export function getOrder(env: Pick<Env, "DB">, orderId: string): Promise<OrderRow | undefined> {
-  return db(env).select().from(orders).where(eq(orders.id, orderId)).get();
+/** The caller's own order; anyone else's is indistinguishable from a missing one. */
+export async function getOwnOrder(env: Pick<Env, "DB">, userId: string, orderId: string): Promise<OrderRow> {
+  const row = await db(env)
+    .select()
+    .from(orders)
+    .where(and(eq(orders.id, orderId), eq(orders.userId, userId)))
+    .get();
+  if (!row) throw notFound("Order");
+  return row;
 }
 
-export function getOrderItems(env: Pick<Env, "DB">, orderId: string): Promise<OrderItemRow[]> {
-  return db(env).select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.position)).all();
+/** An order of one of the organizer's events; any other is indistinguishable from a missing one. */
+export async function getOrganizerOrder(env: Pick<Env, "DB">, organizerId: string, orderId: string): Promise<OrderRow> {
+  const order = await getOrder(env, orderId);
+  if (!order) throw notFound("Order");
+  await getOwnEvent(env, organizerId, order.eventId).catch(() => {
+    throw notFound("Order");
+  });
+  return order;
 }
 
-// D1 binds at most 100 parameters per statement, and a page of orders may hold 200 ids.
-const TICKET_LOOKUP_CHUNK = 90;
-
-/** The tickets of any number of orders (looked up in chunks that D1 accepts). */
-export async function getOrderTickets(env: Pick<Env, "DB">, orderIds: string[]): Promise<TicketRow[]> {
-  const chunks: string[][] = [];
-  for (let i = 0; i < orderIds.length; i += TICKET_LOOKUP_CHUNK) chunks.push(orderIds.slice(i, i + TICKET_LOOKUP_CHUNK));
-  const found = await Promise.all(chunks.map((ids) => db(env).select().from(tickets).where(inArray(tickets.orderId, ids)).all()));
-  return found.flat();
+/** An order as `GET /api/v1/orders/:id` shows it, with its tickets read from D1. */
+export async function orderWithTickets(env: Pick<Env, "DB" | "PUBLIC_ORIGIN">, o: OrderRow) {
+  return orderJson(env, o, await getOrderTickets(env, [o.id]));
 }
 
 /** The answer of `POST /api/v1/orders` (contract), plus `currency` and the hold's `expires_at`. */

@@ -1,8 +1,9 @@
 import { and, eq, inArray } from "drizzle-orm";
+import { isoNow } from "../../durable-objects/checkout/order-rows";
+import { OPEN_ORDER_STATUSES } from "../../shared/order-state";
 import type { EventRow } from "../catalog/event-repo";
 import { db } from "../db/client";
 import { events, orders } from "../db/schema";
-import { isoNow } from "./order-repo";
 
 export interface EventCancelSummary {
   event_id: string;
@@ -28,14 +29,14 @@ export async function cancelEvent(env: Env, event: EventRow): Promise<EventCance
   const open = await db(env)
     .select({ id: orders.id, status: orders.status })
     .from(orders)
-    .where(and(eq(orders.eventId, event.id), inArray(orders.status, ["paid", "pending_payment"])))
+    .where(and(eq(orders.eventId, event.id), inArray(orders.status, OPEN_ORDER_STATUSES)))
     .all();
   const summary: EventCancelSummary = { event_id: event.id, status: "cancelled", orders_refunded: 0, orders_cancelled: 0, orders_retrying: 0 };
   // Bounded fan-out: each order's saga serializes its own steps.
   for (let i = 0; i < open.length; i += 20) {
     await Promise.all(
       open.slice(i, i + 20).map(async (o) => {
-        const r = await env.CHECKOUT.getByName(o.id).endForEvent(o.id);
+        const r = await env.CHECKOUT.getByName(o.id).end(o.id, "event_cancelled");
         if (!r.ok) summary.orders_retrying++;
         else if (r.ended === "refunded") summary.orders_refunded++;
         else if (r.ended === "cancelled") summary.orders_cancelled++;

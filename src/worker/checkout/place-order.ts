@@ -1,4 +1,5 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
+import { getOrder, type OrderRow } from "../../durable-objects/checkout/order-rows";
 import { getEvent, publicStatus } from "../catalog/event-repo";
 import { db } from "../db/client";
 import { orders } from "../db/schema";
@@ -17,7 +18,8 @@ import {
   reservePromoStatements,
   type PromoRow,
 } from "../promo/promo-codes";
-import { getOrder, placedOrderJson } from "./order-repo";
+import { linkOrderStatement, unlinkOrderStatement, type KeyClaim } from "./idempotency";
+import { placedOrderJson } from "./order-repo";
 
 export interface PlaceOrderInput {
   holdId: string;
@@ -27,10 +29,11 @@ export interface PlaceOrderInput {
 /**
  * Turns the buyer's own live hold into a `pending_payment` order with a payment
  * authorization. Side effects happen in an order that leaves nothing behind on refusal:
- * the hold and promo are checked first, then order + promo reservation are written in one
- * transaction, then the provider authorizes (undone if that fails).
+ * the hold and promo are checked first, then order + promo reservation (+ the request's
+ * Idempotency-Key, when given) are written in one transaction, then the saga takes the order
+ * and the provider authorizes (undone if that fails).
  */
-export async function placeOrder(env: Env, userId: string, input: PlaceOrderInput) {
+export async function placeOrder(env: Env, userId: string, input: PlaceOrderInput, claim?: KeyClaim) {
   const parsed = parseHoldId(input.holdId);
   if (!parsed) throw notFound("Hold");
   const { eventId } = parsed;
@@ -45,7 +48,7 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
   if (!event || status === "cancelled" || status === "ended") {
     throw unprocessable("not_on_sale", `This event is not on sale (${status}).`, { status });
   }
-  const existing = await db(env).select({ id: orders.id }).from(orders).where(eq(orders.holdId, input.holdId)).get();
+  const existing = await findOrderForHold(env, input.holdId);
   if (existing || hold.status !== "held") {
     throw conflict("hold_already_ordered", "An order already exists for this hold.", existing ? { order_id: existing.id } : undefined);
   }
@@ -57,45 +60,107 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
 
   // The order, the payment and later refunds are all in the event's currency (fixed once published).
   const currency = event.currency;
-  await writeOrder(env, { orderId, userId, eventId, currency, hold, subtotal, discount, promo }, input.promoCode ?? "");
-  const provider = paymentProvider(env);
-  const saga = env.CHECKOUT.getByName(orderId);
-  let auth;
+  const written = await writeOrder(env, { orderId, userId, eventId, currency, hold, subtotal, discount, promo, claim }, input.promoCode ?? "");
+  let placed;
   try {
-    // From here on the saga owns the order's fate: it fails it if no payment arrives in time.
-    await saga.start(orderId, hold.expiresAt);
-    if (subtotal - discount > 0) {
-      auth = await provider.createAuthorization({
-        orderId,
-        amountCents: subtotal - discount,
-        currency,
-        idempotencyKey: `order-${orderId}`,
-      });
-    }
+    placed = await startPayment(env, written);
   } catch (err) {
     console.error("order could not be started", orderId, err);
-    // Undone entirely (no payment exists yet), so the buyer can retry with the same hold.
-    await env.DB.batch([
-      ...releasePromoStatements(env, orderId),
-      env.DB.prepare("DELETE FROM order_items WHERE order_id = ?").bind(orderId),
-      env.DB.prepare("DELETE FROM orders WHERE id = ? AND payment_id IS NULL").bind(orderId),
-    ]);
+    // Undone entirely (no payment recorded yet), so the buyer can retry with the same hold.
+    await undoOrder(env, orderId, claim);
     throw unavailable(5, "The payment provider is unavailable; try again shortly.");
   }
-  if (!auth) {
-    // Nothing to pay (a 100% promo): no provider involved, the seats are sold right away.
-    await db(env).update(orders).set({ paymentProvider: "none" }).where(eq(orders.id, orderId)).run();
-    await saga.paymentEvent(orderId, "authorized");
-    return placedOrderJson((await getOrder(env, orderId))!);
+  // Only an order without a payment is ever removed, and only by this request: the row is there.
+  return placedOrderJson(placed!);
+}
+
+/**
+ * The answer for an order whose request died after writing it (the order is the key's
+ * outcome): finishes what that request had left to do, then answers as it would have.
+ * Null when the order is gone (its request failed and undid it) or cannot be finished now.
+ */
+export async function resumeOrder(env: Env, orderId: string) {
+  const o = await getOrder(env, orderId);
+  if (!o) return null;
+  try {
+    const placed = await startPayment(env, o);
+    return placed ? placedOrderJson(placed) : null;
+  } catch (err) {
+    // Never undone from here: the first request may still be running (a provider may refuse
+    // the same idempotency key twice at once). A later retry resumes again.
+    console.error("order could not be resumed", orderId, err);
+    return null;
   }
-  const updated = await db(env)
+}
+
+/**
+ * What follows the order's write: the saga owns the order's fate from here (it fails it if no
+ * payment arrives in time), then the payment is authorized and recorded. Every part is
+ * idempotent (the saga's start, the provider's idempotency key, a payment recorded only once),
+ * so a retry of a request that died half-way may run it again, even while that request still runs.
+ */
+async function startPayment(env: Env, o: PlacedOrder): Promise<OrderRow | undefined> {
+  const saga = env.CHECKOUT.getByName(o.id);
+  if (o.status === "pending_payment" && !o.paymentProvider) {
+    await saga.start(o.id, Date.parse(o.holdExpiresAt));
+    if (o.amountCents > 0) {
+      const provider = paymentProvider(env);
+      const auth = await provider.createAuthorization({
+        orderId: o.id,
+        amountCents: o.amountCents,
+        currency: o.currency,
+        idempotencyKey: `order-${o.id}`,
+      });
+      const recorded = await recordPayment(env, o.id, { paymentProvider: provider.name, paymentId: auth.paymentId, clientSecret: auth.clientSecret });
+      // Recorded by a concurrent retry first: the same authorization, read back.
+      return recorded ?? getOrder(env, o.id);
+    }
+    await recordPayment(env, o.id, { paymentProvider: NO_PAYMENT });
+  }
+  // Nothing to pay (a 100% promo): no provider involved, the seats are sold right away
+  // (again after a crash: the saga does nothing for an order already sold).
+  if (o.status === "pending_payment" && o.amountCents === 0) await saga.paymentEvent(o.id, "authorized");
+  return getOrder(env, o.id);
+}
+
+/** `payment_provider` of a free order. */
+const NO_PAYMENT = "none";
+
+/** What `startPayment` needs of an order: the row just written, or one read back on a retry. */
+type PlacedOrder = Pick<OrderRow, "id" | "status" | "amountCents" | "currency" | "holdExpiresAt" | "paymentProvider">;
+
+function findOrderForHold(env: Pick<Env, "DB">, holdId: string): Promise<{ id: string } | undefined> {
+  return db(env).select({ id: orders.id }).from(orders).where(eq(orders.holdId, holdId)).get();
+}
+
+/** The provider's payment (or none, for a free order) on the order, once: undefined when it was recorded already. */
+function recordPayment(
+  env: Pick<Env, "DB">,
+  orderId: string,
+  payment: Pick<OrderRow, "paymentProvider"> & Partial<Pick<OrderRow, "paymentId" | "clientSecret">>,
+): Promise<OrderRow | undefined> {
+  return db(env)
     .update(orders)
-    .set({ paymentProvider: provider.name, paymentId: auth.paymentId, clientSecret: auth.clientSecret })
-    .where(eq(orders.id, orderId))
+    .set(payment)
+    .where(and(eq(orders.id, orderId), isNull(orders.paymentProvider)))
     .returning()
     .get();
-  // The saga never deletes an order, so the row written above is still there.
-  return placedOrderJson(updated!);
+}
+
+/**
+ * Removes an order that never got a payment recorded, gives its promo use back and frees its
+ * Idempotency-Key's outcome, in one transaction. Each statement checks that the order has no
+ * payment, so an order that a concurrent retry finished is left whole.
+ */
+async function undoOrder(env: Pick<Env, "DB">, orderId: string, claim: KeyClaim | undefined): Promise<void> {
+  const unpaid = "EXISTS (SELECT 1 FROM orders WHERE id = ?1 AND payment_provider IS NULL)";
+  await env.DB.batch([
+    env.DB.prepare(`DELETE FROM order_items WHERE order_id = ?1 AND ${unpaid}`).bind(orderId),
+    env.DB.prepare("DELETE FROM orders WHERE id = ?1 AND payment_provider IS NULL").bind(orderId),
+    // After the delete: the key and the promo use of an order that is gone now are freed.
+    ...(claim ? [unlinkOrderStatement(env, claim, orderId)] : []),
+    ...releasePromoStatements(env, orderId, { onlyIfOrderGone: true }),
+  ]);
 }
 
 interface NewOrder {
@@ -107,12 +172,16 @@ interface NewOrder {
   subtotal: number;
   discount: number;
   promo: PromoRow | undefined;
+  /** The request's Idempotency-Key: the order becomes its outcome in the same transaction. */
+  claim: KeyClaim | undefined;
 }
 
-async function writeOrder(env: Env, o: NewOrder, code: string): Promise<void> {
+async function writeOrder(env: Env, o: NewOrder, code: string): Promise<PlacedOrder> {
   const promoStatements = o.promo
     ? reservePromoStatements(env, { promoId: o.promo.id, userId: o.userId, orderId: o.orderId, redemptionId: newId("prd") })
     : [];
+  const amountCents = o.subtotal - o.discount;
+  const holdExpiresAt = new Date(o.hold.expiresAt).toISOString();
   const insertOrder = env.DB.prepare(
     `INSERT INTO orders (id, user_id, event_id, hold_id, status, subtotal_cents, discount_cents, amount_cents,
                          currency, promo_code_id, hold_expires_at)
@@ -125,10 +194,10 @@ async function writeOrder(env: Env, o: NewOrder, code: string): Promise<void> {
     o.hold.holdId,
     o.subtotal,
     o.discount,
-    o.subtotal - o.discount,
+    amountCents,
     o.currency,
     o.promo?.id ?? null,
-    new Date(o.hold.expiresAt).toISOString(),
+    holdExpiresAt,
   );
   const insertItems = orderItemRows(o).map((it, position) =>
     env.DB.prepare(
@@ -138,7 +207,8 @@ async function writeOrder(env: Env, o: NewOrder, code: string): Promise<void> {
   );
   let results;
   try {
-    results = await env.DB.batch([...promoStatements, insertOrder, ...insertItems]);
+    const link = o.claim ? [linkOrderStatement(env, o.claim, o.orderId)] : [];
+    results = await env.DB.batch([...promoStatements, insertOrder, ...insertItems, ...link]);
   } catch (err) {
     // Two orders for one hold under different Idempotency-Keys: the unique index decides.
     if (String(err).includes("UNIQUE constraint failed: orders.hold_id")) {
@@ -149,6 +219,7 @@ async function writeOrder(env: Env, o: NewOrder, code: string): Promise<void> {
   const orderInserted = (results[promoStatements.length]?.meta.changes ?? 0) === 1;
   if (!orderInserted && o.promo) throw promoInvalid(await rejectionAfterFailedReserve(env, o.promo, o.userId), code);
   if (!orderInserted) throw new Error("order insert changed no row");
+  return { id: o.orderId, status: "pending_payment", amountCents, currency: o.currency, holdExpiresAt, paymentProvider: null };
 }
 
 /** One item per seat (reserved) or per place (GA); the section total is spread evenly. */

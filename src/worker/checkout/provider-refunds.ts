@@ -1,6 +1,6 @@
-import type { OrderStatus } from "../db/schema";
+import { isoNow } from "../../durable-objects/checkout/order-rows";
+import type { OrderStatus } from "../../shared/order-state";
 import type { RefundReport } from "../payments";
-import { isoNow } from "./order-repo";
 
 /** Refund statuses that mean the money is on its way back (Stripe counts them in `amount_refunded`). */
 const COUNTED = ["pending", "succeeded"] as const;

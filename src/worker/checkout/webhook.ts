@@ -1,11 +1,11 @@
 import { eq } from "drizzle-orm";
+import { isoNow } from "../../durable-objects/checkout/order-rows";
+import { refundedInFull } from "../../shared/order-state";
 import { db } from "../db/client";
 import { orders } from "../db/schema";
 import { ApiError } from "../errors";
 import { paymentProvider } from "../payments";
-import { isoNow } from "./order-repo";
 import { recordProviderRefund } from "./provider-refunds";
-import { refundedInFull } from "./steps";
 
 export type WebhookOutcome = { received: true; duplicate?: true; ignored?: string };
 
@@ -23,16 +23,10 @@ export async function receiveWebhook(env: Env, rawBody: string, signature: strin
   }
   if (event.type === "ignored" || !event.paymentId) return { received: true, ignored: event.providerType };
 
-  // Recorded and looked up in one statement (the no-op update makes RETURNING answer for a known id too).
-  const seen = await env.DB.prepare(
-    `INSERT INTO webhook_events (id, type, payment_id) VALUES (?, ?, ?)
-     ON CONFLICT (id) DO UPDATE SET id = excluded.id RETURNING processed_at`,
-  )
-    .bind(event.id, event.type, event.paymentId)
-    .first<{ processed_at: string | null }>();
+  const seen = await recordEvent(env, event.id, event.type, event.paymentId);
   if (seen?.processed_at) return { received: true, duplicate: true };
 
-  const order = await db(env).select({ id: orders.id }).from(orders).where(eq(orders.paymentId, event.paymentId)).get();
+  const order = await findOrderByPayment(env, event.paymentId);
   // Our own capture/cancel/refund echo back as events; the saga already acted on them.
   if (order && (event.type === "authorized" || event.type === "failed")) {
     await env.CHECKOUT.getByName(order.id).paymentEvent(order.id, event.type);
@@ -44,6 +38,24 @@ export async function receiveWebhook(env: Env, rawBody: string, signature: strin
     if (now?.status === "paid" && refundedInFull(now)) await env.CHECKOUT.getByName(order.id).resume(order.id);
   }
   // Marked only after the saga took it: a delivery that failed before this is processed again.
-  await env.DB.prepare("UPDATE webhook_events SET processed_at = ? WHERE id = ?").bind(isoNow(), event.id).run();
+  await markProcessed(env, event.id);
   return order ? { received: true } : { received: true, ignored: "unknown_payment" };
+}
+
+/** Recorded and looked up in one statement (the no-op update makes RETURNING answer for a known id too). */
+function recordEvent(env: Pick<Env, "DB">, id: string, type: string, paymentId: string) {
+  return env.DB.prepare(
+    `INSERT INTO webhook_events (id, type, payment_id) VALUES (?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET id = excluded.id RETURNING processed_at`,
+  )
+    .bind(id, type, paymentId)
+    .first<{ processed_at: string | null }>();
+}
+
+async function markProcessed(env: Pick<Env, "DB">, id: string): Promise<void> {
+  await env.DB.prepare("UPDATE webhook_events SET processed_at = ? WHERE id = ?").bind(isoNow(), id).run();
+}
+
+function findOrderByPayment(env: Pick<Env, "DB">, paymentId: string): Promise<{ id: string } | undefined> {
+  return db(env).select({ id: orders.id }).from(orders).where(eq(orders.paymentId, paymentId)).get();
 }

@@ -2,10 +2,11 @@
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "../db/client";
-import { ORDER_STATUSES, orders, users } from "../db/schema";
+import { orders, users } from "../db/schema";
+import { ORDER_STATUSES } from "../../shared/order-state";
 import { optionalParam } from "../paging";
 import { OrdersCursorParam } from "../checkout/order-pages";
-import type { OrderRow } from "../checkout/order-repo";
+import type { OrderRow } from "../../durable-objects/checkout/order-rows";
 
 export const AdminOrdersQuery = z.object({
   status: optionalParam(z.enum(ORDER_STATUSES)),

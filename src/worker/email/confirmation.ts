@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
+import { getOrder, getOrderTickets } from "../../durable-objects/checkout/order-rows";
 import { getEvent } from "../catalog/event-repo";
-import { getOrder, getOrderTickets } from "../checkout/order-repo";
 import { db } from "../db/client";
 import { users } from "../db/schema";
 import { formatMoney } from "../money";

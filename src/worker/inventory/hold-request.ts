@@ -1,7 +1,8 @@
 /**
  * The hold request body of `POST /api/v1/events/:eventId/holds` and how it becomes ledger
  * items (one per section). Contract forms: `{seats: [seat_id]}` (reserved seats, possibly in
- * several sections) and `{section, quantity}` (GA). Extension: `{items: [{section, seats} |
+ * several sections) and `{section, quantity}` (GA places, or best available in a reserved
+ * section). Extension: `{items: [{section, seats} |
  * {section, quantity}]}` to mix sections in one all-or-nothing hold.
  */
 import { z } from "zod";
@@ -93,17 +94,13 @@ export function holdItems(body: HoldBody, sections: EventSection[]): HoldItemReq
     if (!s) throw new ApiError(404, "not_found", `Section ${key} not found.`, { path: path.join(".") });
     return s;
   };
-  if (body.section !== undefined && body.quantity !== undefined) {
-    const s = section(body.section, ["section"]);
-    if (s.kind !== "ga") throw wrongKind(s, ["section"]);
-    return [{ section: s.key, quantity: body.quantity }];
-  }
+  // A quantity of a reserved section is best available: the section picks the seats.
+  if (body.section !== undefined && body.quantity !== undefined) return [{ section: section(body.section, ["section"]).key, quantity: body.quantity }];
   if (body.seats) return groupSeats(body.seats, byKey, ["seats"]);
   const items: HoldItemRequest[] = [];
   body.items!.forEach((it, i) => {
     const s = section(it.section, ["items", i, "section"]);
     if ("quantity" in it) {
-      if (s.kind !== "ga") throw wrongKind(s, ["items", i, "section"]);
       items.push({ section: s.key, quantity: it.quantity });
       return;
     }

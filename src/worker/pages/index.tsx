@@ -5,9 +5,12 @@ import { pageCsrf } from "../middleware/session";
 import { accountPages } from "./account";
 import { adminPages } from "./admin";
 import type { ApiFetch } from "./api-call";
+import { checkoutPages } from "./checkout";
+import { eventPages } from "./event";
 import { homePage } from "./home";
 import { Layout, Notice } from "./layout";
 import { mePages } from "./me";
+import { queuePages } from "./queue";
 
 /**
  * The storefront's server-rendered pages (hono/jsx). They read and write through the JSON API
@@ -17,7 +20,15 @@ export function pageRoutes(api: ApiFetch) {
   const pages = new Hono<AppEnv>();
   pages.onError(pageError);
   pages.use("*", pageCsrf);
+  // Pages are personal unless a route says otherwise (a shared cache must never keep one).
+  pages.use("*", async function pageCacheControl(c, next) {
+    await next();
+    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "private, no-store");
+  });
   pages.route("/", homePage(api));
+  pages.route("/", eventPages(api));
+  pages.route("/", queuePages(api));
+  pages.route("/", checkoutPages(api));
   pages.route("/", accountPages(api));
   pages.route("/", mePages(api));
   pages.route("/", adminPages(api));

@@ -1,9 +1,11 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
+import type { EventJson } from "../catalog/event-json";
 import { cookiePrincipal } from "../middleware/session";
 import { callApi, type ApiFetch } from "./api-call";
 import { formatDateTime, formatMoney } from "./format";
 import { Layout, Notice } from "./layout";
+import { TicketCard, type EventSummary, type TicketJson } from "./tickets";
 
 interface OrderJson {
   order_id: string;
@@ -12,30 +14,73 @@ interface OrderJson {
   amount_cents: number;
   currency: string;
   created_at: string;
+  tickets: TicketJson[];
 }
 
-/** `/me`: the buyer's orders and tickets; needs the session cookie, else goes to log in. */
+const ORDER_STATUS: Record<string, string> = {
+  pending_payment: "waiting for payment",
+  paid: "paid",
+  failed: "payment declined",
+  cancelled: "cancelled",
+  refunded: "refunded",
+};
+
+/**
+ * `/me`: the buyer's tickets (QR inline, event, date, seat, status) and orders. Needs the
+ * session cookie, else goes to log in. Its script installs the service worker that keeps the
+ * last copy of this page for when the venue's network is gone.
+ */
 export function mePages(api: ApiFetch) {
   const pages = new Hono<AppEnv>();
   pages.get("/me", async (c) => {
     const viewer = await cookiePrincipal(c);
     if (!viewer) return c.redirect(`/login?next=${encodeURIComponent("/me")}`, 303);
-    const orders = await callApi<{ orders: OrderJson[] }>(c, api, "GET", "/api/v1/me/orders?limit=50");
+    const [orders, tickets] = await Promise.all([
+      callApi<{ orders: OrderJson[] }>(c, api, "GET", "/api/v1/me/orders?limit=50"),
+      callApi<{ tickets: TicketJson[] }>(c, api, "GET", "/api/v1/me/tickets"),
+    ]);
+    const eventIds = new Set<string>();
+    for (const o of orders.ok ? orders.body.orders : []) eventIds.add(o.event_id);
+    for (const t of tickets.ok ? tickets.body.tickets : []) eventIds.add(t.event_id);
+    const events = new Map<string, EventSummary>();
+    await Promise.all(
+      [...eventIds].map(async (id) => {
+        const e = await callApi<EventJson>(c, api, "GET", `/api/v1/events/${encodeURIComponent(id)}`, { auth: false });
+        if (e.ok) events.set(id, e.body);
+      }),
+    );
+    const ticketList = tickets.ok ? tickets.body.tickets : [];
     return c.html(
-      <Layout title="My tickets" viewer={viewer}>
+      <Layout title="My tickets" viewer={viewer} scripts={["me"]}>
         <h1>My tickets</h1>
+        <p class="meta" id="offline-note">
+          Once loaded, this page opens without a network too: show your tickets at the door even where there is no signal.
+        </p>
+        {!tickets.ok ? (
+          <Notice kind="error">{tickets.error.message}</Notice>
+        ) : ticketList.length === 0 ? (
+          <Notice>
+            No tickets yet. <a href="/">Find an event</a>
+          </Notice>
+        ) : (
+          <ul class="ticket-list">
+            {ticketList.map((t) => (
+              <TicketCard t={t} event={events.get(t.event_id)} />
+            ))}
+          </ul>
+        )}
+        <h2>Orders</h2>
         {!orders.ok ? (
           <Notice kind="error">{orders.error.message}</Notice>
         ) : orders.body.orders.length === 0 ? (
-          <Notice>
-            No orders yet. <a href="/">Find an event</a>
-          </Notice>
+          <Notice>No orders yet.</Notice>
         ) : (
           <ul class="order-list">
             {orders.body.orders.map((o) => (
               <li>
-                <a href={`/orders/${encodeURIComponent(o.order_id)}`}>Order {o.order_id}</a> · {o.status} ·{" "}
-                {formatMoney(o.amount_cents, o.currency)} · <time datetime={o.created_at}>{formatDateTime(o.created_at)}</time>
+                <a href={`/orders/${encodeURIComponent(o.order_id)}`}>{events.get(o.event_id)?.name ?? "Order"}</a> · {ORDER_STATUS[o.status] ?? o.status} ·{" "}
+                {formatMoney(o.amount_cents, o.currency)} · {o.tickets.length} ticket{o.tickets.length === 1 ? "" : "s"} · ordered{" "}
+                <time datetime={o.created_at}>{formatDateTime(o.created_at)}</time>
               </li>
             ))}
           </ul>

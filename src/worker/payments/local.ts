@@ -7,12 +7,15 @@ import type {
   PaymentEvent,
   PaymentProvider,
   RefundResult,
-  SignedWebhook,
   TestGateway,
   TestGatewayRefundResult,
   TestGatewayResult,
 } from "./provider";
-import { stripeSignature, verifyStripeSignedEvent } from "./stripe-signature";
+import { scheduleSweep, signed, type OutboxEnv } from "./local-outbox";
+import { verifyStripeSignedEvent } from "./stripe-signature";
+
+const AUTHORIZED = "payment_intent.amount_capturable_updated";
+const DECLINED = "payment_intent.payment_failed";
 
 type LocalStatus = "requires_payment_method" | "requires_capture" | "succeeded" | "canceled";
 
@@ -32,12 +35,13 @@ interface LocalPaymentRow {
  * (requires_payment_method -> requires_capture -> succeeded | canceled). Its test gateway
  * plays the buyer's card: it changes the state and returns the webhook Stripe would send,
  * signed with PAYMENT_WEBHOOK_SECRET in Stripe's scheme, for delivery to the webhook route.
+ * Like Stripe, it delivers each webhook until our endpoint acknowledges it (`local-outbox.ts`).
  */
 export class LocalProvider implements PaymentProvider {
   readonly name = "local";
   readonly testGateway: TestGateway;
 
-  constructor(private readonly env: Pick<Env, "DB" | "PAYMENT_WEBHOOK_SECRET">) {
+  constructor(private readonly env: OutboxEnv) {
     this.testGateway = {
       succeed: (id) => this.#simulate(id, "succeed"),
       fail: (id) => this.#simulate(id, "fail"),
@@ -103,24 +107,62 @@ export class LocalProvider implements PaymentProvider {
     return this.env.DB.prepare("SELECT * FROM local_payments WHERE id = ?").bind(paymentId).first<LocalPaymentRow>();
   }
 
+  /**
+   * The buyer's card: `succeed` authorizes (requires_payment_method -> requires_capture), `fail`
+   * declines (Stripe's intent stays in requires_payment_method, so only pending ones decline).
+   * The change and its webhook event are one D1 batch (the outbox, see `local-outbox.ts`).
+   * Asked again once the payment has moved, it answers the event it sent for that move, to be
+   * delivered again: a retry after a lost answer or a crash is never a dead end.
+   */
   async #simulate(paymentId: string, outcome: "succeed" | "fail"): Promise<TestGatewayResult> {
-    // Like a card that authorizes: requires_payment_method -> requires_capture. A decline
-    // leaves Stripe's intent in requires_payment_method; only pending ones can decline.
-    const row =
-      outcome === "succeed"
-        ? await this.#move(paymentId, ["requires_payment_method"], "requires_capture")
-        : await this.#get(paymentId);
+    const row = await this.#get(paymentId);
     if (!row) return { ok: false, reason: "not_found" };
-    const pending = outcome === "succeed" ? "requires_capture" : "requires_payment_method";
-    if (row.status !== pending) return { ok: false, reason: "not_pending", status: row.status };
-    const type = outcome === "succeed" ? "payment_intent.amount_capturable_updated" : "payment_intent.payment_failed";
-    return { ok: true, webhook: await this.#signed(stripeEvent(type, paymentIntentObject(type, row))) };
+    const type = outcome === "succeed" ? AUTHORIZED : DECLINED;
+    if (row.status === "requires_payment_method") {
+      const event = stripeEvent(type, paymentIntentObject(type, row));
+      await scheduleSweep(this.env, paymentId);
+      const write = this.#outboxInsert(event, paymentId, type);
+      const [, inserted] =
+        outcome === "succeed"
+          ? await this.env.DB.batch([
+              this.env.DB.prepare("UPDATE local_payments SET status = 'requires_capture' WHERE id = ? AND status = 'requires_payment_method'").bind(
+                paymentId,
+              ),
+              write("changes() = 1"),
+            ])
+          : [undefined, await write("EXISTS (SELECT 1 FROM local_payments WHERE id = ? AND status = 'requires_payment_method')", paymentId).run()];
+      if ((inserted?.meta.changes ?? 0) === 1) return { ok: true, webhook: await signed(this.env, event.id, JSON.stringify(event)), redelivered: false };
+      // Another request changed the payment in between: answer as things now stand.
+      return this.#simulate(paymentId, outcome);
+    }
+    // The newest card outcome is this one: the same event again, for the outbox to deliver.
+    const last = await this.env.DB.prepare(
+      `SELECT id, type, body FROM local_payment_webhooks WHERE payment_id = ? AND type IN (?, ?)
+       ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+    )
+      .bind(paymentId, AUTHORIZED, DECLINED)
+      .first<{ id: string; type: string; body: string }>();
+    if (last?.type === type) return { ok: true, webhook: await signed(this.env, last.id, last.body), redelivered: true };
+    return { ok: false, reason: "not_pending", status: row.status };
+  }
+
+  /** `INSERT` of an event into the outbox, only `where` the change it reports was made. */
+  #outboxInsert(event: { id: string }, paymentId: string, type: string) {
+    return (where: string, ...params: unknown[]) =>
+      this.env.DB.prepare(`INSERT INTO local_payment_webhooks (id, payment_id, type, body) SELECT ?, ?, ?, ? WHERE ${where}`).bind(
+        event.id,
+        paymentId,
+        type,
+        JSON.stringify(event),
+        ...params,
+      );
   }
 
   /**
    * A refund made in the provider's dashboard: of the whole remaining amount, or part of it.
-   * Like Stripe, it answers with both events it sends for a refund: `charge.refunded` (the
-   * charge with its refunded total) and `refund.created` (the refund itself).
+   * Like Stripe, it sends both events it sends for a refund: `charge.refunded` (the charge
+   * with its refunded total) and `refund.created` (the refund itself), written to the outbox
+   * in the same batch as the refund.
    */
   async #refundAtProvider(paymentId: string, amountCents?: number): Promise<TestGatewayRefundResult> {
     const row = await this.#get(paymentId);
@@ -131,26 +173,24 @@ export class LocalProvider implements PaymentProvider {
     }
     const amount = amountCents ?? refundable;
     if (amount > refundable) return { ok: false, reason: "amount_too_large", refundableCents: refundable };
-    // Conditional on the total, so racing refunds can never return more than was paid.
-    const moved = await this.env.DB.prepare(
-      `UPDATE local_payments SET amount_refunded_cents = amount_refunded_cents + ?
-       WHERE id = ? AND status = 'succeeded' AND amount_refunded_cents + ? <= amount_cents RETURNING *`,
-    )
-      .bind(amount, paymentId, amount)
-      .first<LocalPaymentRow>();
-    // Another refund got there first: answer as things now stand.
-    if (!moved) return this.#refundAtProvider(paymentId, amountCents);
+    const after = { ...row, amount_refunded_cents: row.amount_refunded_cents + amount };
     const refundId = newId("re_local");
-    const webhooks = [
-      await this.#signed(stripeEvent("charge.refunded", chargeObject(moved))),
-      await this.#signed(stripeEvent("refund.created", refundObject(refundId, amount, moved))),
-    ];
-    return { ok: true, refundId, amountCents: amount, refundedCents: moved.amount_refunded_cents, webhooks };
-  }
-
-  async #signed(event: object): Promise<SignedWebhook> {
-    const rawBody = JSON.stringify(event);
-    return { rawBody, signature: await stripeSignature(rawBody, this.env.PAYMENT_WEBHOOK_SECRET) };
+    const events = [stripeEvent("charge.refunded", chargeObject(after)), stripeEvent("refund.created", refundObject(refundId, amount, after))];
+    await scheduleSweep(this.env, paymentId);
+    // Conditional on the total read above, so racing refunds can never return more than was paid.
+    const results = await this.env.DB.batch([
+      this.env.DB.prepare(
+        `UPDATE local_payments SET amount_refunded_cents = ? WHERE id = ? AND status = 'succeeded' AND amount_refunded_cents = ?`,
+      ).bind(after.amount_refunded_cents, paymentId, row.amount_refunded_cents),
+      this.env.DB.prepare(
+        `INSERT INTO local_payment_webhooks (id, payment_id, type, body)
+         SELECT column1, column2, column3, column4 FROM (VALUES (?, ?, ?, ?), (?, ?, ?, ?)) WHERE changes() = 1`,
+      ).bind(...events.flatMap((e) => [e.id, paymentId, e.type, JSON.stringify(e)])),
+    ]);
+    // Another refund got there first: answer as things now stand.
+    if ((results[1]?.meta.changes ?? 0) !== 2) return this.#refundAtProvider(paymentId, amountCents);
+    const webhooks = await Promise.all(events.map((e) => signed(this.env, e.id, JSON.stringify(e))));
+    return { ok: true, refundId, amountCents: amount, refundedCents: after.amount_refunded_cents, webhooks };
   }
 }
 
@@ -212,7 +252,7 @@ function refundObject(id: string, amount: number, p: LocalPaymentRow) {
 
 /** The JSON shape of a Stripe PaymentIntent (the fields checkout reads and more). */
 function paymentIntentObject(type: string, p: LocalPaymentRow) {
-  const failed = type === "payment_intent.payment_failed";
+  const failed = type === DECLINED;
   return {
     id: p.id,
     object: "payment_intent",

@@ -54,13 +54,17 @@ export interface SignedWebhook {
   signature: string;
 }
 
+/** Signed delivery of an outbox event; `id` is the provider's event id, the same on every delivery. */
+export type OutboxWebhook = SignedWebhook & { id: string };
+
 export type TestGatewayResult =
-  | { ok: true; webhook: SignedWebhook }
+  /** `redelivered`: the payment had moved already; this is the event sent for that move. */
+  | { ok: true; webhook: OutboxWebhook; redelivered: boolean }
   | { ok: false; reason: "not_found" }
   | { ok: false; reason: "not_pending"; status: string };
 
 export type TestGatewayRefundResult =
-  | { ok: true; refundId: string; amountCents: number; refundedCents: number; webhooks: SignedWebhook[] }
+  | { ok: true; refundId: string; amountCents: number; refundedCents: number; webhooks: OutboxWebhook[] }
   | { ok: false; reason: "not_found" }
   | { ok: false; reason: "not_refundable"; status: string }
   | { ok: false; reason: "amount_too_large"; refundableCents: number };

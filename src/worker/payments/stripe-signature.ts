@@ -44,7 +44,8 @@ export async function verifyStripeSignedEvent(
 }
 
 function normalize(event: Stripe.Event): PaymentEvent {
-  let type = HANDLED[event.type] ?? "ignored";
+  // Own keys only: a type named like a built-in (`constructor`) must not find Object.prototype's.
+  let type: PaymentEventType = Object.hasOwn(HANDLED, event.type) ? HANDLED[event.type]! : "ignored";
   const object = event.data?.object as unknown as Record<string, unknown> | undefined;
   let paymentId: string | null = null;
   if (object?.object === "payment_intent" && typeof object.id === "string") paymentId = object.id;

@@ -74,14 +74,19 @@ export async function rejectionAfterFailedReserve(env: Pick<Env, "DB">, promo: P
   return (row?.mine ?? 0) >= promo.perUserLimit ? "per_user_limit" : "exhausted";
 }
 
-/** Gives a reserved use back (order failed or cancelled). Idempotent: only a `reserved` row counts. */
-export function releasePromoStatements(env: Pick<Env, "DB">, orderId: string) {
+/**
+ * Gives a reserved use back (order failed or cancelled). Idempotent: only a `reserved` row
+ * counts. `onlyIfOrderGone`: only when the order row no longer exists (an order being undone
+ * is given its use back only if it really was removed).
+ */
+export function releasePromoStatements(env: Pick<Env, "DB">, orderId: string, opts: { onlyIfOrderGone?: boolean } = {}) {
+  const guard = opts.onlyIfOrderGone ? " AND NOT EXISTS (SELECT 1 FROM orders WHERE id = ?1)" : "";
   return [
     env.DB.prepare(
       `UPDATE promo_codes SET uses = uses - 1
-       WHERE id = (SELECT promo_code_id FROM promo_redemptions WHERE order_id = ? AND state = 'reserved')`,
+       WHERE id = (SELECT promo_code_id FROM promo_redemptions WHERE order_id = ?1 AND state = 'reserved')${guard}`,
     ).bind(orderId),
-    env.DB.prepare("UPDATE promo_redemptions SET state = 'released' WHERE order_id = ? AND state = 'reserved'").bind(orderId),
+    env.DB.prepare(`UPDATE promo_redemptions SET state = 'released' WHERE order_id = ?1 AND state = 'reserved'${guard}`).bind(orderId),
   ];
 }
 

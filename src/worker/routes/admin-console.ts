@@ -3,7 +3,8 @@ import { asc, eq } from "drizzle-orm";
 import type { AppEnv } from "../app-env";
 import { verifySessionToken } from "../auth/tokens";
 import { getOwnEvent } from "../catalog/event-repo";
-import { getOrder, getOrderTickets, orderJson } from "../checkout/order-repo";
+import { getOrderTickets } from "../../durable-objects/checkout/order-rows";
+import { getOrganizerOrder, orderJson } from "../checkout/order-repo";
 import { attendeesCsv, ordersCsv } from "../console/exports";
 import { csvResponse } from "../console/csv";
 import { listGateDevices } from "../console/gate-devices";
@@ -19,14 +20,10 @@ export const adminConsoleRoutes = new Hono<AppEnv>();
 
 const organizer = requireAuth("organizer");
 
-/** The order, if it belongs to one of the organizer's events; otherwise 404 as if missing. */
+/** The order, if it belongs to one of the organizer's events (otherwise 404 as if missing), and its event. */
 async function ownOrder(env: Env, organizerId: string, orderId: string) {
-  const order = await getOrder(env, orderId);
-  if (!order) throw notFound("Order");
-  const event = await getOwnEvent(env, organizerId, order.eventId).catch(() => {
-    throw notFound("Order");
-  });
-  return { order, event };
+  const order = await getOrganizerOrder(env, organizerId, orderId);
+  return { order, event: await getOwnEvent(env, organizerId, order.eventId) };
 }
 
 adminConsoleRoutes.get("/api/v1/admin/orders/:orderId", organizer, async (c) => {

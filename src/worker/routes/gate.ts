@@ -9,6 +9,7 @@ import { CursorParam } from "../gate/changes";
 import { enrolGateDevice, getGateDevice } from "../gate/devices";
 import { recordScans } from "../gate/scans";
 import { recordBundleSync } from "../console/gate-devices";
+import { recordMetric } from "../../durable-objects/metrics";
 import { requireAuth } from "../middleware/auth";
 import { validate } from "../validation";
 import { SCAN_VERDICTS, type ScanUpload } from "../../shared/gate";
@@ -92,6 +93,7 @@ gateRoutes.post(
     const body = c.req.valid("json");
     const { event, device } = await deviceOf(c.env, c.get("principal"), c.req.valid("param").eventId);
     if (body.device_id !== device.id) throw forbidden("device_id does not match this device's token.");
+    recordMetric(c.env.METRICS, { kind: "scan", eventId: event.id, count: body.scans.length, detail: device.id });
     return c.json(await recordScans(c.env, event.id, device.id, body.scans));
   },
 );

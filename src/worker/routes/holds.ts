@@ -1,14 +1,17 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { getEvent, publicStatus } from "../catalog/event-repo";
+import { background } from "../cache/background";
+import { eventFacts } from "../catalog/event-facts";
+import { getSaleState, publicStatus } from "../catalog/event-repo";
 import { conflict, notFound, unprocessable } from "../errors";
 import { idPattern } from "../../shared/ids";
 import { parseHoldId } from "../../shared/inventory/hold-id";
 import { buyerLedger } from "../inventory/ledger";
 import { assertWithinLimit, HoldBody, holdItems, holdJson, holdRefusal, inventoryBusy, notFoundHold } from "../inventory/hold-request";
-import { venueSections } from "../inventory/venue-sections";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
+import { serverTiming } from "../observability/request-log";
+import { recordMetric } from "../../durable-objects/metrics";
 import { validate } from "../validation";
 import { assertAdmitted } from "../waiting-room/admission";
 
@@ -23,13 +26,19 @@ const EVENT_ID = idPattern("evt");
 
 holdsRoutes.post(
   "/api/v1/events/:eventId/holds",
+  serverTiming(),
   requireAuth("buyer", "organizer"),
   rateLimit("hold"),
   validate("json", HoldBody),
   async (c) => {
     const eventId = c.req.param("eventId");
-    const event = EVENT_ID.test(eventId) ? await getEvent(c.env, eventId) : undefined;
-    if (!event) throw notFound("Event");
+    if (!EVENT_ID.test(eventId)) throw notFound("Event");
+    // Facts fixed at creation (hold TTL, ticket limit, currency, sections) come from the event
+    // facts cache; whether the event is on sale, and its waiting room, from D1 on every hold,
+    // in parallel, until the section object decides the sale state with the seat write.
+    const [facts, sale] = await Promise.all([eventFacts(c.env, eventId, background(c)), getSaleState(c.env, eventId)]);
+    if (!facts || !sale) throw notFound("Event");
+    const event = { ...facts.value.event, ...sale };
     const status = publicStatus(event);
     if (status !== "on_sale") throw unprocessable("not_on_sale", `This event is not on sale (${status}).`, { status });
     const principal = c.get("principal");
@@ -37,7 +46,7 @@ holdsRoutes.post(
 
     const body = c.req.valid("json");
     assertWithinLimit(body, event.maxTicketsPerUser);
-    const items = holdItems(body, await venueSections(c.env, event.venueId));
+    const items = holdItems(body, facts.value.sections);
     const result = await buyerLedger(c.env, event.id, principal.userId).createHold({
       eventId: event.id,
       userId: principal.userId,
@@ -47,7 +56,9 @@ holdsRoutes.post(
     });
     if (!result.ok) throw holdRefusal(result);
     // total_cents is in the event's currency's minor units.
-    return c.json({ ...holdJson(result), currency: event.currency }, 201);
+    const hold = { ...holdJson(result), currency: event.currency };
+    recordMetric(c.env.METRICS, { kind: "hold", eventId: event.id, count: hold.quantity, amountMinor: hold.total_cents, detail: event.currency });
+    return c.json(hold, 201);
   },
 );
 
@@ -62,8 +73,9 @@ holdsRoutes.get("/api/v1/holds/:holdId", requireAuth("buyer", "organizer"), asyn
   const holdId = c.req.param("holdId");
   const result = await callerLedger(c.env, holdId, c.get("principal").userId).getHold(holdId);
   if (!result.ok) throw notFoundHold();
-  const event = await getEvent(c.env, parseHoldId(holdId)!.eventId);
-  return c.json({ ...holdJson(result), ...(event ? { currency: event.currency } : {}) });
+  // The hold is the ledger's answer, never cached; only the event's fixed currency is.
+  const facts = await eventFacts(c.env, parseHoldId(holdId)!.eventId, background(c));
+  return c.json({ ...holdJson(result), ...(facts ? { currency: facts.value.event.currency } : {}) });
 });
 
 holdsRoutes.delete("/api/v1/holds/:holdId", requireAuth("buyer", "organizer"), async (c) => {

@@ -1,16 +1,16 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { idempotent, requestHash } from "../checkout/idempotency";
 import { MyOrdersQuery, orderPage } from "../checkout/order-pages";
-import { getOrderTickets, orderJson } from "../checkout/order-repo";
-import { placeOrder } from "../checkout/place-order";
-import { db } from "../db/client";
+import { getOwnOrder, orderJson, orderWithTickets } from "../checkout/order-repo";
+import { placeOrder, resumeOrder } from "../checkout/place-order";
 import { orders } from "../db/schema";
-import { badRequest, conflict, notFound } from "../errors";
+import { badRequest, conflict } from "../errors";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
+import { serverTiming } from "../observability/request-log";
 import { validate } from "../validation";
 
 /** Orders, cancel, order history. */
@@ -26,6 +26,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 ordersRoutes.post(
   "/api/v1/orders",
+  serverTiming(),
   requireAuth("buyer", "organizer"),
   rateLimit("order"),
   validate("json", PlaceOrderBody),
@@ -39,28 +40,24 @@ ordersRoutes.post(
     const body = c.req.valid("json");
     const userId = c.get("principal").userId;
     const hash = await requestHash("POST", "/api/v1/orders", body);
-    const res = await idempotent(c.env, userId, key, hash, async () => ({
-      status: 201,
-      body: await placeOrder(c.env, userId, { holdId: body.hold_id, promoCode: body.promo_code }),
-    }));
+    const res = await idempotent(c.env, userId, key, hash, {
+      run: async (claim) => ({
+        status: 201,
+        body: await placeOrder(c.env, userId, { holdId: body.hold_id, promoCode: body.promo_code }, claim),
+      }),
+      resume: async (orderId) => {
+        const placed = await resumeOrder(c.env, orderId);
+        return placed && { status: 201, body: placed };
+      },
+    });
     if (res.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(res.body as object, res.status as 201);
   },
 );
 
-async function ownOrder(env: Env, userId: string, orderId: string) {
-  const row = await db(env)
-    .select()
-    .from(orders)
-    .where(and(eq(orders.id, orderId), eq(orders.userId, userId)))
-    .get();
-  if (!row) throw notFound("Order");
-  return row;
-}
-
 ordersRoutes.get("/api/v1/orders/:orderId", requireAuth(), async (c) => {
-  const order = await ownOrder(c.env, c.get("principal").userId, c.req.param("orderId"));
-  return c.json(orderJson(c.env, order, await getOrderTickets(c.env, [order.id])));
+  const order = await getOwnOrder(c.env, c.get("principal").userId, c.req.param("orderId"));
+  return c.json(await orderWithTickets(c.env, order));
 });
 
 ordersRoutes.get("/api/v1/me/orders", requireAuth(), validate("query", MyOrdersQuery), async (c) => {
@@ -70,13 +67,13 @@ ordersRoutes.get("/api/v1/me/orders", requireAuth(), validate("query", MyOrdersQ
 });
 
 ordersRoutes.post("/api/v1/orders/:orderId/cancel", requireAuth(), async (c) => {
-  const order = await ownOrder(c.env, c.get("principal").userId, c.req.param("orderId"));
-  const r = await c.env.CHECKOUT.getByName(order.id).cancel(order.id, "cancelled_by_buyer");
+  const order = await getOwnOrder(c.env, c.get("principal").userId, c.req.param("orderId"));
+  const r = await c.env.CHECKOUT.getByName(order.id).end(order.id, "cancelled_by_buyer");
   if (!r.ok) {
     throw conflict("order_not_cancellable", "Only an order that is still waiting for payment can be cancelled.", {
       status: r.status,
       reason: r.reason,
     });
   }
-  return c.json(orderJson(c.env, r.order, await getOrderTickets(c.env, [order.id])));
+  return c.json(await orderWithTickets(c.env, r.order));
 });

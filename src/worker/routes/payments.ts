@@ -2,9 +2,10 @@ import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
-import { receiveWebhook } from "../checkout/webhook";
+import { receiveWebhook, type WebhookOutcome } from "../checkout/webhook";
 import { ApiError, conflict, notFound, unprocessable } from "../errors";
-import { paymentProvider, type TestGateway } from "../payments";
+import { paymentProvider, type OutboxWebhook, type TestGateway } from "../payments";
+import { deliver, handleOutboxBatch } from "../payments/local-outbox";
 import { optionalJsonBody } from "../validation";
 
 /** Payment webhook and the local test gateway. */
@@ -27,10 +28,20 @@ const testGatewayOnly = createMiddleware<AppEnv & { Variables: { gateway: TestGa
   await next();
 });
 
+/** Our webhook handler as the outbox's receiver: it throws (a non-2xx) unless it acknowledged. */
+const toWebhook = (env: Env) => (rawBody: string, signature: string) => receiveWebhook(env, rawBody, signature);
+
+/** What the webhook said to one delivery; `received: false` when it failed and the outbox will deliver it again. */
+async function delivered(env: Env, webhook: OutboxWebhook): Promise<WebhookOutcome | { received: false }> {
+  const r = await deliver(env, webhook, toWebhook(env));
+  return r.ok ? r.answer : { received: false };
+}
+
 /**
  * The local provider's stand-in for a buyer's card: `succeed` authorizes, `fail` declines.
  * Either one delivers the provider's signed webhook to the webhook handler above and answers
- * with what that handler said.
+ * with what that handler said. Asked again after the payment moved, it delivers the same event
+ * again (`redelivered: true`) instead of refusing: the retry of a request whose answer was lost.
  */
 for (const outcome of ["succeed", "fail"] as const) {
   paymentsRoutes.post(`/api/v1/test-gateway/payments/:paymentId/${outcome}`, testGatewayOnly, async (c) => {
@@ -38,8 +49,8 @@ for (const outcome of ["succeed", "fail"] as const) {
     const r = await c.get("gateway")[outcome](paymentId);
     if (!r.ok && r.reason === "not_found") throw notFound("Payment");
     if (!r.ok) throw conflict("payment_not_pending", `The payment is ${r.status}; it cannot ${outcome} now.`, { status: r.status });
-    const delivered = await receiveWebhook(c.env, r.webhook.rawBody, r.webhook.signature);
-    return c.json({ payment_id: paymentId, outcome, webhook: delivered });
+    const webhook = await delivered(c.env, r.webhook);
+    return c.json({ payment_id: paymentId, outcome, webhook, ...(r.redelivered ? { redelivered: true } : {}) });
   });
 }
 
@@ -64,14 +75,22 @@ paymentsRoutes.post("/api/v1/test-gateway/payments/:paymentId/refund", testGatew
       refundable_cents: r.refundableCents,
     });
   }
-  const delivered = [];
-  for (const w of r.webhooks) delivered.push(await receiveWebhook(c.env, w.rawBody, w.signature));
+  const webhooks: Awaited<ReturnType<typeof delivered>>[] = [];
+  for (const w of r.webhooks) {
+    const outcome = await delivered(c.env, w);
+    webhooks.push(outcome);
+    // In order: the outbox delivers the rest after this one.
+    if (!outcome.received) break;
+  }
   return c.json({
     payment_id: paymentId,
     outcome: "refund" as const,
     refund_id: r.refundId,
     amount_cents: r.amountCents,
     refunded_cents: r.refundedCents,
-    webhooks: delivered,
+    webhooks,
   });
 });
+
+/** The LOCAL_PAYMENT_WEBHOOKS consumer: redelivers the local provider's unacknowledged webhooks. */
+export const handleLocalWebhookBatch = (batch: MessageBatch<unknown>, env: Env) => handleOutboxBatch(batch, env, toWebhook(env));

@@ -2,6 +2,7 @@ import { Hono, type Context } from "hono";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
+import { eventChanged } from "../catalog/event-facts";
 import { getEvent, getOwnEvent, publicStatus, type EventRow } from "../catalog/event-repo";
 import { WaitingRoomInput } from "../catalog/input";
 import { db } from "../db/client";
@@ -146,6 +147,7 @@ queueRoutes.patch(
     const event = await getOwnEvent(c.env, principal.userId, c.req.param("eventId"));
     const settings: WaitingRoomSettings = { ...DEFAULT_SETTINGS, ...event.waitingRoom, ...c.req.valid("json") };
     await db(c.env).update(events).set({ waitingRoom: settings }).where(eq(events.id, event.id));
+    await eventChanged(event.id);
     // D1 first: it is the record (a room not yet set up takes its settings from it on the first
     // join); a failed configure() leaves the room behind until the PATCH is repeated.
     const room = await roomFor(c.env, event.id).configure(roomConfig({ ...event, waitingRoom: settings }));

@@ -4,3 +4,4 @@ export * from "./gate";
 export * from "./orders";
 export * from "./stats";
 export * from "./tickets";
+export * from "./payments";

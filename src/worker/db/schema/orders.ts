@@ -1,10 +1,9 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { ORDER_STATUSES } from "../../../shared/order-state";
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
 
-export const ORDER_STATUSES = ["pending_payment", "paid", "failed", "cancelled", "refunded"] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /**
  * One order per hold. The `*_at` step columns record how far the checkout saga got, so a
@@ -118,7 +117,7 @@ export const webhookEvents = sqliteTable("webhook_events", {
   processedAt: text("processed_at"),
 });
 
-/** `Idempotency-Key` records: the first request's hash and, once done, its answer. */
+/** `Idempotency-Key` records: the first request's hash, its order once written and, once done, its answer. */
 export const idempotencyKeys = sqliteTable(
   "idempotency_keys",
   {
@@ -128,6 +127,11 @@ export const idempotencyKeys = sqliteTable(
     state: text("state", { enum: ["in_progress", "done"] }).notNull(),
     responseStatus: integer("response_status"),
     responseBody: text("response_body"),
+    /**
+     * The order this key's request wrote, set in the same transaction as the order: a retry
+     * after a crash before the answer was stored answers from it instead of ordering again.
+     */
+    orderId: text("order_id"),
     createdAt: text("created_at").notNull().default(now),
   },
   (t) => [primaryKey({ columns: [t.userId, t.key] })],

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../app-env";
-import { ORDER_STATUSES } from "../../db/schema";
+import { ORDER_STATUSES } from "../../../shared/order-state";
 import { callApi, type ApiFetch } from "../api-call";
 import { formatDateTime, formatMoney } from "../format";
 import { Notice } from "../layout";

@@ -2,46 +2,67 @@
  * The checkout saga's steps. Each is idempotent and resumes from the order row's step
  * columns, so the CheckoutSaga object can rerun any of them after a crash or a failed call.
  * Expected outcomes move the order; unexpected ones (a section or the provider unreachable)
- * throw, and the saga retries later.
+ * throw, and the saga retries later. Status moves follow `ORDER_MOVES` (src/shared/order-state.ts).
  */
-import { getEvent } from "../catalog/event-repo";
-import { buyerLedger } from "../inventory/ledger";
-import { paymentProvider } from "../payments";
-import { consumePromoStatement, releasePromoStatements } from "../promo/promo-codes";
-import { ticketExpiry, ticketSigner } from "../tickets/sign";
+import {
+  ORDER_MOVES,
+  PAYMENT_MOVES,
+  refundedInFull,
+  startsFrom,
+  type OrderMove,
+  type OrderMoveRule,
+  type OrderStatus,
+  type OrderStepColumn,
+} from "../../shared/order-state";
+import { getEvent } from "../../worker/catalog/event-repo";
+import { recordMetric } from "../metrics";
 import { newId } from "../../shared/ids";
-import { getOrder, getOrderItems, getOrderTickets, isoNow, type OrderRow } from "./order-repo";
+import { buyerLedger } from "../../worker/inventory/ledger";
+import { paymentProvider } from "../../worker/payments";
+import { consumePromoStatement, releasePromoStatements } from "../../worker/promo/promo-codes";
+import { ticketExpiry, ticketSigner } from "../../worker/tickets/sign";
+import { getOrder, getOrderItems, getOrderTickets, isoNow, type OrderRow } from "./order-rows";
 
 /** A hold's order is failed this long after the hold expired when no payment came. */
 export const UNPAID_GRACE_MS = 30_000;
 
 const ledgerOf = (env: Env, o: OrderRow) => buyerLedger(env, o.eventId, o.userId);
 
-async function setStep(env: Env, orderId: string, column: string): Promise<void> {
+/** Records a step the first time it is reached (the column name comes from a closed union). */
+async function recordStep(env: Env, orderId: string, column: OrderStepColumn): Promise<void> {
   const now = isoNow();
   await env.DB.prepare(`UPDATE orders SET ${column} = COALESCE(${column}, ?), updated_at = ? WHERE id = ?`)
     .bind(now, now, orderId)
     .run();
 }
 
-/** pending_payment -> failed|cancelled, only while no authorization has been seen. */
-async function endUnpaid(env: Env, orderId: string, status: "failed" | "cancelled", reason: string): Promise<boolean> {
-  const r = await env.DB.prepare(
-    `UPDATE orders SET status = ?, failure_reason = ?, updated_at = ?
-     WHERE id = ? AND status = 'pending_payment' AND authorized_at IS NULL`,
-  )
-    .bind(status, reason, isoNow(), orderId)
-    .run();
-  return r.meta.changes === 1;
+const recordPayment = (env: Env, orderId: string, move: keyof typeof PAYMENT_MOVES) =>
+  recordStep(env, orderId, PAYMENT_MOVES[move].column);
+
+/**
+ * The UPDATE of one status move: it changes a row only from the move's `from` states (and,
+ * for moves that lose to an authorization, only while none has been seen).
+ */
+function moveStatement(
+  env: Env,
+  orderId: string,
+  move: OrderMove,
+  set: { failureReason?: string; paidAt?: string } = {},
+  now = isoNow(),
+) {
+  const rule: OrderMoveRule = ORDER_MOVES[move];
+  const from = rule.from.map(() => "?").join(", ");
+  return env.DB.prepare(
+    `UPDATE orders SET status = ?, failure_reason = COALESCE(?, failure_reason), paid_at = COALESCE(?, paid_at), updated_at = ?
+     WHERE id = ? AND status IN (${from})${rule.onlyUnauthorized ? " AND authorized_at IS NULL" : ""}`,
+  ).bind(rule.to, set.failureReason ?? null, set.paidAt ?? null, now, orderId, ...rule.from);
 }
 
-/** An authorized order that cannot be sold (hold gone, event cancelled): failed, never captured. */
-async function failAuthorized(env: Env, orderId: string, reason: string): Promise<void> {
-  await env.DB.prepare(
-    "UPDATE orders SET status = 'failed', failure_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending_payment'",
-  )
-    .bind(reason, isoNow(), orderId)
-    .run();
+/** Applies one move; true when it changed the order. */
+async function moveOrder(env: Env, orderId: string, move: OrderMove, reason: string): Promise<boolean> {
+  const r = await moveStatement(env, orderId, move, { failureReason: reason }).run();
+  // D1's meta.changes also counts rows written by triggers (sales stats), so any count means moved.
+  return r.meta.changes > 0;
 }
 
 /**
@@ -52,7 +73,7 @@ export async function fulfil(env: Env, orderId: string): Promise<void> {
   const o = await getOrder(env, orderId);
   if (!o) return;
   // Only this order's saga (serialized) moves its status, so `o` stays current after this write.
-  if (o.status === "pending_payment" && !o.authorizedAt) await setStep(env, orderId, "authorized_at");
+  if (o.status === "pending_payment" && !o.authorizedAt) await recordPayment(env, orderId, "authorize");
   if (o.status !== "pending_payment") return settle(env, o);
 
   const event = await getEvent(env, o.eventId);
@@ -64,7 +85,7 @@ export async function fulfil(env: Env, orderId: string): Promise<void> {
       if (confirmed.reason === "unavailable") throw new Error(`order ${orderId}: ledger unavailable`);
       return failThenSettle(env, orderId, "hold_expired");
     }
-    await setStep(env, orderId, "seats_confirmed_at");
+    await recordStep(env, orderId, "seats_confirmed_at");
   }
   if (!o.capturedAt) {
     if (event.state === "cancelled") return failThenSettle(env, orderId, "event_cancelled");
@@ -73,7 +94,7 @@ export async function fulfil(env: Env, orderId: string): Promise<void> {
       const captured = await paymentProvider(env).capture(o.paymentId);
       if (!captured.ok) return failThenSettle(env, orderId, "payment_not_capturable");
     }
-    await setStep(env, orderId, "captured_at");
+    await recordPayment(env, orderId, "capture");
   }
   await issueTicketsAndMarkPaid(env, o, ticketExpiry(event.endsAt));
   // Cancelled while we were capturing: the event's cancel may have passed this order by.
@@ -85,8 +106,9 @@ export async function fulfil(env: Env, orderId: string): Promise<void> {
   await settle(env, (await getOrder(env, orderId))!);
 }
 
+/** An authorized order that cannot be sold (hold gone, event cancelled): failed, never captured. */
 async function failThenSettle(env: Env, orderId: string, reason: string): Promise<void> {
-  await failAuthorized(env, orderId, reason);
+  await moveOrder(env, orderId, "fail_authorized", reason);
   await settle(env, (await getOrder(env, orderId))!);
 }
 
@@ -118,25 +140,25 @@ async function issueTicketsAndMarkPaid(env: Env, o: OrderRow, exp: number): Prom
       }),
   );
   const now = isoNow();
-  await env.DB.batch([
+  const results = await env.DB.batch([
     ...inserts,
-    env.DB.prepare(
-      "UPDATE orders SET status = 'paid', paid_at = ?, updated_at = ? WHERE id = ? AND status = 'pending_payment'",
-    ).bind(now, now, o.id),
+    moveStatement(env, o.id, "pay", { paidAt: now }, now),
     consumePromoStatement(env, o.id),
   ]);
+  // `> 0`, not `=== 1`: D1's meta.changes also counts rows written by triggers (the sales stats buckets).
+  if ((results[inserts.length]?.meta.changes ?? 0) > 0) recordMetric(env.METRICS, { kind: "sale", eventId: o.eventId, count: items.length, amountMinor: o.amountCents, detail: o.currency });
 }
 
 /** Queued at most once per order; a failed send is retried by the queue, never by the order. */
 async function queueConfirmationEmail(env: Env, o: OrderRow): Promise<void> {
   if (o.status !== "paid" || o.emailQueuedAt) return;
   await env.EMAIL_QUEUE.send({ kind: "order_confirmation", order_id: o.id });
-  await setStep(env, o.id, "email_queued_at");
+  await recordStep(env, o.id, "email_queued_at");
 }
 
 /** Payment failed: the order fails and the seats go back, unless an authorization arrived already. */
 export async function failPayment(env: Env, orderId: string): Promise<void> {
-  await endUnpaid(env, orderId, "failed", "payment_failed");
+  await moveOrder(env, orderId, "fail_unpaid", "payment_failed");
   const o = await getOrder(env, orderId);
   if (o) await settle(env, o);
 }
@@ -146,67 +168,77 @@ export async function expireUnpaid(env: Env, orderId: string): Promise<void> {
   const o = await getOrder(env, orderId);
   if (!o) return;
   const due = o.status === "pending_payment" && Date.parse(o.holdExpiresAt) + UNPAID_GRACE_MS <= Date.now();
-  const ended = due && (await endUnpaid(env, orderId, "failed", "hold_expired"));
+  const ended = due && (await moveOrder(env, orderId, "fail_unpaid", "hold_expired"));
   await settle(env, ended ? (await getOrder(env, orderId))! : o);
 }
 
-/** `order` is the row as the step left it, so callers need not read it again. */
-export type EndResult = { ok: true; order: OrderRow } | { ok: false; status: OrderRow["status"] | "not_found"; reason: string };
+/** `order` is the row as the step left it, so callers need not read it again; `ended` is its end state. */
+export type EndResult =
+  | { ok: true; order: OrderRow; ended?: OrderStatus }
+  | { ok: false; status: OrderStatus | "not_found"; reason: string };
 
-/** Buyer or organizer cancels before payment. */
-export async function cancelUnpaid(env: Env, orderId: string, reason: string): Promise<EndResult> {
-  const ended = await endUnpaid(env, orderId, "cancelled", reason);
+/**
+ * Why an order is ended from outside the payment flow, and the moves each may make. An event's
+ * cancel refunds a paid order and cancels an unpaid one; an order that is already refunded is
+ * refunded again (which only finishes its settling), any other ended order is left as it is.
+ */
+const END_MOVES = {
+  cancelled_by_buyer: ["cancel"],
+  refunded_by_organizer: ["refund"],
+  event_cancelled: ["refund", "cancel"],
+} as const satisfies Record<string, readonly ("cancel" | "refund")[]>;
+
+export type EndReason = keyof typeof END_MOVES;
+
+/** Buyer cancel, organizer refund or event cancel: the one way an order is ended on request. */
+export async function endOrder(env: Env, orderId: string, reason: EndReason): Promise<EndResult> {
+  const moves: readonly ("cancel" | "refund")[] = END_MOVES[reason];
+  let move = moves.length === 1 ? moves[0] : undefined;
+  if (!move) {
+    const o = await getOrder(env, orderId);
+    if (!o) return { ok: false, status: "not_found", reason: "not_found" };
+    move =
+      moves.find((m) => startsFrom(m, o.status)) ??
+      (o.status === ORDER_MOVES.refund.to ? "refund" : undefined);
+    if (!move) return { ok: true, order: o };
+  }
+  // An order already authorized is not cancelled: `fulfil` finishes it, and checks the event first.
+  const r = move === "refund" ? await refundPaid(env, orderId, reason) : await cancelUnpaid(env, orderId, reason);
+  return r.ok ? { ...r, ended: ORDER_MOVES[move].to } : r;
+}
+
+/** pending_payment -> cancelled, while no authorization has been seen. */
+async function cancelUnpaid(env: Env, orderId: string, reason: string): Promise<EndResult> {
+  const ended = await moveOrder(env, orderId, "cancel", reason);
   const o = await getOrder(env, orderId);
   if (!o) return { ok: false, status: "not_found", reason: "not_found" };
-  if (!ended && o.status !== "cancelled") {
+  if (!ended && o.status !== ORDER_MOVES.cancel.to) {
     return { ok: false, status: o.status, reason: o.status === "pending_payment" ? "payment_in_progress" : "not_pending" };
   }
   await settle(env, o);
   return { ok: true, order: o };
 }
 
-/** The event was cancelled: a paid order is refunded, an unpaid one cancelled. */
-export async function endForCancelledEvent(env: Env, orderId: string): Promise<EndResult & { ended?: "refunded" | "cancelled" }> {
-  const o = await getOrder(env, orderId);
-  if (!o) return { ok: false, status: "not_found", reason: "not_found" };
-  if (o.status === "paid" || o.status === "refunded") {
-    const r = await refundPaid(env, orderId, "event_cancelled");
-    return r.ok ? { ...r, ended: "refunded" } : r;
-  }
-  if (o.status === "pending_payment") {
-    // An order already authorized is finished by `fulfil`, which checks the event first.
-    const r = await cancelUnpaid(env, orderId, "event_cancelled");
-    return r.ok ? { ...r, ended: "cancelled" } : r;
-  }
-  return { ok: true, order: o };
-}
-
 /** paid -> refunded: tickets revoked at once (same transaction); money and seats follow in `settle`. */
 export async function refundPaid(env: Env, orderId: string, reason: string): Promise<EndResult> {
   const now = isoNow();
-  const [moved] = await env.DB.batch([
-    env.DB.prepare(
-      "UPDATE orders SET status = 'refunded', failure_reason = ?, updated_at = ? WHERE id = ? AND status = 'paid'",
-    ).bind(reason, now, orderId),
+  const [moved, revoked] = await env.DB.batch([
+    moveStatement(env, orderId, "refund", { failureReason: reason }, now),
     env.DB.prepare(
       `UPDATE tickets SET status = 'revoked', revoked_at = ?
-       WHERE order_id = ? AND status != 'revoked' AND (SELECT status FROM orders WHERE id = ?) = 'refunded'`,
-    ).bind(now, orderId, orderId),
+       WHERE order_id = ? AND status != 'revoked' AND (SELECT status FROM orders WHERE id = ?) = ? RETURNING 1`,
+    ).bind(now, orderId, orderId, ORDER_MOVES.refund.to),
   ]);
+  // Rows, not meta.changes: D1 counts the rows triggers write too (gate changes, sales stats).
+  const movedNow = (moved?.meta.changes ?? 0) > 0;
   const o = await getOrder(env, orderId);
   if (!o) return { ok: false, status: "not_found", reason: "not_found" };
-  if (moved?.meta.changes !== 1 && o.status !== "refunded") return { ok: false, status: o.status, reason: "not_paid" };
+  if (!movedNow && o.status !== ORDER_MOVES.refund.to) return { ok: false, status: o.status, reason: "not_paid" };
+  if (movedNow) recordMetric(env.METRICS, { kind: "refund", eventId: o.eventId, count: revoked?.results.length ?? 0, amountMinor: o.amountCents, detail: o.currency });
   await settle(env, o);
   // As settled (refunded_at, refunded_cents), for the answer.
   return { ok: true, order: (await getOrder(env, orderId)) ?? o };
 }
-
-/**
- * The provider reports the whole amount returned (a refund made in its dashboard, or the echo
- * of ours). A partial refund leaves the order paid and its tickets valid.
- */
-export const refundedInFull = (o: Pick<OrderRow, "amountCents" | "refundedCents">) =>
-  o.amountCents > 0 && o.refundedCents >= o.amountCents;
 
 /** Our refund went through: the money is back (recorded like the provider reports it). */
 async function markRefunded(env: Env, orderId: string): Promise<void> {
@@ -232,7 +264,7 @@ export async function settle(env: Env, o: OrderRow): Promise<void> {
     case "paid":
       if (refundedInFull(o)) {
         // The provider has returned the money already; asking it again would be a wasted call.
-        await setStep(env, o.id, "refunded_at");
+        await recordPayment(env, o.id, "refund");
         await refundPaid(env, o.id, "refunded_at_provider");
         return;
       }
@@ -262,14 +294,14 @@ async function returnSeats(env: Env, o: OrderRow): Promise<void> {
   if (!o.seatsConfirmedAt) {
     const released = await ledger.releaseHold(o.holdId);
     if (released.ok || released.reason === "not_found" || released.reason === "expired" || released.reason === "released" || released.reason === "returned") {
-      return setStep(env, o.id, "seats_returned_at");
+      return recordStep(env, o.id, "seats_returned_at");
     }
     // `sold`: confirmed before a crash kept us from recording it. Fall through and return them.
     if (released.reason !== "sold") throw new Error(`order ${o.id}: release hold: ${released.reason}`);
   }
   const returned = await ledger.returnSold(o.holdId);
   if (!returned.ok && returned.reason === "unavailable") throw new Error(`order ${o.id}: return seats: unavailable`);
-  await setStep(env, o.id, "seats_returned_at");
+  await recordStep(env, o.id, "seats_returned_at");
 }
 
 async function voidPayment(env: Env, o: OrderRow): Promise<void> {
@@ -282,5 +314,5 @@ async function voidPayment(env: Env, o: OrderRow): Promise<void> {
     if (!refunded.ok) throw new Error(`order ${o.id}: refund after failed void: ${refunded.status}`);
     await markRefunded(env, o.id);
   }
-  await setStep(env, o.id, "voided_at");
+  await recordPayment(env, o.id, "void");
 }
