@@ -159,6 +159,23 @@ describe("business metrics (Analytics Engine)", () => {
     expect(points).toHaveLength(1);
   });
 
+  it("a scan upload writes one data point with its device and how many scans", async ({ expect }) => {
+    const ev = await publishedEvent();
+    const enrolled = await call("POST", `/api/v1/admin/events/${ev.eventId}/gate-devices`, { token: ev.organizerToken, body: { name: "Gate A" } });
+    expect(enrolled.status).toBe(201);
+    const device = enrolled.body as { device_id: string; token: string };
+    const points: AnalyticsEngineDataPoint[] = [];
+    const withMetrics = { ...env, METRICS: { writeDataPoint: (p: AnalyticsEngineDataPoint) => points.push(p) } } as unknown as Env;
+    const scans = ["tkt_obs1", "tkt_obs2", "tkt_obs3"].map((ticket_id, i) => ({ ticket_id, scanned_at: `2030-01-01T20:00:0${i}Z`, verdict: "valid" }));
+    const { res } = await logged(
+      `/api/v1/gate/events/${ev.eventId}/scans`,
+      { method: "POST", headers: { Authorization: `Bearer ${device.token}`, "Content-Type": "application/json" }, body: JSON.stringify({ device_id: device.device_id, scans }) },
+      withMetrics,
+    );
+    expect(res.status).toBe(200);
+    expect(points).toEqual([{ indexes: [ev.eventId], blobs: ["scan", ev.eventId, device.device_id], doubles: [3, 0] }]);
+  });
+
   it("a metric that cannot be written never fails the request", async ({ expect }) => {
     const ev = await publishedEvent();
     const buyer = await signupBuyer();

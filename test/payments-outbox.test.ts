@@ -51,7 +51,8 @@ const unreachableSaga = () =>
     },
   }) as unknown as Env;
 
-describe("local provider webhook outbox", () => {
+// The sweep runs on a queue seconds later: room for a loaded machine.
+describe("local provider webhook outbox", { timeout: 60_000 }, () => {
   it("a crash after the payment moved and before its webhook went out: the order still gets paid", async ({ expect }) => {
     const ev = await publishedEvent();
     const buyer = await signupBuyer();

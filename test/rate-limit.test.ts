@@ -104,7 +104,8 @@ function probeApp(action: keyof typeof BINDINGS, appEnv: Env = env) {
   return (headers: Record<string, string>) => Promise.resolve(probe.request("/x", { method: "POST", headers }, appEnv));
 }
 
-describe("rate-limited routes (Rate Limiting binding)", () => {
+// Counting to a limit may first wait (up to 20 s) for a window with room: longer timeouts.
+describe("rate-limited routes (Rate Limiting binding)", { timeout: 60_000 }, () => {
   it("joining the queue: 429 with Retry-After just past the real per-user default, not before", async ({ expect }) => {
     const ev = await publishedEvent({ overrides: QUEUE_ROOM });
     const [greedy, patient] = await Promise.all([signupBuyer(), signupBuyer()]);
@@ -185,7 +186,7 @@ describe("rate-limited routes (Rate Limiting binding)", () => {
   });
 });
 
-describe("wired into the routes", () => {
+describe("wired into the routes", { timeout: 60_000 }, () => {
   it("GET queue status: polling past the limit gets 429 with Retry-After", async ({ expect }) => {
     const ev = await publishedEvent({ overrides: QUEUE_ROOM });
     const buyer = await signupBuyer();

@@ -329,6 +329,7 @@ describe("public reads through the cache", () => {
     expect(count("BUYER_LEDGER.createHold")).toBe(2);
     for (const header of ["Age", "Cache-Control"]) expect(held.headers.get(header)).toBeNull();
 
+    const dbBefore = count("DB");
     for (let i = 0; i < 5; i++) {
       const got = await request(e, "GET", `/api/v1/holds/${held.body.hold_id}`, { token: a.token });
       expect(got.status).toBe(200);
@@ -336,6 +337,8 @@ describe("public reads through the cache", () => {
       expect(got.headers.get("Cache-Control")).toBeNull();
     }
     expect(count("BUYER_LEDGER.getHold")).toBe(5);
+    // The event's currency on a hold comes from the cached facts: no D1 read per hold read.
+    expect(count("DB")).toBe(dbBefore);
     // Released: the very next read of the hold says so.
     expect((await request(e, "DELETE", `/api/v1/holds/${held.body.hold_id}`, { token: a.token })).status).toBe(200);
     expect((await request(e, "GET", `/api/v1/holds/${held.body.hold_id}`, { token: a.token })).status).toBe(404);
@@ -346,11 +349,14 @@ describe("public reads through the cache", () => {
 
   it("a cancel stops new holds at once, although the event facts are cached", async ({ expect }) => {
     const ev = await publishedEvent();
-    const { env: e } = countingEnv();
+    const { env: e, count } = countingEnv();
     const buyer = await tokenFor();
     const holds = `/api/v1/events/${ev.eventId}/holds`;
     expect((await request(e, "GET", `/api/v1/events/${ev.eventId}`)).body.status).toBe("on_sale");
+    const dbBefore = count("DB");
     expect((await request(e, "POST", holds, { token: buyer.token, body: { seats: ["R-A-1"] } })).status).toBe(201);
+    // With the facts cached, a hold reads D1 once: the sale state, which no cache may answer.
+    expect(count("DB")).toBe(dbBefore + 1);
     // Cancelled behind every cache's back, as another location's cancel would be.
     await env.DB.prepare("UPDATE events SET state = 'cancelled', cancelled_at = ? WHERE id = ?").bind(new Date().toISOString(), ev.eventId).run();
     const refused = await request(e, "POST", holds, { token: buyer.token, body: { seats: ["R-A-2"] } });

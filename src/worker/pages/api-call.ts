@@ -33,6 +33,9 @@ export async function callApi<T = any>(
   if (token) headers.set("Authorization", `Bearer ${token}`);
   const ip = c.req.header("CF-Connecting-IP");
   if (ip) headers.set("CF-Connecting-IP", ip);
+  // The page's cf-ray: the API call's log line then carries the page request's X-Request-Id.
+  const ray = c.req.header("cf-ray");
+  if (ray) headers.set("cf-ray", ray);
   let body: string | undefined;
   if (opts.body !== undefined) {
     body = JSON.stringify(opts.body);

@@ -14,6 +14,8 @@ export const paymentsRoutes = new Hono<AppEnv>();
 paymentsRoutes.post("/api/v1/payments/webhook", async (c) => {
   // Verified over the exact bytes received, so the body is read as text, never re-serialized.
   const outcome = await receiveWebhook(c.env, await c.req.text(), c.req.header("Stripe-Signature"));
+  // The outcome beside the request line: duplicates and ignored events are worth counting.
+  console.log(JSON.stringify({ msg: "webhook", request_id: c.get("requestId"), ...outcome }));
   return c.json(outcome);
 });
 
