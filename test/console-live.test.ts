@@ -54,14 +54,16 @@ describe("live dashboard socket", () => {
     expect((await b.next()).stats.orders).toBe(0);
 
     const hub = env.DASHBOARD.getByName(ev.eventId);
-    // Nothing changed: a tick sends nothing.
-    expect(await runDurableObjectAlarm(hub)).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
+    // Nothing changed: ticks send nothing. (The object's own alarm ticks every second too, so
+    // the test fires one and also lets a real one pass; whether the manual one finds the alarm
+    // armed depends on that race, so its result is not asserted.)
+    await runDurableObjectAlarm(hub);
+    await new Promise((r) => setTimeout(r, 1_500));
     expect(a.pending()).toBe(0);
 
     const buyer = await signupBuyer();
     await paidOrder(ev, buyer, { section: "GA", quantity: 2 });
-    expect(await runDurableObjectAlarm(hub)).toBe(true);
+    await runDurableObjectAlarm(hub);
     const paid = (m: any) => m.stats.orders === 1;
     const [pa, pb] = await Promise.all([a.until(paid), b.until(paid)]);
     expect(pa.stats).toMatchObject({ orders: 1, revenue_cents: 5000, totals: { tickets_sold: 2 } });
@@ -71,7 +73,7 @@ describe("live dashboard socket", () => {
     // Once every viewer has gone the ticks stop.
     a.ws.close(1000, "bye");
     b.ws.close(1000, "bye");
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1_500));
     await runDurableObjectAlarm(hub);
     expect(await runDurableObjectAlarm(hub)).toBe(false);
   });
