@@ -4,6 +4,6 @@ import { defineConfig } from "drizzle-kit";
 // `wrangler d1 migrations apply` and the vitest plugin's readD1Migrations read.
 export default defineConfig({
   dialect: "sqlite",
-  schema: "./src/worker/db/schema/index.ts",
+  schema: "./src/platform/db/schema/index.ts",
   out: "./migrations",
 });

@@ -8,12 +8,12 @@
  * Built and run by bench/read-cache.bench.mjs.
  */
 import { eventJson } from "../src/worker/catalog/event-json";
-import { getEvent } from "../src/worker/catalog/event-repo";
+import { getEvent } from "../src/platform/db/event-rows";
 import { readSnapshots } from "../src/worker/catalog/inventory";
 import { sectionsOf } from "../src/worker/catalog/venues";
 import worker from "../src/worker/index";
 
-export { BuyerLedger, CheckoutSaga, RateLimiter, SectionInventory, WaitingRoom } from "../src/worker/index";
+export { BuyerLedger, CheckoutSaga, LiveFeed, RateLimiter, SectionInventory, WaitingRoom } from "../src/worker/index";
 
 const calls = new Map<string, number>();
 

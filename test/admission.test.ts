@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import type { WaitingRoom } from "../src/durable-objects/waiting-room";
-import { getEvent, type EventRow } from "../src/worker/catalog/event-repo";
+import { getEvent, type EventRow } from "../src/platform/db/event-rows";
 import { ApiError } from "../src/worker/errors";
 import { assertAdmitted } from "../src/worker/waiting-room/admission";
 import { issueAdmissionToken } from "../src/worker/waiting-room/admission-token";

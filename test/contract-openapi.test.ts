@@ -241,4 +241,32 @@ describe("docs/openapi.json", () => {
     await expectDoc("POST", "/api/v1/admin/events/{eventId}/cancel", admin("/cancel"), { token: t });
     expect(env.TICKET_ISSUER).toBeTruthy();
   });
+
+  it("waitlist answers match the document (waiting, offered, left, counts, errors)", async ({ expect }) => {
+    const expectDoc = async (method: string, path: string, actual: string, opts: Parameters<typeof call>[2] = {}) => {
+      const res = await call(method, actual, opts);
+      expectDocumented(expect, method, path, res);
+      return res;
+    };
+    const ev = await publishedEvent({ rows: [{ label: "A", seats: 1 }], gaCapacity: 0 });
+    const holder = await signupBuyer();
+    const held = await call("POST", `/api/v1/events/${ev.eventId}/holds`, { token: holder.token, body: { seats: ["R-A-1"] } });
+    const buyer = await signupBuyer();
+    const path = `/api/v1/events/${ev.eventId}/waitlist`;
+    const joined = await expectDoc("POST", "/api/v1/events/{eventId}/waitlist", path, { token: buyer.token, body: { quantity: 1 } });
+    expect(joined.status).toBe(201);
+    expect((await expectDoc("POST", "/api/v1/events/{eventId}/waitlist", path, { token: buyer.token, body: { quantity: 1 } })).status).toBe(409);
+    expect((await expectDoc("POST", "/api/v1/events/{eventId}/waitlist", path, { token: buyer.token, body: { quantity: 0 } })).status).toBe(400);
+    await expectDoc("GET", "/api/v1/me/waitlist", "/api/v1/me/waitlist", { token: buyer.token });
+    await call("DELETE", `/api/v1/holds/${held.body.hold_id}`, { token: holder.token });
+    for (let i = 0; i < 200; i++) {
+      const mine = await expectDoc("GET", "/api/v1/me/waitlist", "/api/v1/me/waitlist", { token: buyer.token });
+      if (mine.body.entries[0].status === "offered") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await expectDoc("GET", "/api/v1/admin/events/{eventId}/waitlist", `/api/v1/admin/events/${ev.eventId}/waitlist`, { token: ev.organizerToken });
+    await expectDoc("GET", "/api/v1/admin/events/{eventId}/stats", `/api/v1/admin/events/${ev.eventId}/stats`, { token: ev.organizerToken });
+    expect((await expectDoc("DELETE", "/api/v1/waitlist/{entryId}", `/api/v1/waitlist/${joined.body.entry_id}`, { token: buyer.token })).status).toBe(200);
+    expect((await expectDoc("POST", "/api/v1/events/{eventId}/waitlist", path, { token: buyer.token, body: { quantity: 1 } })).status).toBe(422);
+  });
 });

@@ -166,6 +166,11 @@ describe("pages and paths", () => {
     const api = await call("GET", "/api/v1/nope");
     expect(api.status).toBe(404);
     expect(api.body.error.code).toBe("not_found");
+    // Also for unsafe methods without browser headers: the pages' CSRF rule is not the API's.
+    const post = await call("POST", "/api/v1/nope", { body: {} });
+    expect(post.status).toBe(404);
+    expect(post.body.error.code).toBe("not_found");
+    expect(post.headers.get("Cache-Control")).toBeNull();
     const missing = await page("GET", "/no-such-page");
     expect(missing.status).toBe(404);
     expect(missing.headers.get("Content-Type")).toMatch(/text\/html/);

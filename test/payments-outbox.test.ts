@@ -6,8 +6,8 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { app } from "../src/worker/index";
-import { LocalProvider } from "../src/worker/payments/local";
-import { handleOutboxBatch, sweepBackoffSeconds } from "../src/worker/payments/local-outbox";
+import { LocalProvider } from "../src/platform/payments/local";
+import { handleOutboxBatch, sweepBackoffSeconds } from "../src/platform/payments/local-outbox";
 import { gateway, getOrder, localPayment, paidOrder, pendingOrder } from "./support/checkout";
 import { publishedEvent, signupBuyer, type User } from "./support/fixtures";
 

@@ -3,8 +3,8 @@ import { env } from "cloudflare:workers";
 import Stripe from "stripe";
 import { describe, it } from "vitest";
 import { app } from "../src/worker/index";
-import { LocalProvider } from "../src/worker/payments/local";
-import { StripeProvider } from "../src/worker/payments/stripe";
+import { LocalProvider } from "../src/platform/payments/local";
+import { StripeProvider } from "../src/platform/payments/stripe";
 import {
   PI_ID,
   canceledIntent,

@@ -9,7 +9,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { liveFeedName } from "../src/shared/inventory/hold-id";
 import type { LiveChangesMessage, LiveServerMessage, LiveSnapshotMessage } from "../src/shared/inventory/live";
-import { buyerLedger } from "../src/worker/inventory/ledger";
+import { buyerLedger } from "../src/durable-objects/buyer-ledger-handle";
 import { LIVE_FEED_SHARDS } from "../src/worker/inventory/live";
 import { publishedEvent } from "./support/fixtures";
 import { call } from "./support/http";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { publicJwks } from "../src/worker/tickets/keys";
-import { ticketSigner } from "../src/worker/tickets/sign";
+import { publicJwks } from "../src/platform/tickets/keys";
+import { ticketSigner } from "../src/platform/tickets/sign";
 import { publishedEvent, signupBuyer } from "./support/fixtures";
 import { call } from "./support/http";
 import { paidOrder } from "./support/checkout";

@@ -121,7 +121,7 @@ export class BuyerLedger extends DurableObject<Env> {
     );
 
     const settled = await Promise.allSettled(
-      req.items.map((it) => this.section(req.eventId, it.section).hold(sectionRequest(holdId, req.userId, expiresAt, it))),
+      req.items.map((it) => this.section(req.eventId, it.section).hold(sectionRequest(holdId, req.userId, expiresAt, it, req.fromPool))),
     );
     const parts: SectionHold[] = [];
     settled.forEach((s, i) => {
@@ -270,8 +270,9 @@ export class BuyerLedger extends DurableObject<Env> {
 }
 
 
-function sectionRequest(holdId: string, userId: string, expiresAt: number, it: HoldItemRequest): SectionHoldRequest {
-  return "seats" in it ? { holdId, userId, expiresAt, seats: it.seats } : { holdId, userId, expiresAt, quantity: it.quantity };
+function sectionRequest(holdId: string, userId: string, expiresAt: number, it: HoldItemRequest, fromPool?: true): SectionHoldRequest {
+  const base = fromPool ? { holdId, userId, expiresAt, fromPool } : { holdId, userId, expiresAt };
+  return "seats" in it ? { ...base, seats: it.seats } : { ...base, quantity: it.quantity };
 }
 
 /** A section's part of a hold: the seats asked for, the seats the section chose (best available), or GA places. */

@@ -13,6 +13,9 @@
  *   subscribe(feed: string): LiveSectionState | null     snapshot with its seq; the feed then gets
  *                                                       every change (live seat map, below)
  *   ping(): void                                         no-op, for the benchmark
+ *   setWaitlist(on, version): SectionPoolState           the Waitlist object says whether
+ *                                                       returned seats go to its pool (below)
+ *   poolState(): SectionPoolState                        available and pooled counts
  * Buyers' holds go through BuyerLedger (per-user limit, multi-section all-or-nothing), which
  * calls hold/release/confirm/unsell here; catalog calls init and snapshot.
  *
@@ -29,6 +32,13 @@
  * status); at most every LIVE_FLUSH_MS, after the storage commit and off every answer's
  * path, the noted changes go to each subscribed feed as one `changes` message with the next
  * `seq`. With no subscriber nothing is noted, so viewers cost a hold one size check.
+ *
+ * Waitlist (README, "Waitlist"): while the event's Waitlist object has set the flag, seats
+ * that come back (release, expiry, unsell) do not become available: in the same synchronous
+ * step as the move that freed them they go to the waitlist pool (held by no one, shown held),
+ * which only a hold with `fromPool` (an offer, made through the buyer's ledger) can take.
+ * After the commit the section tells the Waitlist object (`poolChanged`), retried by alarm
+ * until it answers. Clearing the flag makes pooled seats available again.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { LiveChangesMessage, LiveSeatChange } from "../shared/inventory/live";
@@ -50,6 +60,7 @@ import { HoldRows, type HoldRecord } from "./section-inventory/hold-rows";
 import { ReservedStore } from "./section-inventory/reserved-store";
 import type { SectionStore } from "./section-inventory/store";
 import { migrate } from "./sql-migrations";
+import { waitlistObjectName, type SectionPoolState } from "../shared/waitlist";
 
 /**
  * Storage, by the section's kind: `section` names it; reserved sections keep `seats` (see
@@ -124,10 +135,20 @@ export const MIGRATIONS = [
   // Live seat map: the seq of the last change message, and the feeds that get them.
   `ALTER TABLE section ADD COLUMN live_seq INTEGER NOT NULL DEFAULT 0;
    CREATE TABLE live_feeds (name TEXT PRIMARY KEY) WITHOUT ROWID;`,
+  // Waitlist: the flag and the version of the Waitlist object's last call that set it, and
+  // whether the Waitlist object still has to hear about pooled seats. GA pooled places are
+  // a part of \`held\`; reserved pooled seats are rows held by POOL_HOLD_ID.
+  `ALTER TABLE section ADD COLUMN waitlist INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE section ADD COLUMN waitlist_version INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE section ADD COLUMN waitlist_notify INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE ga_places ADD COLUMN pooled INTEGER NOT NULL DEFAULT 0 CHECK (pooled >= 0 AND pooled <= held);`,
 ] as const;
 
 /** How long changes are gathered into one message: a bound on messages per second per feed. */
 export const LIVE_FLUSH_MS = 50;
+
+/** Delay before telling the Waitlist object again after a failed call. */
+const WAITLIST_NOTIFY_RETRY_MS = 2_000;
 
 export class SectionInventory extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -146,6 +167,12 @@ export class SectionInventory extends DurableObject<Env> {
   private changed = false;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushing = false;
+  /** Waitlist: the event, whether returned seats are pooled, and the pending notice to the Waitlist object. */
+  private eventId: string | null = null;
+  private waitlistOn = false;
+  private notifyPending = false;
+  private notifying = false;
+  private notifyRetryAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -160,6 +187,7 @@ export class SectionInventory extends DurableObject<Env> {
       this.nextExpiry = this.store?.nextExpiry() ?? null;
       this.expireDue(Date.now());
       this.armAlarm();
+      if (this.notifyPending) void this.notifyWaitlist();
     });
   }
 
@@ -239,7 +267,8 @@ export class SectionInventory extends DurableObject<Env> {
     const store = this.store;
     if (!store) return { ok: false, reason: "not_initialized" };
     if (!(req.expiresAt > now)) throw new Error("hold: expiresAt must be in the future");
-    const result = store.hold(req);
+    // The one waitlist check on the hold path: browsing holds never set it.
+    const result = req.fromPool ? ("quantity" in req ? store.holdFromPool(req) : { ok: false as const, reason: "wrong_kind" as const, kind: store.kind }) : store.hold(req);
     if (typeof result === "number") {
       this.noteExpiry(req.expiresAt);
       if (this.feeds.size > 0) this.noteChange("seats" in req ? req.seats : [], SEAT_MOVES.hold.to);
@@ -318,8 +347,42 @@ export class SectionInventory extends DurableObject<Env> {
 
   ping(): void {}
 
+  /**
+   * The Waitlist object turns pooling on (waiting entries for this section) or off. Calls may
+   * arrive out of order; the highest version wins. Turning it on also pools seats available
+   * now (they came back between the buyer's sold-out check and this call); off frees the pool.
+   */
+  setWaitlist(on: boolean, version: number): SectionPoolState {
+    const store = this.catchUp();
+    if (!store) return { available: 0, pooled: 0 };
+    const current = this.sql.exec<{ v: number }>("SELECT waitlist_version AS v FROM section WHERE id = 1").one().v;
+    if (version > current) {
+      this.sql.exec("UPDATE section SET waitlist = ?, waitlist_version = ? WHERE id = 1", on ? 1 : 0, version);
+      this.waitlistOn = on;
+      if (on) {
+        const pooled = store.poolAll();
+        if (pooled.count > 0) this.pooledNow(pooled.seats);
+      } else {
+        const freed = store.unpool();
+        if (freed.count > 0 && this.feeds.size > 0) this.noteChange(freed.seats, "available");
+      }
+    }
+    return this.poolState();
+  }
+
+  poolState(): SectionPoolState {
+    const store = this.catchUp();
+    if (!store) return { available: 0, pooled: 0 };
+    const { capacity, held, sold } = store.counts();
+    return { available: capacity - held - sold, pooled: store.pooledCount() };
+  }
+
   override async alarm(): Promise<void> {
     this.applyQueuedHolds();
+    if (this.notifyRetryAt !== null && this.notifyRetryAt <= Date.now()) {
+      this.notifyRetryAt = null;
+      void this.notifyWaitlist();
+    }
     // The alarm that is running is no longer set; re-arming below sets the next one.
     this.alarmAt = null;
     this.nextExpiry = this.store?.nextExpiry() ?? null;
@@ -344,6 +407,48 @@ export class SectionInventory extends DurableObject<Env> {
     this.store!.move(hold, move);
     hold.status = HOLD_STATUS_AFTER[move];
     if (this.feeds.size > 0) this.noteChange(hold.seats, SEAT_MOVES[move].to);
+    // Same synchronous step: no browsing hold can run between the move and the pooling.
+    if (this.waitlistOn && SEAT_MOVES[move].to === "available") {
+      const pooled = this.store!.pool(hold);
+      if (pooled.count > 0) this.pooledNow(pooled.seats);
+    }
+  }
+
+  /** Seats went to the pool: the map shows them held; the Waitlist object hears of it after the commit. */
+  private pooledNow(seats: readonly string[]): void {
+    if (this.feeds.size > 0) this.noteChange(seats, "held");
+    if (!this.notifyPending) {
+      this.notifyPending = true;
+      this.sql.exec("UPDATE section SET waitlist_notify = 1 WHERE id = 1");
+    }
+    if (!this.notifying) void this.notifyWaitlist();
+  }
+
+  /**
+   * Tells the Waitlist object that the pool grew, once the pooling is committed. Cleared only
+   * when it answered; a failure retries by alarm. A pooling during the call calls again.
+   */
+  private async notifyWaitlist(): Promise<void> {
+    if (this.notifying || !this.eventId || !this.key) return;
+    this.notifying = true;
+    try {
+      while (this.notifyPending) {
+        this.notifyPending = false;
+        await this.ctx.storage.sync();
+        try {
+          await this.env.WAITLIST.getByName(waitlistObjectName(this.eventId)).poolChanged(this.key);
+        } catch (err) {
+          console.error("waitlist notice failed; retrying", this.eventId, this.key, err);
+          this.notifyPending = true;
+          this.notifyRetryAt = Date.now() + WAITLIST_NOTIFY_RETRY_MS;
+          this.armAlarm();
+          return;
+        }
+      }
+      this.sql.exec("UPDATE section SET waitlist_notify = 0 WHERE id = 1");
+    } finally {
+      this.notifying = false;
+    }
   }
 
   /** Notes seats (none for GA, whose count alone changed) for the next change message. */
@@ -400,7 +505,7 @@ export class SectionInventory extends DurableObject<Env> {
 
   /** Keeps the single alarm at the earliest pending expiry (an earlier alarm is left: it re-arms). */
   private armAlarm(): void {
-    const next = this.nextExpiry;
+    const next = this.nextExpiry === null ? this.notifyRetryAt : this.notifyRetryAt === null ? this.nextExpiry : Math.min(this.nextExpiry, this.notifyRetryAt);
     if (next === null) {
       if (this.alarmAt !== null) {
         void this.ctx.storage.deleteAlarm();
@@ -415,8 +520,15 @@ export class SectionInventory extends DurableObject<Env> {
   }
 
   private openStore(): void {
-    const s = this.sql.exec<{ key: string; kind: "reserved" | "ga"; live_seq: number }>("SELECT key, kind, live_seq FROM section WHERE id = 1").toArray()[0];
+    const s = this.sql
+      .exec<{ key: string; kind: "reserved" | "ga"; live_seq: number; event_id: string; waitlist: number; waitlist_notify: number }>(
+        "SELECT key, kind, live_seq, event_id, waitlist, waitlist_notify FROM section WHERE id = 1",
+      )
+      .toArray()[0];
     this.key = s?.key ?? null;
+    this.eventId = s?.event_id ?? null;
+    this.waitlistOn = s?.waitlist === 1;
+    this.notifyPending = s?.waitlist_notify === 1;
     this.seq = s?.live_seq ?? 0;
     this.store = !s ? null : s.kind === "ga" ? new GaStore(this.ctx.storage, this.rows) : new ReservedStore(this.ctx.storage, this.rows);
   }

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { etaSeconds, SessionEnds } from "../shared/admission-eta";
 import { Fenwick } from "../shared/fenwick";
-import { recordMetric } from "./metrics";
+import { recordMetric } from "../platform/metrics";
 import {
   placeJson,
   type JoinResult,

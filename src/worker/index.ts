@@ -4,7 +4,7 @@ import { onError, onNotFound } from "./errors";
 import { bodyCap } from "./middleware/body-cap";
 import { requestLog } from "./observability/request-log";
 import { handleEmailBatch } from "./email/confirmation";
-import { pageNotFound, pageRoutes } from "./pages";
+import { isApiPath, pageNotFound, pageRoutes } from "./pages";
 import { adminCatalogRoutes } from "./routes/admin-catalog";
 import { adminConsoleRoutes } from "./routes/admin-console";
 import { adminOrdersRoutes } from "./routes/admin-orders";
@@ -14,10 +14,11 @@ import { gateRoutes } from "./routes/gate";
 import { holdsRoutes } from "./routes/holds";
 import { ordersRoutes } from "./routes/orders";
 import { handleLocalWebhookBatch, paymentsRoutes } from "./routes/payments";
-import { OUTBOX_QUEUE } from "./payments/local-outbox";
+import { OUTBOX_QUEUE } from "../platform/payments/local-outbox";
 import { queueRoutes } from "./routes/queue";
 import { seatsLiveRoutes } from "./routes/seats-live";
 import { ticketsRoutes } from "./routes/tickets";
+import { waitlistRoutes } from "./routes/waitlist";
 
 export { SectionInventory } from "../durable-objects/section-inventory";
 export { BuyerLedger } from "../durable-objects/buyer-ledger";
@@ -25,12 +26,13 @@ export { WaitingRoom } from "../durable-objects/waiting-room";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { CheckoutSaga } from "../durable-objects/checkout-saga";
 export { LiveFeed } from "../durable-objects/live-feed";
+export { Waitlist } from "../durable-objects/waitlist";
 export { EventDashboard } from "./stats/live-dashboard";
 
 export const app = new Hono<AppEnv>();
 app.onError(onError);
 // Unknown API paths keep the contract's JSON 404; anything else is a page.
-app.notFound((c) => (/^\/(api|\.well-known)(\/|$)/.test(c.req.path) ? onNotFound(c) : pageNotFound(c)));
+app.notFound((c) => (isApiPath(c.req.path) ? onNotFound(c) : pageNotFound(c)));
 
 // First, so that every answer (errors and 404s too) carries X-Request-Id and is logged once.
 app.use("*", requestLog());
@@ -51,6 +53,7 @@ app.route("/", adminOrdersRoutes);
 app.route("/", adminConsoleRoutes);
 app.route("/", queueRoutes);
 app.route("/", gateRoutes);
+app.route("/", waitlistRoutes);
 // The storefront's pages call the API above in-process.
 app.route("/", pageRoutes((req, env, ctx) => app.fetch(req, env, ctx)));
 

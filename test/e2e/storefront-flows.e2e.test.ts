@@ -61,11 +61,14 @@ describe("holds end", () => {
       timeout: 10_000,
     });
     await expect(a.getByRole("timer").innerText()).resolves.toMatch(/^[01]:\d\d$/);
+    const expiresAt = Date.parse((await a.getByRole("timer").getAttribute("data-expires-at"))!);
     await b.waitForFunction(
       () => ["STALLS-C-4", "STALLS-C-5"].every((id) => document.querySelector(`[data-seat="${id}"]`)?.getAttribute("aria-label")?.startsWith(`${id}, available`)),
       undefined,
-      { timeout: 90_000, polling: 200 },
+      { timeout: 90_000, polling: 50 },
     );
+    // Contract "Live seat map": an expiry reaches open pages within 1 s of expires_at.
+    expect(Date.now() - expiresAt).toBeLessThan(1000);
     await expect(a.getByRole("alert").innerText()).resolves.toContain("Your hold expired and the seats went back on sale. Pick again");
     await expect(a.getByRole("button", { name: "Continue to payment" }).isDisabled()).resolves.toBe(true);
     // B can have them now.

@@ -4,7 +4,7 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { buyerLedger } from "../../src/worker/inventory/ledger";
+import { buyerLedger } from "../../src/durable-objects/buyer-ledger-handle";
 import { call } from "./http";
 import type { PublishedEvent, User } from "./fixtures";
 import { backdateHold, section } from "./inventory-fixtures";

@@ -1,7 +1,7 @@
 /** Reads of order rows that the checkout saga's steps resume from (D1 through drizzle). */
 import { asc, eq, inArray } from "drizzle-orm";
-import { db } from "../../worker/db/client";
-import { orderItems, orders, tickets } from "../../worker/db/schema";
+import { db } from "../../platform/db/client";
+import { orderItems, orders, tickets } from "../../platform/db/schema";
 
 export type OrderRow = typeof orders.$inferSelect;
 export type OrderItemRow = typeof orderItems.$inferSelect;

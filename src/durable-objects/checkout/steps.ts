@@ -14,13 +14,13 @@ import {
   type OrderStatus,
   type OrderStepColumn,
 } from "../../shared/order-state";
-import { getEvent } from "../../worker/catalog/event-repo";
-import { recordMetric } from "../metrics";
+import { getEvent } from "../../platform/db/event-rows";
+import { recordMetric } from "../../platform/metrics";
 import { newId } from "../../shared/ids";
-import { buyerLedger } from "../../worker/inventory/ledger";
-import { paymentProvider } from "../../worker/payments";
-import { consumePromoStatement, releasePromoStatements } from "../../worker/promo/promo-codes";
-import { ticketExpiry, ticketSigner } from "../../worker/tickets/sign";
+import { buyerLedger } from "../buyer-ledger-handle";
+import { paymentProvider } from "../../platform/payments";
+import { consumePromoStatement, releasePromoStatements } from "./promo-statements";
+import { ticketExpiry, ticketSigner } from "../../platform/tickets/sign";
 import { getOrder, getOrderItems, getOrderTickets, isoNow, type OrderRow } from "./order-rows";
 
 /** A hold's order is failed this long after the hold expired when no payment came. */

@@ -6,7 +6,7 @@
 import { SEAT_MOVES, HOLD_STATUS_AFTER, holdStatusBefore, type HoldMove, type SeatStatus } from "../../shared/inventory/seat-state";
 import type { SectionHoldRequest, SectionHoldResult } from "../../shared/inventory/types";
 import type { HoldRecord, HoldRows } from "./hold-rows";
-import { retried, type SectionStore } from "./store";
+import { retried, type Pooled, type SectionStore } from "./store";
 
 export class GaStore implements SectionStore {
   readonly kind = "ga";
@@ -72,5 +72,43 @@ export class GaStore implements SectionStore {
 
   backdate(holdId: string, expiresAt: number): void {
     this.rows.setExpiry(holdId, expiresAt);
+  }
+
+  // Pooled places count in `held` too (pooled <= held), so the hold path's guard
+  // (`capacity - held - sold`) already leaves them alone: browsing holds are unchanged.
+  pool(hold: HoldRecord): Pooled {
+    const n = this.storage.sql
+      .exec("UPDATE ga_places SET held = held + ?1, pooled = pooled + ?1 WHERE id = 1 AND capacity - held - sold >= ?1 RETURNING 1", hold.quantity)
+      .toArray().length;
+    return { count: n === 0 ? 0 : hold.quantity, seats: [] };
+  }
+
+  poolAll(): Pooled {
+    const { capacity, held, sold } = this.counts();
+    const free = capacity - held - sold;
+    if (free > 0) this.storage.sql.exec("UPDATE ga_places SET held = held + ?1, pooled = pooled + ?1 WHERE id = 1", free);
+    return { count: free, seats: [] };
+  }
+
+  unpool(): Pooled {
+    const n = this.pooledCount();
+    if (n > 0) this.storage.sql.exec("UPDATE ga_places SET held = held - pooled, pooled = 0 WHERE id = 1");
+    return { count: n, seats: [] };
+  }
+
+  pooledCount(): number {
+    return this.storage.sql.exec<{ pooled: number }>("SELECT pooled FROM ga_places WHERE id = 1").one().pooled;
+  }
+
+  holdFromPool(req: SectionHoldRequest & { quantity: number }): SectionHoldResult {
+    const quantity = req.quantity;
+    if (!Number.isSafeInteger(quantity) || quantity < 1) throw new Error("hold: quantity must be a positive integer");
+    const total = quantity * this.priceCents;
+    const hold: HoldRecord = { holdId: req.holdId, userId: req.userId, status: "held", quantity, totalCents: total, expiresAt: req.expiresAt, seats: [] };
+    if (!this.rows.insert(hold, "held")) return retried(this, req);
+    // The places stay in `held`: they only change from pooled to this hold's.
+    if (this.storage.sql.exec("UPDATE ga_places SET pooled = pooled - ?1 WHERE id = 1 AND pooled >= ?1 RETURNING 1", quantity).toArray().length > 0) return total;
+    this.rows.delete(req.holdId);
+    return { ok: false, reason: "sold_out", available: this.pooledCount() };
   }
 }

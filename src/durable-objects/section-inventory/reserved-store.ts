@@ -12,7 +12,7 @@ import { SEAT_MOVES, HOLD_STATUS_AFTER, holdStatusBefore, type HoldMove, type Se
 import { bestAvailable } from "../../shared/inventory/best-available";
 import type { LayoutSeat, SeatSnapshot, SectionHoldRequest, SectionHoldResult } from "../../shared/inventory/types";
 import type { HoldRecord, HoldRows } from "./hold-rows";
-import { retried, type SectionStore } from "./store";
+import { POOL_HOLD_ID, retried, type Pooled, type SectionStore } from "./store";
 
 export class ReservedStore implements SectionStore {
   readonly kind = "reserved";
@@ -36,7 +36,8 @@ export class ReservedStore implements SectionStore {
     );
     // The held holds, seats of a hold in section order.
     const held = sql.exec<{ seat_id: string; hold_id: string; user_id: string; expires_at: number }>(
-      "SELECT seat_id, hold_id, user_id, expires_at FROM seats WHERE status = 'held' ORDER BY position",
+      "SELECT seat_id, hold_id, user_id, expires_at FROM seats WHERE status = 'held' AND hold_id <> ? ORDER BY position",
+      POOL_HOLD_ID,
     );
     for (const s of held) {
       let h = this.live.get(s.hold_id);
@@ -225,6 +226,66 @@ export class ReservedStore implements SectionStore {
       .toArray()
       .map((r) => ({ seat_id: r.seat_id, label: r.label, row: r.row_label, number: r.number, price_cents: r.price_cents, status: r.status }));
     return { seats };
+  }
+
+  // Pooled seats are `held` by POOL_HOLD_ID with no holder and no expiry: the hold path's
+  // `WHERE status = 'available'` already refuses them, so browsing holds are unchanged.
+  pool(hold: HoldRecord): Pooled {
+    return this.poolSeats(hold.seats);
+  }
+
+  poolAll(): Pooled {
+    const free = this.storage.sql.exec<{ seat_id: string }>("SELECT seat_id FROM seats WHERE status = 'available' ORDER BY position").toArray();
+    return this.poolSeats(free.map((r) => r.seat_id));
+  }
+
+  private poolSeats(seats: readonly string[]): Pooled {
+    const pooled: string[] = [];
+    for (const seatId of seats)
+      if (
+        this.storage.sql.exec(
+          "UPDATE seats SET status = 'held', hold_id = ?, user_id = NULL, expires_at = NULL WHERE seat_id = ? AND status = 'available'",
+          POOL_HOLD_ID,
+          seatId,
+        ).rowsWritten > 0
+      )
+        pooled.push(seatId);
+    return { count: pooled.length, seats: pooled };
+  }
+
+  unpool(): Pooled {
+    const seats = this.storage.sql
+      .exec<{ seat_id: string }>("UPDATE seats SET status = 'available', hold_id = NULL WHERE status = 'held' AND hold_id = ? RETURNING seat_id", POOL_HOLD_ID)
+      .toArray()
+      .map((r) => r.seat_id);
+    return { count: seats.length, seats };
+  }
+
+  pooledCount(): number {
+    return this.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM seats WHERE status = 'held' AND hold_id = ?", POOL_HOLD_ID).one().n;
+  }
+
+  /** The first `quantity` pooled seats in layout order become the offer's hold, in one step. */
+  holdFromPool(req: SectionHoldRequest & { quantity: number }): SectionHoldResult {
+    const n = req.quantity;
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error("hold: quantity must be a positive integer");
+    if (this.live.has(req.holdId) || this.rows.has(req.holdId)) {
+      const totalCents = retried(this, req) as number;
+      return { ok: true, totalCents, seats: this.live.get(req.holdId)!.seats };
+    }
+    const sql = this.storage.sql;
+    const pick = sql
+      .exec<{ seat_id: string }>("SELECT seat_id FROM seats WHERE status = 'held' AND hold_id = ? ORDER BY position LIMIT ?", POOL_HOLD_ID, n)
+      .toArray()
+      .map((r) => r.seat_id);
+    if (pick.length < n) return { ok: false, reason: "sold_out", available: pick.length };
+    let total = 0;
+    for (const seatId of pick) {
+      sql.exec("UPDATE seats SET hold_id = ?, user_id = ?, expires_at = ? WHERE seat_id = ? AND hold_id = ?", req.holdId, req.userId, req.expiresAt, seatId, POOL_HOLD_ID);
+      total += this.prices.get(seatId)!;
+    }
+    this.live.set(req.holdId, { holdId: req.holdId, userId: req.userId, status: "held", quantity: n, totalCents: total, expiresAt: req.expiresAt, seats: pick });
+    return { ok: true, totalCents: total, seats: pick };
   }
 
   backdate(holdId: string, expiresAt: number): void {

@@ -26,9 +26,32 @@ export interface SectionStore {
   counts(): { capacity: number; held: number; sold: number };
   /** The kind's own part of a snapshot: the GA price, or every seat with its status. */
   details(): { price_cents: number } | { seats: SeatSnapshot[] };
+  /**
+   * Waitlist pool (README, "Waitlist"): seats or places set aside for waiting entries. They
+   * are not `available` (a browsing hold cannot take them; maps show them held) and only a
+   * hold with `fromPool` takes them. Each method is one synchronous step.
+   */
+  /** Pools what of `hold` is available now (called right after the hold freed it). */
+  pool(hold: HoldRecord): Pooled;
+  /** Pools everything available. */
+  poolAll(): Pooled;
+  /** Makes every pooled seat or place available again. */
+  unpool(): Pooled;
+  pooledCount(): number;
+  /** Takes `quantity` pooled seats or places as a held hold (the offer), or refuses with `sold_out`. */
+  holdFromPool(req: SectionHoldRequest & { quantity: number }): SectionHoldResult;
   /** Test hook (see `SectionInventory.backdateForTest`): sets a held hold's expiry. */
   backdate(holdId: string, expiresAt: number): void;
 }
+
+/** What a pool move touched: how many, and which seats (none for GA). */
+export interface Pooled {
+  count: number;
+  seats: string[];
+}
+
+/** The hold id pooled seat rows carry: never a real hold id (those are `hld_...`). */
+export const POOL_HOLD_ID = "waitlist_pool";
 
 /** A hold id that is already here: a retried call gets the same answer, anything else is a bug. */
 export function retried(store: SectionStore, req: SectionHoldRequest): SectionHoldResult {

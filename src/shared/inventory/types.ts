@@ -52,6 +52,8 @@ export type SectionHoldRequest = {
   userId: string;
   /** Epoch milliseconds. */
   expiresAt: number;
+  /** A waitlist offer: takes seats from the section's waitlist pool, never available ones. */
+  fromPool?: true;
 } & ({ seats: string[] } | { quantity: number });
 
 /** The part of a hold that lives in one section. */
@@ -116,6 +118,8 @@ export interface CreateHoldRequest {
   /** From the event row. */
   holdTtlSeconds: number;
   maxTicketsPerUser: number;
+  /** A waitlist offer (only the Waitlist object sets it): every item is taken from its section's pool. */
+  fromPool?: true;
 }
 
 /** Ledger view of a hold (all sections). */

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { db } from "../db/client";
-import { users } from "../db/schema";
+import { db } from "../../platform/db/client";
+import { users } from "../../platform/db/schema";
 import { newId } from "../../shared/ids";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./passwords";
 

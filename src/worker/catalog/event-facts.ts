@@ -7,7 +7,7 @@
  */
 import { PUBLIC_READ_FRESH_MS, PUBLIC_READ_STALE_MS } from "../cache/bounds";
 import { ReadThroughCache, type Cached, type WaitUntil } from "../cache/read-through";
-import { getEvent, type EventRow } from "./event-repo";
+import { getEvent, type EventRow } from "../../platform/db/event-rows";
 import { sectionsOf, type VenueSectionRow } from "./venues";
 
 export interface EventFacts {

@@ -1,4 +1,4 @@
-import { publicStatus, type EventRow } from "./event-repo";
+import { publicStatus, type EventRow } from "../../platform/db/event-rows";
 import { sectionJson, type VenueSectionRow } from "./venues";
 
 /**
@@ -20,10 +20,14 @@ export function eventJson(e: EventRow, sections: VenueSectionRow[], now = Date.n
     currency: e.currency,
     hold_ttl_seconds: e.holdTtlSeconds,
     max_tickets_per_user: e.maxTicketsPerUser,
+    waitlist_offer_seconds: waitlistOfferSeconds(e),
     waiting_room: e.waitingRoom ?? { enabled: false },
     sections: sections.map(sectionJson),
     published_at: e.publishedAt,
     cancelled_at: e.cancelledAt,
   };
 }
+/** How long a waitlist offer's hold lasts: the event's own setting, else its hold TTL. */
+export const waitlistOfferSeconds = (e: Pick<EventRow, "waitlistOfferSeconds" | "holdTtlSeconds">) => e.waitlistOfferSeconds ?? e.holdTtlSeconds;
+
 export type EventJson = ReturnType<typeof eventJson>;

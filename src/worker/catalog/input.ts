@@ -1,58 +1,10 @@
 /**
  * What organizers send to create venues and events, with every rule that needs no database.
- * Keys, row labels and tier names are restricted to [A-Za-z0-9_] so seat labels
- * `<key>-<row>-<number>` and inventory object names `<eventId>:<key>` split unambiguously.
+ * The section shape and its tokens are in `src/shared/section-input.ts` (also the stored layout).
  */
 import { z } from "zod";
 import { CurrencyInput, DEFAULT_CURRENCY } from "../money";
-
-const Token = (max: number, what: string) =>
-  z.string().regex(new RegExp(`^[A-Za-z0-9_]{1,${max}}$`), `${what}: 1-${max} letters, digits or underscores.`);
-
-export const SectionKey = Token(32, "Section key");
-export const RowLabel = Token(16, "Row label");
-export const TierName = Token(32, "Price tier");
-const Text = (max: number) => z.string().trim().min(1).max(max);
-
-/** Limits that keep one section's inventory a reasonable size for one object. */
-export const LIMITS = {
-  seatsPerRow: 1_000,
-  rowsPerSection: 500,
-  reservedSeatsPerSection: 20_000,
-  gaCapacity: 100_000,
-  sectionsPerVenue: 100,
-  seatsPerVenue: 100_000,
-  priceTiers: 50,
-  maxPriceCents: 100_000_000,
-} as const;
-
-export const RowInput = z.object({
-  label: RowLabel,
-  seats: z.int().min(1).max(LIMITS.seatsPerRow),
-  price_tier: TierName,
-});
-
-export const ReservedSectionInput = z.object({
-  key: SectionKey,
-  name: Text(100),
-  kind: z.literal("reserved"),
-  rows: z.array(RowInput).min(1).max(LIMITS.rowsPerSection),
-});
-
-export const GaSectionInput = z.object({
-  key: SectionKey,
-  name: Text(100),
-  kind: z.literal("ga"),
-  capacity: z.int().min(1).max(LIMITS.gaCapacity),
-  price_tier: TierName,
-});
-
-export const SectionInput = z.discriminatedUnion("kind", [ReservedSectionInput, GaSectionInput]);
-export type SectionInput = z.infer<typeof SectionInput>;
-
-export function sectionCapacity(s: SectionInput): number {
-  return s.kind === "ga" ? s.capacity : s.rows.reduce((n, r) => n + r.seats, 0);
-}
+import { LIMITS, SectionInput, sectionCapacity, Text, TierName } from "../../shared/section-input";
 
 export const VenueInput = z
   .object({
@@ -143,6 +95,8 @@ export const EventInput = z
     }),
     hold_ttl_seconds: z.int().min(60).max(1800).default(600),
     max_tickets_per_user: z.int().min(1).max(50).default(8),
+    /** How long a waitlist offer's hold lasts; default: hold_ttl_seconds. */
+    waitlist_offer_seconds: z.int().min(60).max(172_800).optional(),
     /** Every amount of the event (price tiers, promos, orders, payments) is in this currency's minor units. */
     currency: CurrencyInput.default(DEFAULT_CURRENCY),
     waiting_room: WaitingRoomInput.optional(),

@@ -1,8 +1,8 @@
 /** Organizer operations on events: create, read own, publish. Ownership is checked here. */
 import { and, asc, eq } from "drizzle-orm";
 import { badRequest, conflict, notFound } from "../errors";
-import { db } from "../db/client";
-import { events } from "../db/schema";
+import { db } from "../../platform/db/client";
+import { events } from "../../platform/db/schema";
 import { newId } from "../../shared/ids";
 import { eventChanged } from "./event-facts";
 import { getOwnEvent } from "./event-repo";
@@ -68,6 +68,7 @@ export async function createEvent(env: Pick<Env, "DB">, organizerId: string, inp
       priceTiers: input.price_tiers,
       holdTtlSeconds: input.hold_ttl_seconds,
       maxTicketsPerUser: input.max_tickets_per_user,
+      waitlistOfferSeconds: input.waitlist_offer_seconds ?? null,
       currency: input.currency,
       waitingRoom: input.waiting_room ?? null,
     })

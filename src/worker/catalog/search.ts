@@ -1,10 +1,10 @@
 /** Public event search: published events, filtered, in (starts_at, id) order with keyset paging. */
 import { and, asc, eq, gt, gte, lte, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { db } from "../db/client";
+import { db } from "../../platform/db/client";
 import { decodeKeyCursor, encodeKeyCursor, optionalParam as optional } from "../paging";
-import { events } from "../db/schema";
-import type { EventRow } from "./event-repo";
+import { events } from "../../platform/db/schema";
+import type { EventRow } from "../../platform/db/event-rows";
 import { Timestamp } from "./input";
 
 /** A bare date means the whole UTC day: `from` its start, `to` its end. */

@@ -1,8 +1,9 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { db } from "../db/client";
-import { venues, venueSections } from "../db/schema";
+import { db } from "../../platform/db/client";
+import { venues, venueSections } from "../../platform/db/schema";
 import { newId } from "../../shared/ids";
-import { sectionCapacity, type VenueInput } from "./input";
+import { sectionCapacity } from "../../shared/section-input";
+import type { VenueInput } from "./input";
 
 export type VenueRow = typeof venues.$inferSelect;
 export type VenueSectionRow = typeof venueSections.$inferSelect;

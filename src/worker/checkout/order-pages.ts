@@ -4,8 +4,8 @@
  */
 import { and, desc, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { db } from "../db/client";
-import { orders } from "../db/schema";
+import { db } from "../../platform/db/client";
+import { orders } from "../../platform/db/schema";
 import { idPattern } from "../../shared/ids";
 import { decodeKeyCursor, encodeKeyCursor, optionalParam as optional } from "../paging";
 import { getOrderTickets, type OrderRow } from "../../durable-objects/checkout/order-rows";

@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { getOrder, getOrderTickets, type OrderRow } from "../../durable-objects/checkout/order-rows";
 import { getOwnEvent } from "../catalog/event-repo";
-import { db } from "../db/client";
-import { orders } from "../db/schema";
+import { db } from "../../platform/db/client";
+import { orders } from "../../platform/db/schema";
 import { notFound } from "../errors";
 import { ticketJson, type TicketRow } from "../tickets/view";
 

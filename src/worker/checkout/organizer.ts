@@ -1,9 +1,9 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { isoNow } from "../../durable-objects/checkout/order-rows";
 import { OPEN_ORDER_STATUSES } from "../../shared/order-state";
-import type { EventRow } from "../catalog/event-repo";
-import { db } from "../db/client";
-import { events, orders } from "../db/schema";
+import type { EventRow } from "../../platform/db/event-rows";
+import { db } from "../../platform/db/client";
+import { events, orders } from "../../platform/db/schema";
 
 export interface EventCancelSummary {
   event_id: string;

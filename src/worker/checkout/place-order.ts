@@ -1,23 +1,22 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { getOrder, type OrderRow } from "../../durable-objects/checkout/order-rows";
-import { getEvent, publicStatus } from "../catalog/event-repo";
-import { db } from "../db/client";
-import { orders } from "../db/schema";
+import { getEvent, publicStatus } from "../../platform/db/event-rows";
+import { db } from "../../platform/db/client";
+import { orders } from "../../platform/db/schema";
 import { conflict, notFound, unavailable, unprocessable } from "../errors";
 import { newId } from "../../shared/ids";
 import { parseHoldId } from "../../shared/inventory/hold-id";
-import { buyerLedger } from "../inventory/ledger";
+import { buyerLedger } from "../../durable-objects/buyer-ledger-handle";
 import type { HoldView } from "../../shared/inventory/types";
-import { paymentProvider } from "../payments";
+import { paymentProvider } from "../../platform/payments";
 import {
   discountFor,
   findApplicablePromo,
   promoInvalid,
   rejectionAfterFailedReserve,
-  releasePromoStatements,
-  reservePromoStatements,
   type PromoRow,
 } from "../promo/promo-codes";
+import { releasePromoStatements, reservePromoStatements } from "../../durable-objects/checkout/promo-statements";
 import { linkOrderStatement, unlinkOrderStatement, type KeyClaim } from "./idempotency";
 import { placedOrderJson } from "./order-repo";
 

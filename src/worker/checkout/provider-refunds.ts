@@ -1,6 +1,6 @@
 import { isoNow } from "../../durable-objects/checkout/order-rows";
 import type { OrderStatus } from "../../shared/order-state";
-import type { RefundReport } from "../payments";
+import type { RefundReport } from "../../platform/payments";
 
 /** Refund statuses that mean the money is on its way back (Stripe counts them in `amount_refunded`). */
 const COUNTED = ["pending", "succeeded"] as const;

@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import { isoNow } from "../../durable-objects/checkout/order-rows";
 import { refundedInFull } from "../../shared/order-state";
-import { db } from "../db/client";
-import { orders } from "../db/schema";
+import { db } from "../../platform/db/client";
+import { orders } from "../../platform/db/schema";
 import { ApiError } from "../errors";
-import { paymentProvider } from "../payments";
+import { paymentProvider } from "../../platform/payments";
 import { recordProviderRefund } from "./provider-refunds";
 
 export type WebhookOutcome = { received: true; duplicate?: true; ignored?: string };

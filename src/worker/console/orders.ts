@@ -1,8 +1,8 @@
 /** The organizer's view of an event's orders: filters, buyers, and one order in full. */
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { db } from "../db/client";
-import { orders, users } from "../db/schema";
+import { db } from "../../platform/db/client";
+import { orders, users } from "../../platform/db/schema";
 import { ORDER_STATUSES } from "../../shared/order-state";
 import { optionalParam } from "../paging";
 import { OrdersCursorParam } from "../checkout/order-pages";

@@ -1,13 +1,14 @@
 import { eq } from "drizzle-orm";
 import { getOrder, getOrderTickets } from "../../durable-objects/checkout/order-rows";
-import { getEvent } from "../catalog/event-repo";
-import { db } from "../db/client";
-import { users } from "../db/schema";
+import { getEvent } from "../../platform/db/event-rows";
+import { db } from "../../platform/db/client";
+import { users } from "../../platform/db/schema";
 import { formatMoney } from "../money";
 import { qrSvg } from "../tickets/qr";
 import { ticketJson } from "../tickets/view";
+import { isWaitlistEmailJob, sendWaitlistEmail } from "./waitlist-offer";
 
-/** Messages on EMAIL_QUEUE. */
+/** Messages on EMAIL_QUEUE (the Waitlist object also sends `WaitlistEmailJob`s, src/shared/waitlist.ts). */
 export type EmailJob = { kind: "order_confirmation"; order_id: string };
 
 const escapeHtml = (s: string) =>
@@ -75,6 +76,17 @@ export async function sendOrderConfirmation(env: Env, orderId: string): Promise<
  */
 export async function handleEmailBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const msg of batch.messages) {
+    if (isWaitlistEmailJob(msg.body)) {
+      const waitlistJob = msg.body;
+      try {
+        await sendWaitlistEmail(env, waitlistJob);
+        msg.ack();
+      } catch (err) {
+        console.error("waitlist email failed; will retry", waitlistJob.entry_id, err);
+        msg.retry({ delaySeconds: Math.min(30 * 2 ** msg.attempts, 3600) });
+      }
+      continue;
+    }
     const job = msg.body as Partial<EmailJob> | null;
     if (job?.kind !== "order_confirmation" || typeof job.order_id !== "string") {
       console.error("dropping malformed email job", msg.id);

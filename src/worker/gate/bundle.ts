@@ -1,6 +1,6 @@
 import type { FullBundleNeeded, GateBundle, GateBundleDelta } from "../../shared/gate";
-import { publicStatus, type EventRow } from "../catalog/event-repo";
-import { publicJwks } from "../tickets/keys";
+import { publicStatus, type EventRow } from "../../platform/db/event-rows";
+import { publicJwks } from "../../platform/tickets/keys";
 import { bundleDelta, encodeCursor, keysFingerprint, lastSeqSql, type BundleCursor } from "./changes";
 import type { GateDevice } from "./devices";
 import { firstScansOf, toFirstScan, type FirstScanRow } from "./scans";

@@ -2,7 +2,7 @@ import { base64url } from "jose";
 import { z } from "zod";
 import type { CheckedIn, FullBundleNeeded } from "../../shared/gate";
 import type { PublicJwk } from "../../shared/tickets";
-import { publicJwks } from "../tickets/keys";
+import { publicJwks } from "../../platform/tickets/keys";
 import { firstScansOf, toFirstScan, type FirstScanRow } from "./scans";
 
 /**

@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { issueSessionToken } from "../auth/tokens";
-import type { EventRow } from "../catalog/event-repo";
-import { db } from "../db/client";
-import { gateDevices } from "../db/schema";
+import type { EventRow } from "../../platform/db/event-rows";
+import { db } from "../../platform/db/client";
+import { gateDevices } from "../../platform/db/schema";
 import { newId } from "../../shared/ids";
 
 /** Devices keep working through the night after the event; at least an hour for late enrolment. */

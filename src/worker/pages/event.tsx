@@ -7,6 +7,7 @@ import { callApi, type ApiAnswer, type ApiFetch } from "./api-call";
 import { formatDateTime, formatMoney, STATUS_LABEL } from "./format";
 import { Layout, Notice } from "./layout";
 import { GaSection, Legend, ReservedSection } from "./seat-map";
+import { WaitlistJoinForm } from "./waitlist";
 
 type SectionLayout = { key: string; name: string; kind: "reserved" | "ga"; capacity: number; rows?: { label: string; seats: number; price_tier: string }[]; price_tier?: string };
 
@@ -28,7 +29,7 @@ function StateNotice({ e, soldOut }: { e: EventJson; soldOut: boolean }) {
     default:
       return soldOut ? (
         <Notice kind="error">
-          Sold out: every ticket is held or sold. Held seats come back when their holds expire, so check again in a few minutes. <a href="/">Find another event</a>
+          Sold out: every ticket is held or sold. Join the waitlist of a section below: seats that come back are offered to the waitlist first, in order. <a href="/">Find another event</a>
         </Notice>
       ) : null;
   }
@@ -83,7 +84,10 @@ function EventView({ event: e, map, notice }: EventViewProps) {
             {layouts.map((l) => {
               const s = snapshots.get(l.key);
               if (!s) return null;
+              const join = onSale && s.available === 0 ? <WaitlistJoinForm eventId={e.event_id} section={l.key} name={l.name} max={e.max_tickets_per_user} /> : null;
               return l.kind === "reserved" ? (
+                <>
+                {join}
                 <ReservedSection
                   eventId={e.event_id}
                   name={l.name}
@@ -94,8 +98,12 @@ function EventView({ event: e, map, notice }: EventViewProps) {
                   maxPerBuyer={e.max_tickets_per_user}
                   onSale={onSale}
                 />
+                </>
               ) : (
-                <GaSection eventId={e.event_id} name={l.name} section={s} currency={e.currency} max={e.max_tickets_per_user} onSale={onSale} />
+                <>
+                  {join}
+                  <GaSection eventId={e.event_id} name={l.name} section={s} currency={e.currency} max={e.max_tickets_per_user} onSale={onSale} />
+                </>
               );
             })}
             <div class="selection" id="selection" hidden>

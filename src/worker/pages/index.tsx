@@ -11,6 +11,7 @@ import { homePage } from "./home";
 import { Layout, Notice } from "./layout";
 import { mePages } from "./me";
 import { queuePages } from "./queue";
+import { waitlistPages } from "./waitlist";
 
 /**
  * The storefront's server-rendered pages (hono/jsx). They read and write through the JSON API
@@ -19,11 +20,15 @@ import { queuePages } from "./queue";
 export function pageRoutes(api: ApiFetch) {
   const pages = new Hono<AppEnv>();
   pages.onError(pageError);
-  pages.use("*", pageCsrf);
+  // Mounted at "/", these run for every path no earlier route answered, API paths included
+  // (an unknown /api/ path must stay the API's JSON 404): they apply to pages only.
+  pages.use("*", async function pageCsrfForPages(c, next) {
+    return isApiPath(c.req.path) ? next() : pageCsrf(c, next);
+  });
   // Pages are personal unless a route says otherwise (a shared cache must never keep one).
   pages.use("*", async function pageCacheControl(c, next) {
     await next();
-    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "private, no-store");
+    if (!isApiPath(c.req.path) && !c.res.headers.has("Cache-Control")) c.header("Cache-Control", "private, no-store");
   });
   pages.route("/", homePage(api));
   pages.route("/", eventPages(api));
@@ -31,9 +36,13 @@ export function pageRoutes(api: ApiFetch) {
   pages.route("/", checkoutPages(api));
   pages.route("/", accountPages(api));
   pages.route("/", mePages(api));
+  pages.route("/", waitlistPages(api));
   pages.route("/", adminPages(api));
   return pages;
 }
+
+/** Paths of the JSON API and the well-known documents: never pages. */
+export const isApiPath = (path: string) => /^\/(api|\.well-known)(\/|$)/.test(path);
 
 /** A page's failure as a page: a sentence and a way on, never a JSON body or a dead end. */
 export function pageError(err: Error, c: Context<AppEnv>) {

@@ -6,6 +6,7 @@ import { callApi, type ApiFetch } from "./api-call";
 import { formatDateTime, formatMoney } from "./format";
 import { Layout, Notice } from "./layout";
 import { TicketCard, type EventSummary, type TicketJson } from "./tickets";
+import { WaitlistEntries, type WaitlistEntryJson } from "./waitlist";
 
 interface OrderJson {
   order_id: string;
@@ -35,11 +36,14 @@ export function mePages(api: ApiFetch) {
   pages.get("/me", async (c) => {
     const viewer = await cookiePrincipal(c);
     if (!viewer) return c.redirect(`/login?next=${encodeURIComponent("/me")}`, 303);
-    const [orders, tickets] = await Promise.all([
+    const eventIds = new Set<string>();
+    const [orders, tickets, waitlist] = await Promise.all([
       callApi<{ orders: OrderJson[] }>(c, api, "GET", "/api/v1/me/orders?limit=50"),
       callApi<{ tickets: TicketJson[] }>(c, api, "GET", "/api/v1/me/tickets"),
+      callApi<{ entries: WaitlistEntryJson[] }>(c, api, "GET", "/api/v1/me/waitlist"),
     ]);
-    const eventIds = new Set<string>();
+    const entries = waitlist.ok ? waitlist.body.entries.filter((e) => e.status !== "left") : [];
+    for (const e of entries) eventIds.add(e.event_id);
     for (const o of orders.ok ? orders.body.orders : []) eventIds.add(o.event_id);
     for (const t of tickets.ok ? tickets.body.tickets : []) eventIds.add(t.event_id);
     const events = new Map<string, EventSummary>();
@@ -51,7 +55,7 @@ export function mePages(api: ApiFetch) {
     );
     const ticketList = tickets.ok ? tickets.body.tickets : [];
     return c.html(
-      <Layout title="My tickets" viewer={viewer} scripts={["me"]}>
+      <Layout title="My tickets" viewer={viewer} scripts={entries.some((e) => e.status === "offered") ? ["me", "countdown"] : ["me"]}>
         <h1>My tickets</h1>
         <p class="meta" id="offline-note">
           Once loaded, this page opens without a network too: show your tickets at the door even where there is no signal.
@@ -69,6 +73,12 @@ export function mePages(api: ApiFetch) {
             ))}
           </ul>
         )}
+        {entries.length > 0 ? (
+          <>
+            <h2>Waitlist</h2>
+            <WaitlistEntries entries={entries} eventName={(id) => events.get(id)?.name ?? "Event"} />
+          </>
+        ) : null}
         <h2>Orders</h2>
         {!orders.ok ? (
           <Notice kind="error">{orders.error.message}</Notice>

@@ -1,7 +1,7 @@
 /** Organizer promo codes: the creation request, the write and the answer. */
 import { z } from "zod";
-import { db } from "../db/client";
-import { promoCodes } from "../db/schema";
+import { db } from "../../platform/db/client";
+import { promoCodes } from "../../platform/db/schema";
 import { conflict } from "../errors";
 import { newId } from "../../shared/ids";
 import { normalizeCode, type PromoRow } from "./promo-codes";

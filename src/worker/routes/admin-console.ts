@@ -10,8 +10,8 @@ import { csvResponse } from "../console/csv";
 import { listGateDevices } from "../console/gate-devices";
 import { checkLiveTicket } from "../console/live-ticket";
 import { buyersOf, checkInsOf, paymentState } from "../console/orders";
-import { db } from "../db/client";
-import { promoCodes } from "../db/schema";
+import { db } from "../../platform/db/client";
+import { promoCodes } from "../../platform/db/schema";
 import { ApiError, forbidden, notFound, unauthenticated } from "../errors";
 import { bearerToken, requireAuth } from "../middleware/auth";
 

@@ -6,7 +6,7 @@ import { idempotent, requestHash } from "../checkout/idempotency";
 import { MyOrdersQuery, orderPage } from "../checkout/order-pages";
 import { getOwnOrder, orderJson, orderWithTickets } from "../checkout/order-repo";
 import { placeOrder, resumeOrder } from "../checkout/place-order";
-import { orders } from "../db/schema";
+import { orders } from "../../platform/db/schema";
 import { badRequest, conflict } from "../errors";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";

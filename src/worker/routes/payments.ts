@@ -4,8 +4,8 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { receiveWebhook, type WebhookOutcome } from "../checkout/webhook";
 import { ApiError, conflict, notFound, unprocessable } from "../errors";
-import { paymentProvider, type OutboxWebhook, type TestGateway } from "../payments";
-import { deliver, handleOutboxBatch } from "../payments/local-outbox";
+import { paymentProvider, type OutboxWebhook, type TestGateway } from "../../platform/payments";
+import { deliver, handleOutboxBatch } from "../../platform/payments/local-outbox";
 import { optionalJsonBody } from "../validation";
 
 /** Payment webhook and the local test gateway. */

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { requireAuth } from "../middleware/auth";
-import { publicJwks } from "../tickets/keys";
+import { publicJwks } from "../../platform/tickets/keys";
 import { qrSvg } from "../tickets/qr";
 import { getOwnTicket, listOwnTickets } from "../tickets/ticket-repo";
 import { ticketJson } from "../tickets/view";

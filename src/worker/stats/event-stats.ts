@@ -4,10 +4,11 @@
  * check-ins from the bucket rows the triggers keep (never a scan of the event's orders).
  */
 import { z } from "zod";
-import { publicStatus, type EventRow } from "../catalog/event-repo";
+import { publicStatus, type EventRow } from "../../platform/db/event-rows";
 import { readSnapshots } from "../catalog/inventory";
 import type { VenueSectionRow } from "../catalog/venues";
 import { roomFor } from "../waiting-room/room";
+import { waitlistObjectName } from "../../shared/waitlist";
 import { bucketStart, dayBucket, DAY_MS, denseSeries, minuteBucket, MINUTE_MS } from "./buckets";
 
 /** Most minutes one answer charts (a day); the per-day series covers the rest. */
@@ -81,14 +82,14 @@ function minuteWindow(q: StatsQuery, now: number) {
 
 /** The stats of one event; `event` must already be the caller's own. */
 export async function eventStats(
-  env: Pick<Env, "DB" | "INVENTORY" | "WAITING_ROOM">,
+  env: Pick<Env, "DB" | "INVENTORY" | "WAITING_ROOM" | "WAITLIST">,
   event: EventRow,
   sections: VenueSectionRow[],
   q: StatsQuery = { minutes: 60 },
   now = Date.now(),
 ) {
   const win = minuteWindow(q, now);
-  const [snapshots, d1, queue] = await Promise.all([
+  const [snapshots, d1, queue, waitlist] = await Promise.all([
     // A draft (or an event cancelled before publishing) has no inventory yet: all places are free.
     event.publishedAt
       ? readSnapshots(env, event.id, sections)
@@ -120,6 +121,7 @@ export async function eventStats(
       ).bind(event.id, minuteBucket(win.from), minuteBucket(win.to)),
     ]),
     event.waitingRoom && event.state === "published" ? roomFor(env, event.id).stats() : Promise.resolve(null),
+    env.WAITLIST.getByName(waitlistObjectName(event.id)).counts(),
   ]);
   const [minuteRows, dayRows, totalRows, deviceRows, scanRows] = d1.map((r) => r.results) as [
     SalesRow[],
@@ -183,6 +185,7 @@ export async function eventStats(
         };
       }),
     },
+    waitlist,
     /** While the event is cancelled and refunds are still running, the paid orders left to refund. */
     refunds_pending: event.state === "cancelled" ? totals.orders_paid - totals.orders_refunded : 0,
     generated_at: new Date(now).toISOString(),

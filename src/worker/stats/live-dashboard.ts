@@ -6,7 +6,7 @@
  */
 import { DashboardHub } from "../../durable-objects/dashboard-hub";
 import type { DashboardStatsWire } from "../../shared/dashboard-wire";
-import { getEvent } from "../catalog/event-repo";
+import { getEvent } from "../../platform/db/event-rows";
 import { sectionsOf } from "../catalog/venues";
 import { eventStats, type EventStats } from "./event-stats";
 import { minuteBucket, MINUTE_MS } from "./buckets";

@@ -1,6 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
-import { db } from "../db/client";
-import { tickets } from "../db/schema";
+import { db } from "../../platform/db/client";
+import { tickets } from "../../platform/db/schema";
 import { notFound } from "../errors";
 import type { TicketRow } from "./view";
 

@@ -1,4 +1,4 @@
-import type { tickets } from "../db/schema";
+import type { tickets } from "../../platform/db/schema";
 
 export type TicketRow = typeof tickets.$inferSelect;
 

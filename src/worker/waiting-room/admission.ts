@@ -1,4 +1,4 @@
-import type { EventRow } from "../catalog/event-repo";
+import type { EventRow } from "../../platform/db/event-rows";
 import type { Principal } from "../auth/tokens";
 import { ApiError } from "../errors";
 import { checkAdmissionToken } from "./admission-token";

@@ -1,4 +1,4 @@
-import type { EventRow } from "../catalog/event-repo";
+import type { EventRow } from "../../platform/db/event-rows";
 import { WaitingRoomInput } from "../catalog/input";
 import type { WaitingRoomConfig } from "../../shared/waiting-room";
 

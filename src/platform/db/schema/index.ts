@@ -5,3 +5,4 @@ export * from "./orders";
 export * from "./stats";
 export * from "./tickets";
 export * from "./payments";
+export * from "./waitlist";

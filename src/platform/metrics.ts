@@ -1,6 +1,6 @@
 /**
- * Business metrics, one Workers Analytics Engine data point per business event. Here, the
- * lowest layer with runtime code, so that the Worker and the objects write the same shape.
+ * Business metrics, one Workers Analytics Engine data point per business event. In the
+ * platform layer, below the objects, so that the Worker and the objects write the same shape.
  *
  * Columns (query them as blob1.., double1..; README "What operators see" has the SQL):
  * - index1: the event id (Analytics Engine samples per index, so one busy event cannot

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { SectionInput } from "../../../shared/section-input";
 
 const createdAt = () =>
   text("created_at")
@@ -46,7 +47,7 @@ export const venueSections = sqliteTable(
     kind: text("kind", { enum: ["reserved", "ga"] }).notNull(),
     capacity: integer("capacity").notNull(),
     /** The section exactly as created (rows with price tiers, or GA capacity and tier). */
-    layout: text("layout", { mode: "json" }).$type<import("../../catalog/input").SectionInput>().notNull(),
+    layout: text("layout", { mode: "json" }).$type<SectionInput>().notNull(),
     position: integer("position").notNull(),
   },
   (t) => [primaryKey({ columns: [t.venueId, t.key] })],
@@ -73,6 +74,8 @@ export const events = sqliteTable(
     priceTiers: text("price_tiers", { mode: "json" }).$type<Record<string, number>>().notNull(),
     holdTtlSeconds: integer("hold_ttl_seconds").notNull().default(600),
     maxTicketsPerUser: integer("max_tickets_per_user").notNull().default(8),
+    /** How long a waitlist offer's hold lasts; null: the event's hold_ttl_seconds. */
+    waitlistOfferSeconds: integer("waitlist_offer_seconds"),
     /** ISO 4217, lower case (as Stripe); every amount priced for the event is in its minor units. Fixed once published. */
     currency: text("currency").notNull().default("usd"),
     waitingRoom: text("waiting_room", { mode: "json" }).$type<{
