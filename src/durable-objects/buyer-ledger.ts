@@ -45,6 +45,8 @@ import type {
   SectionHoldResult,
 } from "../shared/inventory/types";
 import type { SectionInventory } from "./section-inventory";
+import type { ResaleHoldRequest, ResaleHoldResult } from "../shared/resale";
+import { confirmListing, holdListing, relistAfterRefund, releaseListing } from "./resale/listing-statements";
 
 const MIGRATIONS = [
   `CREATE TABLE holds (
@@ -60,6 +62,8 @@ const MIGRATIONS = [
      created_at INTEGER NOT NULL
    ) WITHOUT ROWID;
    CREATE INDEX holds_by_status ON holds (status, expires_at);`,
+  // A resale hold is on one listing (a D1 row) instead of section seats.
+  `ALTER TABLE holds ADD COLUMN listing_id TEXT;`,
 ] as const;
 
 type LedgerStatus =
@@ -86,6 +90,8 @@ type LedgerRow = {
   sections: string;
   /** JSON SectionHold[] once held. */
   items: string;
+  /** Set for a resale hold: the listing it holds (see `resale/listing-statements.ts`). */
+  listing_id: string | null;
 };
 
 export class BuyerLedger extends DurableObject<Env> {
@@ -150,6 +156,59 @@ export class BuyerLedger extends DurableObject<Env> {
     return refusal(settled, req.items);
   }
 
+  /**
+   * A hold on a resale listing: one ticket of the buyer's quota, reserved before the first
+   * await like any hold; the listing row in D1 decides between racing buyers (listed -> held
+   * is one conditional UPDATE). The hold then works like any other: get, release, confirm
+   * (payment) and return (refund) move the listing instead of section seats.
+   */
+  async createResaleHold(req: ResaleHoldRequest): Promise<ResaleHoldResult> {
+    const now = Date.now();
+    const used = this.quotaUsed(now);
+    if (used + 1 > req.maxTicketsPerUser) return { ok: false, reason: "limit_exceeded", limit: req.maxTicketsPerUser, used, requested: 1 };
+    const holdId = makeHoldId(req.eventId);
+    const expiresAt = now + req.holdTtlSeconds * 1000;
+    this.sql.exec(
+      "INSERT INTO holds (hold_id, event_id, user_id, status, quantity, expires_at, sections, created_at, listing_id) VALUES (?, ?, ?, 'pending', 1, ?, '[]', ?, ?)",
+      holdId,
+      req.eventId,
+      req.userId,
+      expiresAt,
+      now,
+      req.listingId,
+    );
+    let listing;
+    try {
+      listing = await holdListing(this.env, req.listingId, req.userId, holdId, expiresAt);
+    } catch (err) {
+      console.error("resale hold: D1 failed", err);
+      this.setStatus(holdId, "failed", "pending");
+      return { ok: false, reason: "unavailable" };
+    }
+    if (!listing) {
+      this.setStatus(holdId, "failed", "pending");
+      return { ok: false, reason: "listing_unavailable" };
+    }
+    const part: SectionHold = {
+      holdId,
+      section: listing.section_key,
+      kind: listing.seat_label ? "reserved" : "ga",
+      seats: listing.seat_label ? [listing.seat_label] : [],
+      quantity: 1,
+      totalCents: listing.price_cents,
+      expiresAt,
+    };
+    const held = this.sql
+      .exec<LedgerRow>(
+        "UPDATE holds SET status = 'held', total_cents = ?, items = ? WHERE hold_id = ? AND status = 'pending' RETURNING *",
+        listing.price_cents,
+        JSON.stringify([part]),
+        holdId,
+      )
+      .toArray()[0]!;
+    return { ok: true, ...this.view(held) };
+  }
+
   getHold(holdId: string): GetHoldResult {
     this.expireDue(Date.now());
     const row = this.row(holdId);
@@ -172,6 +231,15 @@ export class BuyerLedger extends DurableObject<Env> {
     if (row.status !== "held" && row.status !== "releasing") return { ok: false, reason: goneReason(row.status) };
     // Marked before the await so a racing confirmHold sees it and refuses.
     this.setStatus(holdId, "releasing");
+    if (row.listing_id) {
+      try {
+        await releaseListing(this.env, row.listing_id, holdId);
+      } catch {
+        return { ok: false, reason: "unavailable" };
+      }
+      this.setStatus(holdId, "released", "releasing");
+      return { ok: true, holdId };
+    }
     const settled = await Promise.allSettled(this.sectionsOf(row).map((s) => this.section(row.event_id, s).release(holdId)));
     if (settled.some((s) => s.status === "rejected")) return { ok: false, reason: "unavailable" };
     this.setStatus(holdId, "released", "releasing");
@@ -185,6 +253,17 @@ export class BuyerLedger extends DurableObject<Env> {
     if (row.status === "sold") return { ok: true, ...this.view(row) };
     if (row.status !== "held" && row.status !== "confirming") return { ok: false, reason: goneReason(row.status) };
     this.setStatus(holdId, "confirming");
+    if (row.listing_id) {
+      let confirmed: boolean;
+      try {
+        confirmed = await confirmListing(this.env, row.listing_id, holdId);
+      } catch {
+        return { ok: false, reason: "unavailable" };
+      }
+      // Lapsed, or the seller's ticket was used at the gate: nothing is sold.
+      this.setStatus(holdId, confirmed ? "sold" : "expired", "confirming");
+      return confirmed ? { ok: true, ...this.view(this.row(holdId)!) } : { ok: false, reason: "expired" };
+    }
 
     const sections = this.sectionsOf(row);
     const settled = await Promise.allSettled(sections.map((s) => this.section(row.event_id, s).confirm(holdId)));
@@ -211,6 +290,17 @@ export class BuyerLedger extends DurableObject<Env> {
       return { ok: false, reason: row.status === "held" || row.status === "confirming" ? "not_sold" : expiredOrGone(row.status) };
     // Keeps counting toward the quota until every section has taken its seats back.
     this.setStatus(holdId, "returning");
+    if (row.listing_id) {
+      // A refunded resale goes back on resale, never on general sale.
+      try {
+        await relistAfterRefund(this.env, row.listing_id, holdId);
+      } catch (err) {
+        console.error("resale return failed", err);
+        return { ok: false, reason: "unavailable" };
+      }
+      this.setStatus(holdId, "returned", "returning");
+      return { ok: true, ...this.view(this.row(holdId)!) };
+    }
     const settled = await Promise.allSettled(this.sectionsOf(row).map((s) => this.section(row.event_id, s).unsell(holdId)));
     if (settled.some((s) => s.status === "rejected" || !s.value.ok)) return { ok: false, reason: "unavailable" };
     this.setStatus(holdId, "returned", "returning");
@@ -265,6 +355,7 @@ export class BuyerLedger extends DurableObject<Env> {
       totalCents: row.total_cents,
       expiresAt: row.expires_at,
       items,
+      ...(row.listing_id ? { listingId: row.listing_id } : {}),
     };
   }
 }

@@ -32,6 +32,11 @@ const seats = new Map<string, SVGGElement>();
 for (const el of document.querySelectorAll<SVGGElement>("[data-seat]")) seats.set(el.dataset.seat!, el);
 const selected: string[] = [];
 let blockedUntil = 0;
+/**
+ * Seats of the hold request in flight. The live map reports them held as soon as the hold is
+ * made, before its answer arrives: that is the buyer's own hold, not someone else's.
+ */
+let holding = new Set<string>();
 
 /** A seat's label: `data-label` only where it differs from the seat id. */
 const labelOf = (el: SVGGElement) => el.dataset.label ?? el.dataset.seat!;
@@ -82,7 +87,9 @@ function setStatus(id: string, status: SeatStatus): string | null {
   const before = el.dataset.status;
   el.dataset.status = status;
   let lost: string | null = null;
-  if (status !== "available" && deselect(id)) {
+  if (holding.has(id)) {
+    // Painted when the answer comes: on success the page moves on, on refusal the answer says which.
+  } else if (status !== "available" && deselect(id)) {
     lost = labelOf(el);
     flash(el);
   } else if (before !== status && status !== "available") flash(el);
@@ -221,13 +228,20 @@ async function hold(body: Record<string, unknown>, buttons: HTMLButtonElement[])
   if (Date.now() < blockedUntil) return;
   for (const b of buttons) b.disabled = true;
   const token = admissionToken(eventId);
+  holding = new Set((body.seats as string[] | undefined) ?? []);
   const res = await api<{ hold_id: string }>("POST", `/api/v1/events/${encodeURIComponent(eventId)}/holds`, body, token ? { "X-Admission-Token": token } : {});
-  for (const b of buttons) b.disabled = false;
   if (res.ok) {
+    live.stop();
     sessionStorage.removeItem(selectionKey);
     location.assign(`/checkout/${encodeURIComponent(res.body.hold_id)}`);
     return;
   }
+  for (const b of buttons) b.disabled = false;
+  const wereHolding = holding;
+  holding = new Set();
+  // Seats that others took while the request was out leave the selection now.
+  const gone = [...wereHolding].filter((id) => seats.get(id)?.dataset.status !== "available" && res.error.code !== "seat_unavailable");
+  applyLost(gone.map((id) => setStatus(id, seats.get(id)!.dataset.status as SeatStatus)).filter((l): l is string => l !== null));
   renderSelection();
   const sentence = holdErrorSentence(res.error, res.retryAfter);
   switch (res.error.code) {
@@ -297,7 +311,7 @@ try {
 }
 renderSelection();
 
-followSeats(eventId, {
+const live = followSeats(eventId, {
   snapshot: applySnapshot,
   changes: applyChanges,
   mode: (m) => (root.dataset.live = m),

@@ -18,6 +18,8 @@ import { OUTBOX_QUEUE } from "../platform/payments/local-outbox";
 import { queueRoutes } from "./routes/queue";
 import { seatsLiveRoutes } from "./routes/seats-live";
 import { ticketsRoutes } from "./routes/tickets";
+import { transfersRoutes } from "./routes/transfers";
+import { resaleRoutes } from "./routes/resale";
 import { waitlistRoutes } from "./routes/waitlist";
 
 export { SectionInventory } from "../durable-objects/section-inventory";
@@ -49,6 +51,8 @@ app.route("/", holdsRoutes);
 app.route("/", ordersRoutes);
 app.route("/", paymentsRoutes);
 app.route("/", ticketsRoutes);
+app.route("/", transfersRoutes);
+app.route("/", resaleRoutes);
 app.route("/", adminOrdersRoutes);
 app.route("/", adminConsoleRoutes);
 app.route("/", queueRoutes);

@@ -22,6 +22,7 @@ import { paymentProvider } from "../../platform/payments";
 import { consumePromoStatement, releasePromoStatements } from "./promo-statements";
 import { ticketExpiry, ticketSigner } from "../../platform/tickets/sign";
 import { getOrder, getOrderItems, getOrderTickets, isoNow, type OrderRow } from "./order-rows";
+import { completeSale, listingOfHold } from "../resale/listing-statements";
 
 /** A hold's order is failed this long after the hold expired when no payment came. */
 export const UNPAID_GRACE_MS = 30_000;
@@ -96,6 +97,10 @@ export async function fulfil(env: Env, orderId: string): Promise<void> {
     }
     await recordPayment(env, orderId, "capture");
   }
+  // A resale: the seller's ticket is revoked and the listing sold before the buyer's ticket is
+  // issued. If the seller's ticket was used at the gate first, the sale fails and is refunded.
+  const listing = await listingOfHold(env, o.holdId);
+  if (listing && !(await completeSale(env, listing.id, o.holdId, o.id))) return failThenSettle(env, orderId, "listing_unavailable");
   await issueTicketsAndMarkPaid(env, o, ticketExpiry(event.endsAt));
   // Cancelled while we were capturing: the event's cancel may have passed this order by.
   if ((await getEvent(env, o.eventId))?.state === "cancelled") {

@@ -135,6 +135,8 @@ export interface HoldView {
   /** Epoch milliseconds. */
   expiresAt: number;
   items: SectionHold[];
+  /** A resale hold: the listing it holds (its one item is that ticket's seat). */
+  listingId?: string;
 }
 
 export type CreateHoldResult =

@@ -67,6 +67,9 @@ export function orderJson(env: Pick<Env, "PUBLIC_ORIGIN">, o: OrderRow, ts: Tick
       // Only useful (and only shown) while the buyer still has to pay.
       ...(o.status === "pending_payment" ? { client_secret: o.clientSecret } : {}),
     },
-    tickets: ts.filter((t) => t.orderId === o.id).map((t) => ticketJson(env, t)),
+    /** Resale payouts of this order's tickets (a ledger, not a bank transfer). */
+    resold_cents: o.resoldCents,
+    // A ticket passed on (transfer) keeps its order id but belongs to its new holder.
+    tickets: ts.filter((t) => t.orderId === o.id && t.userId === o.userId).map((t) => ticketJson(env, t)),
   };
 }

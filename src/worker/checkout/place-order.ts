@@ -52,6 +52,10 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
     throw conflict("hold_already_ordered", "An order already exists for this hold.", existing ? { order_id: existing.id } : undefined);
   }
 
+  // The seller is paid the listing's price: the organizer's promo codes do not apply to resale.
+  if (input.promoCode && hold.listingId) {
+    throw unprocessable("promo_invalid", "Promo codes do not apply to resale tickets.", { code: input.promoCode });
+  }
   const promo = input.promoCode ? await findApplicablePromo(env, eventId, input.promoCode) : undefined;
   const subtotal = hold.totalCents;
   const discount = promo ? discountFor(promo, subtotal) : 0;

@@ -6,16 +6,17 @@ import { users } from "../../platform/db/schema";
 import { formatMoney } from "../money";
 import { qrSvg } from "../tickets/qr";
 import { ticketJson } from "../tickets/view";
+import { senderAddress } from "./sender";
+import { sendTransferOffer } from "./transfer-offer";
 import { isWaitlistEmailJob, sendWaitlistEmail } from "./waitlist-offer";
 
 /** Messages on EMAIL_QUEUE (the Waitlist object also sends `WaitlistEmailJob`s, src/shared/waitlist.ts). */
-export type EmailJob = { kind: "order_confirmation"; order_id: string };
+export type EmailJob = { kind: "order_confirmation"; order_id: string } | { kind: "transfer_offer"; transfer_id: string };
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
 
-/** The sender: `tickets@<issuer host>` (the issuer is the platform's public identity). */
-export const senderAddress = (env: Pick<Env, "TICKET_ISSUER">) => `tickets@${new URL(env.TICKET_ISSUER).hostname}`;
+export { senderAddress };
 
 /**
  * The order confirmation: one line and one QR code (attached as SVG, shown inline) per
@@ -27,7 +28,8 @@ export async function sendOrderConfirmation(env: Env, orderId: string): Promise<
   const user = await db(env).select({ email: users.email, name: users.name }).from(users).where(eq(users.id, order.userId)).get();
   const event = await getEvent(env, order.eventId);
   if (!user || !event) return "skipped";
-  const tickets = (await getOrderTickets(env, [orderId])).filter((t) => t.status === "valid").map((t) => ticketJson(env, t));
+  // Tickets passed on to someone else keep the order id but are not the buyer's to show.
+  const tickets = (await getOrderTickets(env, [orderId])).filter((t) => t.status === "valid" && t.userId === order.userId).map((t) => ticketJson(env, t));
   const orderUrl = new URL(`/api/v1/orders/${orderId}`, env.PUBLIC_ORIGIN).toString();
   const place = (t: (typeof tickets)[number]) => (t.seat_label ? `seat ${t.seat_label}` : `section ${t.section}`);
   // The order's own currency (the event's when it was placed), in its minor units.
@@ -87,17 +89,23 @@ export async function handleEmailBatch(batch: MessageBatch<unknown>, env: Env): 
       }
       continue;
     }
-    const job = msg.body as Partial<EmailJob> | null;
-    if (job?.kind !== "order_confirmation" || typeof job.order_id !== "string") {
+    const job = msg.body as { kind?: unknown; order_id?: unknown; transfer_id?: unknown } | null;
+    const send =
+      job?.kind === "order_confirmation" && typeof job.order_id === "string"
+        ? () => sendOrderConfirmation(env, job.order_id as string)
+        : job?.kind === "transfer_offer" && typeof job.transfer_id === "string"
+          ? () => sendTransferOffer(env, job.transfer_id as string)
+          : null;
+    if (!send) {
       console.error("dropping malformed email job", msg.id);
       msg.ack();
       continue;
     }
     try {
-      await sendOrderConfirmation(env, job.order_id);
+      await send();
       msg.ack();
     } catch (err) {
-      console.error("confirmation email failed; will retry", job.order_id, err);
+      console.error("email failed; will retry", job?.kind, err);
       msg.retry({ delaySeconds: Math.min(30 * 2 ** msg.attempts, 3600) });
     }
   }

@@ -3,7 +3,7 @@ import { getEvent } from "../../platform/db/event-rows";
 import { db } from "../../platform/db/client";
 import { users } from "../../platform/db/schema";
 import type { WaitlistEmailJob } from "../../shared/waitlist";
-import { senderAddress } from "./confirmation";
+import { senderAddress } from "./sender";
 
 export const isWaitlistEmailJob = (job: unknown): job is WaitlistEmailJob => {
   const j = job as Partial<WaitlistEmailJob> | null;

@@ -71,7 +71,7 @@ export function assertWithinLimit(body: HoldBody, maxTicketsPerUser: number): vo
   if (requested > maxTicketsPerUser) throw limitExceeded(maxTicketsPerUser, { requested });
 }
 
-const limitExceeded = (limit: number, details: Record<string, number>) =>
+export const limitExceeded = (limit: number, details: Record<string, number>) =>
   unprocessable("limit_exceeded", `At most ${limit} tickets per buyer for this event (held and bought).`, { limit, ...details });
 
 export interface EventSection {

@@ -6,6 +6,7 @@ import type { SeatMapJson } from "../../shared/seat-map-wire";
 import { callApi, type ApiAnswer, type ApiFetch } from "./api-call";
 import { formatDateTime, formatMoney, STATUS_LABEL } from "./format";
 import { Layout, Notice } from "./layout";
+import { ResaleListings, type ListingJson } from "./resale";
 import { GaSection, Legend, ReservedSection } from "./seat-map";
 import { WaitlistJoinForm } from "./waitlist";
 
@@ -40,9 +41,11 @@ interface EventViewProps {
   map: SeatMapJson | null;
   /** A sentence from a form post that did not work (the page without scripts). */
   notice?: string;
+  /** Tickets for resale at face value. */
+  listings?: ListingJson[];
 }
 
-function EventView({ event: e, map, notice }: EventViewProps) {
+function EventView({ event: e, map, notice, listings = [] }: EventViewProps) {
   const onSale = e.status === "on_sale";
   const layouts = e.sections as SectionLayout[];
   const tiers = Object.entries(e.price_tiers as Record<string, number>).sort((a, b) => b[1] - a[1]);
@@ -117,6 +120,7 @@ function EventView({ event: e, map, notice }: EventViewProps) {
             </div>
           </>
         ) : null}
+        <ResaleListings listings={listings} currency={e.currency} />
       </div>
     </Layout>
   );
@@ -124,11 +128,12 @@ function EventView({ event: e, map, notice }: EventViewProps) {
 
 async function loadEvent(c: Context<AppEnv>, api: ApiFetch, eventId: string) {
   const id = encodeURIComponent(eventId);
-  const [event, map] = await Promise.all([
+  const [event, map, resale] = await Promise.all([
     callApi<EventJson>(c, api, "GET", `/api/v1/events/${id}`, { auth: false }),
     callApi<SeatMapJson>(c, api, "GET", `/api/v1/events/${id}/seats`, { auth: false }),
+    callApi<{ listings: ListingJson[] }>(c, api, "GET", `/api/v1/events/${id}/resale`, { auth: false }),
   ]);
-  return { event, map: map.ok ? map.body : null };
+  return { event, map: map.ok ? map.body : null, listings: resale.ok ? resale.body.listings : [] };
 }
 
 function missing(c: Context<AppEnv>, event: Exclude<ApiAnswer<unknown>, { ok: true }>) {
@@ -148,9 +153,9 @@ export function eventPages(api: ApiFetch) {
   const pages = new Hono<AppEnv>();
 
   pages.get("/events/:eventId", async (c) => {
-    const { event, map } = await loadEvent(c, api, c.req.param("eventId"));
+    const { event, map, listings } = await loadEvent(c, api, c.req.param("eventId"));
     if (!event.ok) return missing(c, event);
-    return c.html(<EventView event={event.body} map={map} />);
+    return c.html(<EventView event={event.body} map={map} listings={listings} />);
   });
 
   // Without scripts, the best-available and GA forms post here; with them, the page calls the API.

@@ -11,6 +11,7 @@ import { homePage } from "./home";
 import { Layout, Notice } from "./layout";
 import { mePages } from "./me";
 import { queuePages } from "./queue";
+import { resalePages } from "./resale";
 import { waitlistPages } from "./waitlist";
 
 /**
@@ -36,6 +37,7 @@ export function pageRoutes(api: ApiFetch) {
   pages.route("/", checkoutPages(api));
   pages.route("/", accountPages(api));
   pages.route("/", mePages(api));
+  pages.route("/", resalePages(api));
   pages.route("/", waitlistPages(api));
   pages.route("/", adminPages(api));
   return pages;

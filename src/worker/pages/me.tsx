@@ -5,6 +5,7 @@ import { cookiePrincipal } from "../middleware/session";
 import { callApi, type ApiFetch } from "./api-call";
 import { formatDateTime, formatMoney } from "./format";
 import { Layout, Notice } from "./layout";
+import { MeMessage, MyListingsSection, TransfersSection, type ListingJson, type TransferJson } from "./resale";
 import { TicketCard, type EventSummary, type TicketJson } from "./tickets";
 import { WaitlistEntries, type WaitlistEntryJson } from "./waitlist";
 
@@ -37,10 +38,12 @@ export function mePages(api: ApiFetch) {
     const viewer = await cookiePrincipal(c);
     if (!viewer) return c.redirect(`/login?next=${encodeURIComponent("/me")}`, 303);
     const eventIds = new Set<string>();
-    const [orders, tickets, waitlist] = await Promise.all([
+    const [orders, tickets, waitlist, transfers, listings] = await Promise.all([
       callApi<{ orders: OrderJson[] }>(c, api, "GET", "/api/v1/me/orders?limit=50"),
       callApi<{ tickets: TicketJson[] }>(c, api, "GET", "/api/v1/me/tickets"),
       callApi<{ entries: WaitlistEntryJson[] }>(c, api, "GET", "/api/v1/me/waitlist"),
+      callApi<{ incoming: TransferJson[]; outgoing: TransferJson[] }>(c, api, "GET", "/api/v1/me/transfers"),
+      callApi<{ listings: ListingJson[] }>(c, api, "GET", "/api/v1/me/resale"),
     ]);
     const entries = waitlist.ok ? waitlist.body.entries.filter((e) => e.status !== "left") : [];
     for (const e of entries) eventIds.add(e.event_id);
@@ -57,6 +60,7 @@ export function mePages(api: ApiFetch) {
     return c.html(
       <Layout title="My tickets" viewer={viewer} scripts={entries.some((e) => e.status === "offered") ? ["me", "countdown"] : ["me"]}>
         <h1>My tickets</h1>
+        <MeMessage code={c.req.query("done")} />
         <p class="meta" id="offline-note">
           Once loaded, this page opens without a network too: show your tickets at the door even where there is no signal.
         </p>
@@ -73,6 +77,8 @@ export function mePages(api: ApiFetch) {
             ))}
           </ul>
         )}
+        {transfers.ok ? <TransfersSection incoming={transfers.body.incoming} outgoing={transfers.body.outgoing} /> : null}
+        {listings.ok ? <MyListingsSection listings={listings.body.listings} /> : null}
         {entries.length > 0 ? (
           <>
             <h2>Waitlist</h2>

@@ -5,4 +5,5 @@ export * from "./orders";
 export * from "./stats";
 export * from "./tickets";
 export * from "./payments";
+export * from "./resale";
 export * from "./waitlist";

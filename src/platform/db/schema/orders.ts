@@ -41,6 +41,8 @@ export const orders = sqliteTable(
      */
     refundedCents: integer("refunded_cents").notNull().default(0),
     seatsReturnedAt: text("seats_returned_at"),
+    /** Resale payouts of this order's tickets (sales minus refunded sales; see resale_payouts). */
+    resoldCents: integer("resold_cents").notNull().default(0),
     emailQueuedAt: text("email_queued_at"),
     createdAt: text("created_at").notNull().default(now),
     updatedAt: text("updated_at").notNull().default(now),

@@ -24,6 +24,12 @@ export const tickets = sqliteTable(
     issuedAt: text("issued_at").notNull().default(now),
     expiresAt: text("expires_at").notNull(),
     revokedAt: text("revoked_at"),
+    /**
+     * The ticket this one reissued (a transfer, or a resale refunded back to its seller); its
+     * `order_item_id` is then the transfer or relisting that issued it, so face value follows
+     * this chain back to the order item that was paid for.
+     */
+    replacesTicketId: text("replaces_ticket_id"),
   },
   (t) => [
     uniqueIndex("tickets_order_item_unique").on(t.orderItemId),

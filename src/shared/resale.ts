@@ -1,0 +1,18 @@
+/** The buyer ledger's RPC for holding a resale listing (BuyerLedger.createResaleHold). */
+import type { HoldView } from "./inventory/types";
+
+export interface ResaleHoldRequest {
+  eventId: string;
+  userId: string;
+  listingId: string;
+  holdTtlSeconds: number;
+  maxTicketsPerUser: number;
+}
+
+export type ResaleHoldResult =
+  | ({ ok: true } & HoldView)
+  | { ok: false; reason: "limit_exceeded"; limit: number; used: number; requested: number }
+  /** Held or bought by someone else, withdrawn, the seller's own, or its ticket no longer valid. */
+  | { ok: false; reason: "listing_unavailable" }
+  /** D1 could not be reached; nothing is held. */
+  | { ok: false; reason: "unavailable" };
