@@ -222,6 +222,14 @@ describe("docs/openapi.json", () => {
     });
     expect(delta.body).toMatchObject({ kind: "delta", checked_in: [{ ticket_id: ticket.ticket_id }] });
     await expectDoc("GET", "/api/v1/admin/events/{eventId}/orders", admin("/orders?limit=2"), { token: t });
+    // Console reads (extensions).
+    await expectDoc("GET", "/api/v1/admin/events/{eventId}/orders", admin(`/orders?q=${encodeURIComponent(buyer.email)}&status=paid`), { token: t });
+    await expectDoc("GET", "/api/v1/admin/events/{eventId}/stats", admin("/stats?minutes=0"), { token: t });
+    await expectDoc("GET", "/api/v1/admin/orders/{orderId}", `/api/v1/admin/orders/${paid.order.order_id}`, { token: t });
+    await expectDoc("GET", "/api/v1/admin/events/{eventId}/gate-devices", admin("/gate-devices"), { token: t });
+    await expectDoc("GET", "/api/v1/admin/events/{eventId}/promo-codes", admin("/promo-codes"), { token: t });
+    await expectDoc("GET", "/api/v1/admin/events/{eventId}/exports/orders.csv", admin("/exports/orders.csv"), { token: t });
+    await expectDoc("GET", "/api/v1/admin/events/{eventId}/exports/attendees.csv", admin("/exports/attendees.csv"), { token: t });
     await call("POST", admin("/promo-codes"), { token: t, body: { code: "OASFREE", percent_off: 100 } });
     const freeHold = await call("POST", e("/holds"), { token: buyer.token, body: { seats: ["R-B-5"] } });
     await expectDoc("POST", "/api/v1/orders", "/api/v1/orders", {

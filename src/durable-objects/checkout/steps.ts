@@ -62,7 +62,8 @@ function moveStatement(
 /** Applies one move; true when it changed the order. */
 async function moveOrder(env: Env, orderId: string, move: OrderMove, reason: string): Promise<boolean> {
   const r = await moveStatement(env, orderId, move, { failureReason: reason }).run();
-  return r.meta.changes === 1;
+  // D1's meta.changes also counts rows written by triggers (sales stats), so any count means moved.
+  return r.meta.changes > 0;
 }
 
 /**
@@ -149,7 +150,8 @@ async function issueTicketsAndMarkPaid(env: Env, o: OrderRow, exp: number): Prom
     moveStatement(env, o.id, "pay", { paidAt: now }, now),
     consumePromoStatement(env, o.id),
   ]);
-  if (results[inserts.length]?.meta.changes === 1) recordMetric(env.METRICS, { kind: "sale", eventId: o.eventId, count: items.length, amountMinor: o.amountCents, detail: o.currency });
+  // `> 0`, not `=== 1`: D1's meta.changes also counts rows written by triggers (the sales stats buckets).
+  if ((results[inserts.length]?.meta.changes ?? 0) > 0) recordMetric(env.METRICS, { kind: "sale", eventId: o.eventId, count: items.length, amountMinor: o.amountCents, detail: o.currency });
 }
 
 /** Queued at most once per order; a failed send is retried by the queue, never by the order. */
@@ -229,13 +231,15 @@ export async function refundPaid(env: Env, orderId: string, reason: string): Pro
     moveStatement(env, orderId, "refund", { failureReason: reason }, now),
     env.DB.prepare(
       `UPDATE tickets SET status = 'revoked', revoked_at = ?
-       WHERE order_id = ? AND status != 'revoked' AND (SELECT status FROM orders WHERE id = ?) = ?`,
+       WHERE order_id = ? AND status != 'revoked' AND (SELECT status FROM orders WHERE id = ?) = ? RETURNING 1`,
     ).bind(now, orderId, orderId, ORDER_MOVES.refund.to),
   ]);
+  // Rows, not meta.changes: D1 counts the rows triggers write too (gate changes, sales stats).
+  const movedNow = (moved?.meta.changes ?? 0) > 0;
   const o = await getOrder(env, orderId);
   if (!o) return { ok: false, status: "not_found", reason: "not_found" };
-  if (moved?.meta.changes !== 1 && o.status !== ORDER_MOVES.refund.to) return { ok: false, status: o.status, reason: "not_paid" };
-  if (moved?.meta.changes === 1) recordMetric(env.METRICS, { kind: "refund", eventId: o.eventId, count: revoked?.meta.changes ?? 0, amountMinor: o.amountCents, detail: o.currency });
+  if (!movedNow && o.status !== ORDER_MOVES.refund.to) return { ok: false, status: o.status, reason: "not_paid" };
+  if (movedNow) recordMetric(env.METRICS, { kind: "refund", eventId: o.eventId, count: revoked?.results.length ?? 0, amountMinor: o.amountCents, detail: o.currency });
   await settle(env, o);
   // As settled (refunded_at, refunded_cents), for the answer.
   return { ok: true, order: (await getOrder(env, orderId)) ?? o };

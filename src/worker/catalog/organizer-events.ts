@@ -1,15 +1,14 @@
-/** Organizer operations on events: create, read own, publish, stats. Ownership is checked here. */
-import { and, asc, count, eq, sum } from "drizzle-orm";
+/** Organizer operations on events: create, read own, publish. Ownership is checked here. */
+import { and, asc, eq } from "drizzle-orm";
 import { badRequest, conflict, notFound } from "../errors";
 import { db } from "../../platform/db/client";
-import { events, orders } from "../../platform/db/schema";
+import { events } from "../../platform/db/schema";
 import { newId } from "../../shared/ids";
-import { waitlistObjectName } from "../../shared/waitlist";
 import { eventChanged } from "./event-facts";
-import type { EventRow } from "../../platform/db/event-rows";
 import { getOwnEvent } from "./event-repo";
-import type { EventInput } from "./input";
-import { initInventory, readSnapshots } from "./inventory";
+import { EventInput } from "./input";
+import { parseOr400 } from "../validation";
+import { initInventory } from "./inventory";
 import { tellSections } from "./sale-state";
 import { getOwnVenue, sectionsOf, type VenueSectionRow } from "./venues";
 
@@ -34,11 +33,8 @@ export async function listOwnEvents(env: Pick<Env, "DB">, organizerId: string) {
   return rows.map((event) => ({ event, sections: sections.get(event.venueId) ?? [] }));
 }
 
-/** Creates a draft event on one of the organizer's venues. */
-export async function createEvent(env: Pick<Env, "DB">, organizerId: string, input: EventInput) {
-  const venue = await getOwnVenue(env, organizerId, input.venue_id);
-  if (!venue) throw notFound("Venue");
-  const sections = (await sectionsOf(env, [venue.id])).get(venue.id) ?? [];
+/** 400 unless every price tier the venue's sections use has a price in the event. */
+function requireTierPrices(sections: VenueSectionRow[], input: EventInput) {
   const missing = [
     ...new Set(sections.flatMap((s) => (s.layout.kind === "ga" ? [s.layout.price_tier] : s.layout.rows.map((r) => r.price_tier)))),
   ].filter((tier) => !Object.hasOwn(input.price_tiers, tier));
@@ -50,6 +46,14 @@ export async function createEvent(env: Pick<Env, "DB">, organizerId: string, inp
         code: "custom",
       })),
     });
+}
+
+/** Creates a draft event on one of the organizer's venues. */
+export async function createEvent(env: Pick<Env, "DB">, organizerId: string, input: EventInput) {
+  const venue = await getOwnVenue(env, organizerId, input.venue_id);
+  if (!venue) throw notFound("Venue");
+  const sections = (await sectionsOf(env, [venue.id])).get(venue.id) ?? [];
+  requireTierPrices(sections, input);
   const [event] = await db(env)
     .insert(events)
     .values({
@@ -101,24 +105,53 @@ export async function publishEvent(env: Pick<Env, "DB" | "INVENTORY">, organizer
   return publishEvent(env, organizerId, eventId);
 }
 
-/** Live counts per section from the inventory, and paid orders and their revenue. */
-export async function eventStats(env: Pick<Env, "DB" | "INVENTORY" | "WAITLIST">, event: EventRow, sections: VenueSectionRow[]) {
-  // A draft (or an event cancelled before publishing) has no inventory yet: all places are free.
-  const snapshots = event.publishedAt
-    ? await readSnapshots(env, event.id, sections)
-    : sections.map((s) => ({ key: s.key, capacity: s.capacity, available: s.capacity, held: 0, sold: 0 }));
-  const paid = await db(env)
-    .select({ orders: count(), revenue: sum(orders.amountCents) })
-    .from(orders)
-    .where(and(eq(orders.eventId, event.id), eq(orders.status, "paid")))
-    .get();
-  const waitlist = await env.WAITLIST.getByName(waitlistObjectName(event.id)).counts();
-  return {
-    event_id: event.id,
-    sections: snapshots.map((s) => ({ key: s.key, capacity: s.capacity, available: s.available, held: s.held, sold: s.sold })),
-    orders: paid?.orders ?? 0,
-    revenue_cents: Number(paid?.revenue ?? 0),
+/**
+ * Changes a draft: `patch` holds the fields to change, in the shape of the create body, and
+ * the merged event is validated exactly as a new one. Published and cancelled events keep
+ * their terms (buyers bought under them): 409 `event_not_draft`.
+ */
+export async function updateDraftEvent(env: Pick<Env, "DB">, organizerId: string, eventId: string, patch: Record<string, unknown>) {
+  const event = await getOwnEvent(env, organizerId, eventId);
+  const notDraft = () => conflict("event_not_draft", "Only a draft can be edited; a published event keeps the terms it was sold under.");
+  if (event.state !== "draft") throw notDraft();
+  const current = {
+    venue_id: event.venueId,
+    name: event.name,
+    category: event.category,
+    city: event.city,
+    starts_at: event.startsAt,
+    ends_at: event.endsAt,
+    on_sale_at: event.onSaleAt,
+    price_tiers: event.priceTiers,
+    hold_ttl_seconds: event.holdTtlSeconds,
+    max_tickets_per_user: event.maxTicketsPerUser,
     currency: event.currency,
-    waitlist,
+    ...(event.waitingRoom ? { waiting_room: event.waitingRoom } : {}),
   };
+  const input = parseOr400(EventInput, { ...current, ...patch }, "Request body");
+  const venue = await getOwnVenue(env, organizerId, input.venue_id);
+  if (!venue) throw notFound("Venue");
+  const sections = (await sectionsOf(env, [venue.id])).get(venue.id) ?? [];
+  requireTierPrices(sections, input);
+  const [updated] = await db(env)
+    .update(events)
+    .set({
+      venueId: venue.id,
+      name: input.name,
+      category: input.category,
+      city: input.city,
+      startsAt: input.starts_at,
+      endsAt: input.ends_at,
+      onSaleAt: input.on_sale_at,
+      priceTiers: input.price_tiers,
+      holdTtlSeconds: input.hold_ttl_seconds,
+      maxTicketsPerUser: input.max_tickets_per_user,
+      currency: input.currency,
+      waitingRoom: input.waiting_room ?? null,
+    })
+    // Conditional: a publish that raced with this edit wins, and the edit is refused.
+    .where(and(eq(events.id, event.id), eq(events.state, "draft")))
+    .returning();
+  if (!updated) throw notDraft();
+  return { event: updated, sections };
 }

@@ -3,6 +3,7 @@ import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { pageCsrf } from "../middleware/session";
 import { accountPages } from "./account";
+import { adminPages } from "./admin";
 import type { ApiFetch } from "./api-call";
 import { checkoutPages } from "./checkout";
 import { eventPages } from "./event";
@@ -38,6 +39,7 @@ export function pageRoutes(api: ApiFetch) {
   pages.route("/", mePages(api));
   pages.route("/", resalePages(api));
   pages.route("/", waitlistPages(api));
+  pages.route("/", adminPages(api));
   return pages;
 }
 

@@ -1,11 +1,14 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { eventJson } from "../catalog/event-json";
 import { EventInput, VenueInput } from "../catalog/input";
-import { createEvent, eventStats, getOwnEventWithSections, listOwnEvents, publishEvent } from "../catalog/organizer-events";
+import { createEvent, updateDraftEvent, getOwnEventWithSections, listOwnEvents, publishEvent } from "../catalog/organizer-events";
 import { createVenue, getOwnVenue, listOwnVenues, sectionsOf, venueJson } from "../catalog/venues";
 import { notFound } from "../errors";
 import { requireAuth } from "../middleware/auth";
+import { liveUrl } from "../console/live-ticket";
+import { eventStats, StatsQuery } from "../stats/event-stats";
 import { validate } from "../validation";
 
 /** Organizer venues, events, publish, stats. Another organizer's venue or event is a 404. */
@@ -59,12 +62,19 @@ adminCatalogRoutes.get("/api/v1/admin/events/:eventId", organizer, async (c) => 
   return c.json(eventJson(event, sections));
 });
 
+/** Extension: edits a draft (any fields of the create body); 409 `event_not_draft` once published. */
+adminCatalogRoutes.patch("/api/v1/admin/events/:eventId", organizer, validate("json", z.record(z.string(), z.unknown())), async (c) => {
+  const { event, sections } = await updateDraftEvent(c.env, c.get("principal").userId, c.req.param("eventId"), c.req.valid("json"));
+  return c.json(eventJson(event, sections));
+});
+
 adminCatalogRoutes.post("/api/v1/admin/events/:eventId/publish", organizer, async (c) => {
   const { event, sections } = await publishEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
   return c.json(eventJson(event, sections));
 });
 
-adminCatalogRoutes.get("/api/v1/admin/events/:eventId/stats", organizer, async (c) => {
+adminCatalogRoutes.get("/api/v1/admin/events/:eventId/stats", organizer, validate("query", StatsQuery), async (c) => {
   const { event, sections } = await getOwnEventWithSections(c.env, c.get("principal").userId, c.req.param("eventId"));
-  return c.json(await eventStats(c.env, event, sections));
+  const stats = await eventStats(c.env, event, sections, c.req.valid("query"));
+  return c.json({ ...stats, live_url: await liveUrl(c.env, c.get("principal").userId, event.id) });
 });

@@ -1,14 +1,11 @@
-import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
-import { ORDER_STATUSES } from "../../shared/order-state";
 import type { AppEnv } from "../app-env";
 import { eventChanged } from "../catalog/event-facts";
 import { getOwnEvent } from "../catalog/event-repo";
-import { OrdersCursorParam, orderPage } from "../checkout/order-pages";
+import { orderPage } from "../checkout/order-pages";
 import { getOrganizerOrder, orderJson, orderWithTickets } from "../checkout/order-repo";
 import { cancelEvent } from "../checkout/organizer";
-import { orders } from "../../platform/db/schema";
+import { AdminOrdersQuery, adminOrdersFilter, buyersOf } from "../console/orders";
 import { conflict } from "../errors";
 import { requireAuth } from "../middleware/auth";
 import { CreatePromoBody, createPromoCode, promoCodeJson } from "../promo/promo-admin";
@@ -44,24 +41,18 @@ adminOrdersRoutes.post("/api/v1/admin/events/:eventId/cancel", requireAuth("orga
   }
 });
 
-const OrdersQuery = z.object({
-  status: z.enum(ORDER_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  /** `next_cursor` of the previous page (opaque). */
-  cursor: OrdersCursorParam,
-});
-
-/** The event's orders, newest first (so organizers can find what to refund). */
+/** The event's orders, newest first (so organizers can find what to refund), filtered and searched. */
 adminOrdersRoutes.get(
   "/api/v1/admin/events/:eventId/orders",
   requireAuth("organizer"),
-  validate("query", OrdersQuery),
+  validate("query", AdminOrdersQuery),
   async (c) => {
     const event = await getOwnEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
     const q = c.req.valid("query");
-    const page = await orderPage(c.env, and(eq(orders.eventId, event.id), q.status ? eq(orders.status, q.status) : undefined), q.limit, q.cursor);
+    const page = await orderPage(c.env, adminOrdersFilter(event.id, q), q.limit, q.cursor);
+    const buyers = await buyersOf(c.env, page.rows);
     return c.json({
-      orders: page.rows.map((o) => ({ ...orderJson(c.env, o, page.tickets), user_id: o.userId })),
+      orders: page.rows.map((o) => ({ ...orderJson(c.env, o, page.tickets), user_id: o.userId, buyer: buyers.get(o.userId) ?? null })),
       next_cursor: page.next,
     });
   },

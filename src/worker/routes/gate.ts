@@ -9,6 +9,7 @@ import { gateBundle, gateBundleSince } from "../gate/bundle";
 import { CursorParam } from "../gate/changes";
 import { enrolGateDevice, getGateDevice } from "../gate/devices";
 import { recordScans } from "../gate/scans";
+import { recordBundleSync } from "../console/gate-devices";
 import { recordMetric } from "../../platform/metrics";
 import { requireAuth } from "../middleware/auth";
 import { validate } from "../validation";
@@ -71,6 +72,8 @@ gateRoutes.get(
   async (c) => {
     const { event, device } = await deviceOf(c.env, c.get("principal"), c.req.valid("param").eventId);
     c.header("Cache-Control", "no-store");
+    // For the organizer's device list ("last sync"); a write of the device's own row.
+    await recordBundleSync(c.env, event.id, device.id);
     const { since } = c.req.valid("query");
     if (!since) return c.json(await gateBundle(c.env, event, device));
     const delta = await gateBundleSince(c.env, event, since);

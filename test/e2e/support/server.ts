@@ -36,12 +36,22 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
 
 export interface RunningSystem {
   origin: string;
+  /** The secrets this system runs with (a bench signs its own session tokens with them). */
+  secrets: Record<string, string>;
   stop(): Promise<void>;
   /** The last lines wrangler printed (for failure messages). */
   log(): string;
 }
 
-export async function startSystem(): Promise<RunningSystem> {
+export interface StartOptions {
+  /**
+   * Runs after the D1 migrations and before the server starts, with wrangler's arguments for
+   * the same local state (a benchmark seeds a large database with `d1 execute` here).
+   */
+  beforeStart?: (wrangler: (args: string[]) => Promise<string>, persistArgs: string[]) => Promise<void>;
+}
+
+export async function startSystem(opts: StartOptions = {}): Promise<RunningSystem> {
   const dir = await mkdtemp(path.join(tmpdir(), "gate-e2e-"));
   const secrets = generateDevSecrets() as Record<string, string>;
   const envFile = path.join(dir, ".dev.vars");
@@ -49,6 +59,7 @@ export async function startSystem(): Promise<RunningSystem> {
   const env = { ...process.env, ...secrets, CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
   const persist = path.join(dir, "state");
   await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], env);
+  await opts.beforeStart?.((args) => run(args, env), ["--local", "--persist-to", persist]);
 
   const [port, inspector] = [await freePort(), await freePort()];
   const origin = `http://127.0.0.1:${port}`;
@@ -106,5 +117,5 @@ export async function startSystem(): Promise<RunningSystem> {
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  return { origin, stop, log: () => log };
+  return { origin, secrets, stop, log: () => log };
 }

@@ -2,6 +2,7 @@
 export * from "./catalog";
 export * from "./gate";
 export * from "./orders";
+export * from "./stats";
 export * from "./tickets";
 export * from "./payments";
 export * from "./resale";

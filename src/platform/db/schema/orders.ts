@@ -53,6 +53,8 @@ export const orders = sqliteTable(
     uniqueIndex("orders_payment_unique").on(t.paymentId),
     index("orders_user_idx").on(t.userId, t.createdAt),
     index("orders_event_idx").on(t.eventId, t.status),
+    // The organizer's order pages and CSV export walk one event newest first without sorting it.
+    index("orders_event_created_idx").on(t.eventId, t.createdAt, t.id),
   ],
 );
 

@@ -36,6 +36,8 @@ export const tickets = sqliteTable(
     index("tickets_order_idx").on(t.orderId),
     index("tickets_user_idx").on(t.userId),
     index("tickets_event_idx").on(t.eventId, t.status),
+    // The attendee CSV export pages through one event's tickets by id.
+    index("tickets_event_id_idx").on(t.eventId, t.id),
     index("tickets_kid_idx").on(t.kid, t.status, t.expiresAt),
   ],
 );
