@@ -38,3 +38,16 @@ export function formatMoney(minorUnits: number, currency: string, locale = "en")
     maximumFractionDigits: decimals,
   }).format(minorUnits / 10 ** decimals);
 }
+
+/**
+ * What a person types in major units ("12.5", "12,50", "1200" yen) -> integer minor units, or
+ * null when it is not a positive amount with at most the currency's decimals. Parsed as text so
+ * no float rounding turns 0.29 into 28 cents.
+ */
+export function parseMajorUnits(text: string, currency: string): number | null {
+  const decimals = CURRENCY_DECIMALS[currency] ?? 2;
+  const m = /^(\d{1,9})(?:[.,](\d*))?$/.exec(text.trim());
+  if (!m || (m[2] ?? "").length > decimals) return null;
+  const minor = Number(m[1]) * 10 ** decimals + Number((m[2] ?? "").padEnd(decimals, "0") || "0");
+  return minor > 0 ? minor : null;
+}

@@ -1,4 +1,4 @@
-import { formatMoney } from "../money";
+import { formatMoney, parseMajorUnits } from "../money";
 
 /** Dates as people read them. Venues carry no time zone yet, so times are shown in UTC, and say so. */
 export function formatDateTime(iso: string): string {
@@ -14,7 +14,7 @@ export function formatDateTime(iso: string): string {
   }).format(new Date(iso));
 }
 
-export { formatMoney };
+export { formatMoney, parseMajorUnits };
 
 /** Status of an event as a phrase. */
 export const STATUS_LABEL: Record<string, string> = {

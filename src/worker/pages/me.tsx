@@ -1,11 +1,12 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../app-env";
 import type { EventJson } from "../catalog/event-json";
 import { cookiePrincipal } from "../middleware/session";
 import { callApi, type ApiFetch } from "./api-call";
 import { formatDateTime, formatMoney } from "./format";
 import { Layout, Notice } from "./layout";
-import { MeMessage, MyListingsSection, TransfersSection, type ListingJson, type TransferJson } from "./resale";
+import { MeMessage, MyListingsSection, TicketActions, TransfersSection, type ListingJson, type TransferJson } from "./resale";
 import { TicketCard, type EventSummary, type TicketJson } from "./tickets";
 import { WaitlistEntries, type WaitlistEntryJson } from "./waitlist";
 
@@ -34,7 +35,15 @@ const ORDER_STATUS: Record<string, string> = {
  */
 export function mePages(api: ApiFetch) {
   const pages = new Hono<AppEnv>();
-  pages.get("/me", async (c) => {
+  pages.get("/me", (c) => renderMe(c, api));
+  return pages;
+}
+
+/**
+ * The `/me` page, also answered by its form posts when the API said no: `error` is the sentence
+ * shown on top and `status` the API's, so the buyer stays on their tickets and can try again.
+ */
+export async function renderMe(c: Context<AppEnv>, api: ApiFetch, error?: string, status = 200) {
     const viewer = await cookiePrincipal(c);
     if (!viewer) return c.redirect(`/login?next=${encodeURIComponent("/me")}`, 303);
     const eventIds = new Set<string>();
@@ -60,7 +69,7 @@ export function mePages(api: ApiFetch) {
     return c.html(
       <Layout title="My tickets" viewer={viewer} scripts={entries.some((e) => e.status === "offered") ? ["me", "countdown"] : ["me"]}>
         <h1>My tickets</h1>
-        <MeMessage code={c.req.query("done")} />
+        {error ? <Notice kind="error">{error}</Notice> : <MeMessage code={c.req.query("done")} />}
         <p class="meta" id="offline-note">
           Once loaded, this page opens without a network too: show your tickets at the door even where there is no signal.
         </p>
@@ -73,7 +82,7 @@ export function mePages(api: ApiFetch) {
         ) : (
           <ul class="ticket-list">
             {ticketList.map((t) => (
-              <TicketCard t={t} event={events.get(t.event_id)} />
+              <TicketCard t={t} event={events.get(t.event_id)} actions={<TicketActions t={t} currency={events.get(t.event_id)?.currency} />} />
             ))}
           </ul>
         )}
@@ -102,7 +111,6 @@ export function mePages(api: ApiFetch) {
           </ul>
         )}
       </Layout>,
+      status as ContentfulStatusCode,
     );
-  });
-  return pages;
 }

@@ -5,10 +5,13 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
+import { CURRENCY_DECIMALS } from "../money";
 import { cookiePrincipal } from "../middleware/session";
 import { callApi, type ApiFetch } from "./api-call";
-import { formatDateTime, formatMoney } from "./format";
+import { formatDateTime, formatMoney, parseMajorUnits } from "./format";
 import { Notice } from "./layout";
+import { renderMe } from "./me";
+import type { TicketJson } from "./tickets";
 
 export interface ListingJson {
   listing_id: string;
@@ -55,12 +58,50 @@ const ME_MESSAGES: Record<string, string> = {
   accepted: "Transfer accepted: the ticket is yours now.",
   cancelled: "Transfer cancelled.",
   withdrawn: "Listing withdrawn.",
+  sent: "Ticket sent: it is yours until your friend accepts it.",
+  listed: "Ticket listed for resale.",
   failed: "That did not work: it may have changed meanwhile. Here is where things stand now.",
 };
 
 export function MeMessage({ code }: { code: string | undefined }) {
   const text = code ? ME_MESSAGES[code] : undefined;
   return text ? <Notice kind={code === "failed" ? "error" : "success"}>{text}</Notice> : null;
+}
+
+/**
+ * A valid ticket's two actions: send it to a friend, or list it at face value. The price is typed
+ * in the event's major units; the API holds the face-value cap, so the field only hints at it.
+ */
+export function TicketActions({ t, currency }: { t: TicketJson; currency?: string }) {
+  if (t.status !== "valid") return null;
+  const place = t.seat_label ?? `${t.section}, standing`;
+  const id = enc(t.ticket_id);
+  const decimals = currency ? (CURRENCY_DECIMALS[currency] ?? 2) : 2;
+  return (
+    <div class="ticket-actions">
+      <form method="post" action={`/me/tickets/${id}/transfer`} class="inline">
+        <label for={`to-${t.ticket_id}`}>Friend's email for {place}</label>{" "}
+        <input id={`to-${t.ticket_id}`} name="to_email" type="email" autocomplete="off" required />{" "}
+        <button type="submit">Send {place} to a friend</button>
+      </form>
+      {currency ? (
+        <form method="post" action={`/me/tickets/${id}/resale`} class="inline">
+          <label for={`price-${t.ticket_id}`}>
+            Price for {place} in {currency.toUpperCase()} (at most face value)
+          </label>{" "}
+          <input
+            id={`price-${t.ticket_id}`}
+            name="price"
+            type="text"
+            inputmode={decimals ? "decimal" : "numeric"}
+            pattern={decimals ? `[0-9]+([.,][0-9]{1,${decimals}})?` : "[0-9]+"}
+            required
+          />{" "}
+          <button type="submit">Sell {place} at face value</button>
+        </form>
+      ) : null}
+    </div>
+  );
 }
 
 /** Transfers to and from the buyer. */
@@ -132,6 +173,14 @@ export function MyListingsSection({ listings }: { listings: ListingJson[] }) {
   );
 }
 
+/** The API's own sentence, with the first field problem when it names one. */
+function apiSentence(error: { message: string; details?: Record<string, unknown> }): string {
+  const fields = error.details?.fields;
+  const first = fields && typeof fields === "object" ? Object.values(fields as Record<string, unknown>)[0] : undefined;
+  const detail = Array.isArray(first) ? first[0] : first;
+  return typeof detail === "string" && !error.message.includes(detail) ? `${error.message} ${detail}` : error.message;
+}
+
 /** The form posts of the components above. */
 export function resalePages(api: ApiFetch) {
   const pages = new Hono<AppEnv>();
@@ -155,6 +204,39 @@ export function resalePages(api: ApiFetch) {
       return c.redirect(back(r.ok ? done : "failed"), 303);
     });
   }
+
+  // Sending and listing come back to /me itself on an error, with the API's sentence: the
+  // buyer sees it next to the ticket they tried, and nothing from the URL is echoed.
+  pages.post("/me/tickets/:id/transfer", async (c) => {
+    if (!(await cookiePrincipal(c))) return c.redirect(`/login?next=${enc("/me")}`, 303);
+    const form = await c.req.parseBody();
+    const to_email = typeof form.to_email === "string" ? form.to_email.trim() : "";
+    const r = await callApi(c, api, "POST", `/api/v1/tickets/${enc(c.req.param("id"))}/transfer`, { body: { to_email } });
+    if (r.ok) return c.redirect(back("sent"), 303);
+    return renderMe(c, api, apiSentence(r.error), r.status);
+  });
+
+  pages.post("/me/tickets/:id/resale", async (c) => {
+    if (!(await cookiePrincipal(c))) return c.redirect(`/login?next=${enc("/me")}`, 303);
+    const ticketId = c.req.param("id");
+    const form = await c.req.parseBody();
+    // The currency is the ticket's event's, looked up here rather than trusted from the form.
+    const mine = await callApi<{ tickets: TicketJson[] }>(c, api, "GET", "/api/v1/me/tickets");
+    const ticket = mine.ok ? mine.body.tickets.find((t) => t.ticket_id === ticketId) : undefined;
+    if (!ticket) return renderMe(c, api, "That ticket is not yours to sell.", 404);
+    const ev = await callApi<{ currency: string }>(c, api, "GET", `/api/v1/events/${enc(ticket.event_id)}`, { auth: false });
+    if (!ev.ok) return renderMe(c, api, ev.error.message, ev.status);
+    const currency = ev.body.currency;
+    const price_cents = parseMajorUnits(typeof form.price === "string" ? form.price : "", currency);
+    if (price_cents === null) {
+      return renderMe(c, api, `Price: type an amount in ${currency.toUpperCase()} such as ${formatMoney(4200, currency)}.`, 400);
+    }
+    const r = await callApi(c, api, "POST", `/api/v1/tickets/${enc(ticketId)}/resale`, { body: { price_cents } });
+    if (r.ok) return c.redirect(back("listed"), 303);
+    const max = r.error.details?.max_price_cents;
+    const text = typeof max === "number" ? `${apiSentence(r.error)} The most you can ask is ${formatMoney(max, currency)}.` : apiSentence(r.error);
+    return renderMe(c, api, text, r.status);
+  });
 
   pages.post("/me/resale/:id/withdraw", async (c) => {
     if (!(await cookiePrincipal(c))) return c.redirect(`/login?next=${enc("/me")}`, 303);

@@ -1,3 +1,4 @@
+import type { Child } from "hono/jsx";
 import { qrSvg } from "../tickets/qr";
 import { formatDateTime } from "./format";
 
@@ -15,12 +16,13 @@ export interface EventSummary {
   name: string;
   starts_at: string;
   city: string;
+  currency?: string;
 }
 
 const STATUS_TEXT = { valid: "Valid", revoked: "Revoked (not valid for entry)", checked_in: "Checked in" } as const;
 
 /** One ticket as the buyer shows it at the door: the QR code inline (no request), event, date, seat, status. */
-export function TicketCard({ t, event }: { t: TicketJson; event?: EventSummary }) {
+export function TicketCard({ t, event, actions }: { t: TicketJson; event?: EventSummary; actions?: Child }) {
   const place = t.seat_label ?? `${t.section}, standing`;
   const svg = qrSvg(t.jwt).replace("<svg ", `<svg role="img" aria-label="QR code of the ticket for ${place.replace(/[<>&"]/g, "")}" `);
   return (
@@ -39,6 +41,7 @@ export function TicketCard({ t, event }: { t: TicketJson; event?: EventSummary }
         <p>
           <strong>Status:</strong> <span class={`badge badge-ticket-${t.status}`}>{STATUS_TEXT[t.status] ?? t.status}</span>
         </p>
+        {actions}
       </div>
     </li>
   );
