@@ -1,6 +1,7 @@
 /**
  * Transfers and resale on the storefront: the listings on an event page, and in `/me` the
- * transfers both ways (accept, cancel) and the owner's listings (withdraw). Forms post to the
+ * transfers both ways (accept, cancel), the owner's listings (withdraw), and on each valid ticket
+ * "send to a friend" and "sell at face value". Forms post to the
  * small page routes below, which call the JSON API and come back to the page with a sentence.
  */
 import { Hono } from "hono";
@@ -173,12 +174,11 @@ export function MyListingsSection({ listings }: { listings: ListingJson[] }) {
   );
 }
 
-/** The API's own sentence, with the first field problem when it names one. */
+/** The API's own sentence, with its first field issue when it names one ("Not a valid email address."). */
 function apiSentence(error: { message: string; details?: Record<string, unknown> }): string {
-  const fields = error.details?.fields;
-  const first = fields && typeof fields === "object" ? Object.values(fields as Record<string, unknown>)[0] : undefined;
-  const detail = Array.isArray(first) ? first[0] : first;
-  return typeof detail === "string" && !error.message.includes(detail) ? `${error.message} ${detail}` : error.message;
+  const issues = error.details?.issues;
+  const first = Array.isArray(issues) ? (issues[0] as { message?: unknown } | undefined)?.message : undefined;
+  return typeof first === "string" ? `${error.message} ${first}` : error.message;
 }
 
 /** The form posts of the components above. */
