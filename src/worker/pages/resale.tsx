@@ -80,16 +80,16 @@ export function TicketActions({ t, currency }: { t: TicketJson; currency?: strin
   const decimals = currency ? (CURRENCY_DECIMALS[currency] ?? 2) : 2;
   return (
     <div class="ticket-actions">
-      <form method="post" action={`/me/tickets/${id}/transfer`} class="inline">
-        <label for={`to-${t.ticket_id}`}>Friend's email for {place}</label>{" "}
-        <input id={`to-${t.ticket_id}`} name="to_email" type="email" autocomplete="off" required />{" "}
+      <form method="post" action={`/me/tickets/${id}/transfer`}>
+        <label for={`to-${t.ticket_id}`}>Friend's email for {place}</label>
+        <input id={`to-${t.ticket_id}`} name="to_email" type="email" autocomplete="off" required />
         <button type="submit">Send {place} to a friend</button>
       </form>
       {currency ? (
-        <form method="post" action={`/me/tickets/${id}/resale`} class="inline">
+        <form method="post" action={`/me/tickets/${id}/resale`}>
           <label for={`price-${t.ticket_id}`}>
             Price for {place} in {currency.toUpperCase()} (at most face value)
-          </label>{" "}
+          </label>
           <input
             id={`price-${t.ticket_id}`}
             name="price"
@@ -97,7 +97,7 @@ export function TicketActions({ t, currency }: { t: TicketJson; currency?: strin
             inputmode={decimals ? "decimal" : "numeric"}
             pattern={decimals ? `[0-9]+([.,][0-9]{1,${decimals}})?` : "[0-9]+"}
             required
-          />{" "}
+          />
           <button type="submit">Sell {place} at face value</button>
         </form>
       ) : null}
