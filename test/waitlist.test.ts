@@ -72,6 +72,10 @@ describe("joining the waitlist", () => {
     expect(await counts(ev)).toEqual({ waiting: 2, offered: 0, purchased: 0, expired: 0, left: 0, waiting_quantity: 3 });
     const stats = await call("GET", `/api/v1/admin/events/${ev.eventId}/stats`, { token: ev.organizerToken });
     expect(stats.body.waitlist).toEqual({ waiting: 2, offered: 0, purchased: 0, expired: 0, left: 0, waiting_quantity: 3 });
+    // ...and on the console's live dashboard page.
+    const page = await call("GET", `/admin/events/${ev.eventId}/dashboard`, { headers: { Cookie: `session=${ev.organizerToken}` } });
+    expect(page.status).toBe(200);
+    expect(String(page.body)).toMatch(/Waitlist<\/dt>\s*<dd[^>]*>2 waiting \(3 tickets\)<\/dd>/);
   });
 
   it("409 already_on_waitlist for a second entry; 422 not_sold_out while seats are available (event or section)", async ({ expect }) => {

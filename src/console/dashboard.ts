@@ -5,7 +5,7 @@
  * costs nothing here.
  */
 import uPlot from "uplot";
-import type { DashboardMessage, DashboardStatsWire, SalesPointWire } from "../shared/dashboard-wire";
+import { waitlistSummary, type DashboardMessage, type DashboardStatsWire, type SalesPointWire } from "../shared/dashboard-wire";
 
 const root = document.getElementById("dashboard") as HTMLElement | null;
 
@@ -74,6 +74,7 @@ function start(root: HTMLElement) {
     setKpi("queue", s.queue ? String(s.queue.waiting) : "no queue");
     setKpi("admission", s.queue ? (s.queue.admitted_per_minute === null ? "measuring…" : String(s.queue.admitted_per_minute)) : "no queue");
     setKpi("checkins", String(s.checkins.entries));
+    setKpi("waitlist", waitlistSummary(s.waitlist));
 
     const lastHourSold = s.series.per_minute.reduce((n, p) => n + p.tickets_sold, 0);
     draw("chart-sales", salesSeries, salesData(s.series.per_minute), salesAxes, `${lastHourSold} tickets sold in the last hour, ${fmtMoney(s.series.per_minute.reduce((n, p) => n + p.revenue_cents, 0))} revenue.`);

@@ -24,7 +24,15 @@ export interface DashboardStatsWire {
   series: { per_minute: SalesPointWire[]; per_day: SalesPointWire[] };
   queue: { waiting: number; admitted: number; admitted_per_minute: number | null; per_minute: { t: string; waiting: number; admitted: number }[] } | null;
   checkins: { entries: number; per_gate: { device_id: string; name: string; entries: number; per_minute: { t: string; entries: number }[] }[] };
+  waitlist: { waiting: number; offered: number; waiting_quantity: number };
   generated_at: string;
+}
+
+/** The console's one-line waitlist figure, the same on the first render and on live updates. */
+export function waitlistSummary(w: DashboardStatsWire["waitlist"]): string {
+  if (w.waiting === 0 && w.offered === 0) return "nobody";
+  const waiting = `${w.waiting} waiting (${w.waiting_quantity} tickets)`;
+  return w.offered > 0 ? `${waiting}, ${w.offered} offered` : waiting;
 }
 
 export type DashboardMessage = { type: "stats"; stats: DashboardStatsWire };

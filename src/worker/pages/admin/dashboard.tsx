@@ -6,6 +6,7 @@ import type { ApiFetch } from "../api-call";
 import { formatMoney, STATUS_LABEL } from "../format";
 import { apiGet } from "./api";
 import { AdminLayout } from "./layout";
+import { waitlistSummary } from "../../../shared/dashboard-wire";
 
 /** One figure of the dashboard; the script updates `data-kpi` elements by name. */
 function Kpi(props: { name: string; label: string; value: string }) {
@@ -64,6 +65,7 @@ export function dashboardPages(api: ApiFetch) {
             <Kpi name="queue" label="In the queue" value={stats.queue ? String(stats.queue.waiting) : "no queue"} />
             <Kpi name="admission" label="Admitted per minute" value={stats.queue ? "–" : "no queue"} />
             <Kpi name="checkins" label="Checked in" value={String(stats.checkins.entries)} />
+            <Kpi name="waitlist" label="Waitlist" value={waitlistSummary(stats.waitlist)} />
           </dl>
           <div class="charts">
             <figure>
