@@ -24,6 +24,7 @@ import { performance } from "node:perf_hooks";
 import { SignJWT } from "jose";
 import { Miniflare } from "miniflare";
 import { bundleWorker, startApp } from "./app-miniflare.mjs";
+import { pct } from "./lib.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const SECTIONS = 20;
@@ -40,7 +41,6 @@ const WARMUP = 300;
 const GOAL_VS_CHAIN = 0.5;
 const GOAL_FIRST_VS_RETURNING = 1.5;
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 const fmt = (n, d = 0) => (n === null || n === undefined ? "-" : n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }));
 const TICK = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim() || 100);
 

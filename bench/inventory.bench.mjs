@@ -19,9 +19,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
-import { dirBytes } from "./lib.mjs";
+import { bundleBenchWorker, dirBytes, fmt, pct } from "./lib.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const ROWS = 100;
@@ -38,24 +37,8 @@ const VIEWERS = 1_000;
 /** As LIVE_FEED_SHARDS in src/worker/inventory/live.ts. */
 const FEED_SHARDS = 4;
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
-const fmt = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 
-async function bundle() {
-  const outfile = path.join(root, "dist/bench/inventory-worker.js");
-  await build({
-    entryPoints: [path.join(root, "bench/inventory-worker.ts")],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2024",
-    conditions: ["workerd", "worker", "browser"],
-    external: ["cloudflare:*", "node:*"],
-    logLevel: "warning",
-  });
-  return outfile;
-}
+const bundle = () => bundleBenchWorker("inventory-worker");
 
 /** One round of `n` calls of `op` from CLIENTS concurrent loops inside workerd. */
 async function drive(base, q, op, n, start = 0) {

@@ -7,8 +7,8 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import { bundleBenchWorker, pct } from "./lib.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const CLIENTS = 64;
@@ -17,20 +17,8 @@ const ROUNDS = 3;
 const SHARDS = 64;
 const WORKER = "ledger-bench";
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 
-const outfile = path.join(root, "dist/bench/ledger-worker.js");
-await build({
-  entryPoints: [path.join(root, "bench/ledger-worker.ts")],
-  outfile,
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  target: "es2024",
-  conditions: ["workerd", "worker", "browser"],
-  external: ["cloudflare:*", "node:*"],
-  logLevel: "warning",
-});
+const outfile = await bundleBenchWorker("ledger-worker");
 const persist = await mkdtemp(path.join(tmpdir(), "ledger-bench-"));
 const mf = new Miniflare({
   workers: [

@@ -15,9 +15,9 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promis
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { generateDevSecrets } from "../scripts/dev-secrets.mjs";
+import { bundleBenchWorker, fmt } from "./lib.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const SECTIONS = 10;
@@ -30,25 +30,9 @@ const CACHED_READS = 20_000;
 const DIRECT_READS = 1_000;
 const WINDOW_S = 2;
 
-const fmt = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 
-async function bundle() {
-  const outfile = path.join(root, "dist/bench/read-cache-worker.js");
-  await build({
-    entryPoints: [path.join(root, "bench/read-cache-worker.ts")],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2024",
-    conditions: ["workerd", "worker", "browser"],
-    // As wrangler bundles the app.
-    mainFields: ["browser", "module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    logLevel: "warning",
-  });
-  return outfile;
-}
+// mainFields as wrangler bundles the app.
+const bundle = () => bundleBenchWorker("read-cache-worker", { mainFields: ["browser", "module", "main"] });
 
 /** The D1 migrations, statement by statement (drizzle-kit separates them with a marker). */
 async function migrationStatements() {

@@ -3,27 +3,12 @@
  * or critical violation, and nothing overflows horizontally.
  * With STOREFRONT_SCREENSHOT=<file.png> it also saves a screenshot of the event page (the README's).
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { apiClient } from "./support/api";
-import { startSystem, type RunningSystem } from "./support/server";
-import { axeViolations, horizontalOverflow, launchBrowser, signUpInPage } from "./support/storefront";
+import type { Page } from "playwright-core";
+import { expect, it } from "vitest";
+import { axeViolations, horizontalOverflow, signUpInPage, storefrontSuite } from "./support/storefront";
 import { storeEvent } from "./support/storefront-events";
 
-let sys: RunningSystem;
-let browser: Browser;
-let api: ReturnType<typeof apiClient>;
-
-beforeAll(async () => {
-  sys = await startSystem();
-  api = apiClient(sys.origin);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await sys?.stop();
-});
+const suite = storefrontSuite();
 
 const checked: string[] = [];
 
@@ -36,39 +21,39 @@ async function check(page: Page, what: string) {
 }
 
 it("every page passes axe and fits a 360 px screen", async () => {
-  const ev = await storeEvent(api, { seatsPerRow: 16, name: "Storefront Night: The Edge Quartet" });
-  const soon = await storeEvent(api, { onSaleAt: new Date(Date.now() + 2 * 24 * 3600_000) });
-  const queued = await storeEvent(api, { waitingRoom: { enabled: true, admit_per_minute: 1, session_seconds: 600 } });
+  const ev = await storeEvent(suite.api, { seatsPerRow: 16, name: "Storefront Night: The Edge Quartet" });
+  const soon = await storeEvent(suite.api, { onSaleAt: new Date(Date.now() + 2 * 24 * 3600_000) });
+  const queued = await storeEvent(suite.api, { waitingRoom: { enabled: true, admit_per_minute: 1, session_seconds: 600 } });
   // A section of several thousand seats: 40 rows of 100.
-  const big = await storeEvent(api, { seatsPerRow: 100, rowCount: 40 });
+  const big = await storeEvent(suite.api, { seatsPerRow: 100, rowCount: 40 });
   // Some seats held and sold by others, so the map shows every status.
-  const other = await api.signup("buyer");
-  await api.buyTickets(other.token, ev.eventId, ["STALLS-A-7", "STALLS-A-8", "STALLS-A-9"]);
-  await api.ok(201, "POST", `/api/v1/events/${ev.eventId}/holds`, { token: other.token, body: { seats: ["STALLS-B-4", "STALLS-B-5"] } });
+  const other = await suite.api.signup("buyer");
+  await suite.api.buyTickets(other.token, ev.eventId, ["STALLS-A-7", "STALLS-A-8", "STALLS-A-9"]);
+  await suite.api.ok(201, "POST", `/api/v1/events/${ev.eventId}/holds`, { token: other.token, body: { seats: ["STALLS-B-4", "STALLS-B-5"] } });
   // People ahead in the queue (admitted at one a minute), so the next buyer waits.
-  for (let i = 0; i < 4; i++) await api.ok(201, "POST", `/api/v1/events/${queued.eventId}/queue`, { token: (await api.signup("buyer")).token });
+  for (let i = 0; i < 4; i++) await suite.api.ok(201, "POST", `/api/v1/events/${queued.eventId}/queue`, { token: (await suite.api.signup("buyer")).token });
 
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
+  const context = await suite.browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
   const page = await context.newPage();
 
-  await page.goto(`${sys.origin}/`);
+  await page.goto(`${suite.sys.origin}/`);
   await check(page, "home");
   await page.getByLabel("Search").fill("nothing matches this");
   await Promise.all([page.waitForURL(/q=/), page.getByRole("button", { name: "Search" }).click()]);
   await check(page, "home, no results");
-  await page.goto(`${sys.origin}/no-such-page`);
+  await page.goto(`${suite.sys.origin}/no-such-page`);
   await check(page, "404");
-  await page.goto(`${sys.origin}/login`);
+  await page.goto(`${suite.sys.origin}/login`);
   await check(page, "log in");
-  await page.goto(`${sys.origin}/signup`);
+  await page.goto(`${suite.sys.origin}/signup`);
   await check(page, "sign up");
-  await page.goto(`${sys.origin}/events/${soon.eventId}`);
+  await page.goto(`${suite.sys.origin}/events/${soon.eventId}`);
   await check(page, "event, on sale soon");
   await expect(page.getByRole("timer").innerText()).resolves.toMatch(/Sale opens in [12] d/);
 
-  await signUpInPage(page, sys.origin);
+  await signUpInPage(page, suite.sys.origin);
   await check(page, "me, no tickets");
-  await page.goto(`${sys.origin}/events/${big.eventId}`);
+  await page.goto(`${suite.sys.origin}/events/${big.eventId}`);
   await page.waitForSelector("body[data-ready='true']");
   await expect(page.getByRole("button", { name: /^STALLS-R40-100, available, €30\.00$/ }).count()).resolves.toBe(1);
   await check(page, "event, 4,000-seat section");
@@ -82,12 +67,12 @@ it("every page passes axe and fits a 360 px screen", async () => {
   await expect(view.evaluate((el) => el.scrollWidth > el.clientWidth)).resolves.toBe(true);
   await check(page, "event, 4,000-seat section zoomed in");
 
-  await page.goto(`${sys.origin}/events/${queued.eventId}`);
+  await page.goto(`${suite.sys.origin}/events/${queued.eventId}`);
   await page.waitForURL(/\/queue$/);
   await expect(page.getByRole("status").first().innerText()).resolves.toMatch(/number [2-5] in line/);
   await check(page, "waiting room");
 
-  await page.goto(`${sys.origin}/events/${ev.eventId}`);
+  await page.goto(`${suite.sys.origin}/events/${ev.eventId}`);
   await page.waitForSelector("body[data-ready='true']");
   await page.getByRole("button", { name: /^STALLS-A-4,/ }).click();
   await page.getByRole("button", { name: /^STALLS-A-5,/ }).click();
@@ -96,7 +81,7 @@ it("every page passes axe and fits a 360 px screen", async () => {
   if (shot) {
     const wide = await context.newPage();
     await wide.setViewportSize({ width: 900, height: 1100 });
-    await wide.goto(`${sys.origin}/events/${ev.eventId}`);
+    await wide.goto(`${suite.sys.origin}/events/${ev.eventId}`);
     await wide.waitForSelector("body[data-ready='true']");
     await wide.getByRole("button", { name: /^STALLS-A-4,/ }).click();
     await wide.getByRole("button", { name: /^STALLS-A-5,/ }).click();
@@ -113,7 +98,7 @@ it("every page passes axe and fits a 360 px screen", async () => {
   await Promise.all([page.waitForURL(/\/orders\/[^/]+$/), page.getByRole("button", { name: /^Pay / }).click()]);
   await page.waitForSelector(".ticket", { timeout: 20_000 });
   await check(page, "order with tickets");
-  await page.goto(`${sys.origin}/me`);
+  await page.goto(`${suite.sys.origin}/me`);
   await check(page, "me, with tickets");
   expect(checked).toHaveLength(16);
 

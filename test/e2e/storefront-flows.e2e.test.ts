@@ -2,47 +2,21 @@
  * Storefront flows in Chromium: hold expiry freeing seats for others, promo codes, declined
  * payments, the waiting room hand-off, and tickets on /me after an offline reload.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient } from "./support/api";
-import { startSystem, type RunningSystem } from "./support/server";
-import { decodeQrPng, launchBrowser, signUpInPage } from "./support/storefront";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { decodeQrPng, storefrontSuite } from "./support/storefront";
 import { storeEvent } from "./support/storefront-events";
 
-let sys: RunningSystem;
-let browser: Browser;
-let api: ReturnType<typeof apiClient>;
-const contexts: BrowserContext[] = [];
+const suite = storefrontSuite();
 
-beforeAll(async () => {
-  sys = await startSystem();
-  api = apiClient(sys.origin);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await sys?.stop();
-});
-
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 412, height: 900 } });
-  contexts.push(context);
-  return context.newPage();
-}
-
-async function buyer(): Promise<Page> {
-  const page = await newPage();
-  await signUpInPage(page, sys.origin);
-  return page;
-}
+const newPage = suite.newPage;
+const buyer = suite.buyer;
 
 const seat = (page: Page, label: string) => page.getByRole("button", { name: new RegExp(`^${label},`) });
 const seatLabel = (page: Page, id: string) => page.locator(`[data-seat="${id}"]`).getAttribute("aria-label");
 
 async function openEvent(page: Page, eventId: string) {
-  await page.goto(`${sys.origin}/events/${eventId}`);
+  await page.goto(`${suite.sys.origin}/events/${eventId}`);
   await page.waitForSelector("body[data-ready='true']");
 }
 
@@ -61,7 +35,7 @@ async function holdSeats(page: Page, labels: string[]) {
 
 describe("holds end", () => {
   it("when A's hold expires (60 s TTL), B sees the seats free again and A's checkout says to pick again", async () => {
-    const ev = await storeEvent(api, { holdTtlSeconds: 60 });
+    const ev = await storeEvent(suite.api, { holdTtlSeconds: 60 });
     const [a, b] = [await buyer(), await buyer()];
     await Promise.all([openEvent(a, ev.eventId), openEvent(b, ev.eventId)]);
     await holdSeats(a, ["STALLS-C-4", "STALLS-C-5"]);
@@ -82,14 +56,14 @@ describe("holds end", () => {
   });
 
   it("cancel on checkout releases the hold at once", async () => {
-    const ev = await storeEvent(api);
+    const ev = await storeEvent(suite.api);
     const a = await buyer();
     await openEvent(a, ev.eventId);
     await holdSeats(a, ["STALLS-B-7"]);
     await Promise.all([a.waitForURL(/\/events\//), a.getByRole("button", { name: "Cancel and release these seats" }).click()]);
     await a.waitForSelector("body[data-ready='true']");
     await expect(a.getByRole("alert").innerText()).resolves.toContain("Your hold was cancelled and the seats were released.");
-    const map = await api.ok(200, "GET", `/api/v1/events/${ev.eventId}/seats?section=STALLS`);
+    const map = await suite.api.ok(200, "GET", `/api/v1/events/${ev.eventId}/seats?section=STALLS`);
     expect(map.sections[0].seats.find((s: { seat_id: string }) => s.seat_id === "STALLS-B-7").status).toBe("available");
     await expect(seatLabel(a, "STALLS-B-7")).resolves.toMatch(/^STALLS-B-7, available/);
   });
@@ -97,8 +71,8 @@ describe("holds end", () => {
 
 describe("checkout", () => {
   it("GA quantity with a promo code: the payment page shows the discount; a declined payment frees the places and says pick again", async () => {
-    const ev = await storeEvent(api);
-    await api.ok(201, "POST", `/api/v1/admin/events/${ev.eventId}/promo-codes`, { token: ev.organizer.token, body: { code: "TENOFF", percent_off: 10 } });
+    const ev = await storeEvent(suite.api);
+    await suite.api.ok(201, "POST", `/api/v1/admin/events/${ev.eventId}/promo-codes`, { token: ev.organizer.token, body: { code: "TENOFF", percent_off: 10 } });
     const a = await buyer();
     await openEvent(a, ev.eventId);
     await a.getByLabel("Tickets").selectOption("3");
@@ -113,8 +87,8 @@ describe("checkout", () => {
     await Promise.all([a.waitForURL(/\/orders\/[^/]+$/), a.getByRole("button", { name: "Decline" }).click()]);
     await a.waitForFunction(() => document.getElementById("order-status")?.dataset.status === "failed", undefined, { timeout: 20_000 });
     await expect(a.getByRole("status").innerText()).resolves.toContain("The payment was declined, and the seats were released. Pick again");
-    await api.until("FLOOR back to 40", async () => {
-      const m = await api.ok(200, "GET", `/api/v1/events/${ev.eventId}/seats?section=FLOOR`);
+    await suite.api.until("FLOOR back to 40", async () => {
+      const m = await suite.api.ok(200, "GET", `/api/v1/events/${ev.eventId}/seats?section=FLOOR`);
       return m.sections[0].available === 40 ? true : undefined;
     });
   });
@@ -122,7 +96,7 @@ describe("checkout", () => {
 
 describe("errors are sentences", () => {
   it("rate limited: a live retry countdown from Retry-After, the hold button off until it ends, then the hold works", async () => {
-    const ev = await storeEvent(api);
+    const ev = await storeEvent(suite.api);
     const a = await buyer();
     await openEvent(a, ev.eventId);
     // The server's 429 is tested in the workers tests; here the page's answer to one.
@@ -147,7 +121,7 @@ describe("errors are sentences", () => {
   });
 
   it("the selection stops at the per-buyer limit with a sentence", async () => {
-    const ev = await storeEvent(api);
+    const ev = await storeEvent(suite.api);
     const a = await buyer();
     await openEvent(a, ev.eventId);
     for (let n = 1; n <= 6; n++) await seat(a, `STALLS-C-${n}`).click();
@@ -159,9 +133,9 @@ describe("errors are sentences", () => {
 
 describe("waiting room", () => {
   it("the event page queues the buyer, shows the position, and on admission the hold works with no token to copy", async () => {
-    const ev = await storeEvent(api, { waitingRoom: { enabled: true, admit_per_minute: 600, session_seconds: 600 } });
+    const ev = await storeEvent(suite.api, { waitingRoom: { enabled: true, admit_per_minute: 600, session_seconds: 600 } });
     const a = await buyer();
-    await a.goto(`${sys.origin}/events/${ev.eventId}`);
+    await a.goto(`${suite.sys.origin}/events/${ev.eventId}`);
     // Generous waits: on a loaded machine the room's admission tick can come late.
     await a.waitForURL(/\/queue$/, { timeout: 60_000 });
     await expect(a.getByRole("status").first().innerText()).resolves.toMatch(/number \d+ in line|your turn/i);
@@ -174,15 +148,15 @@ describe("waiting room", () => {
 
 describe("my tickets", () => {
   it("/me shows the tickets with QR, event, date, seat and status, also after an offline reload", async () => {
-    const ev = await storeEvent(api);
+    const ev = await storeEvent(suite.api);
     const email = `fan-${crypto.randomUUID()}@example.test`;
-    const fan = await api.ok(201, "POST", "/api/v1/auth/signup", { body: { email, password: "fan-password-123", name: "Fan" } });
-    const bought = await api.buyTickets(fan.token, ev.eventId, ["STALLS-A-5"]);
+    const fan = await suite.api.ok(201, "POST", "/api/v1/auth/signup", { body: { email, password: "fan-password-123", name: "Fan" } });
+    const bought = await suite.api.buyTickets(fan.token, ev.eventId, ["STALLS-A-5"]);
     const page = await newPage();
-    const me = await api.ok(200, "GET", "/api/v1/me/tickets", { token: fan.token });
+    const me = await suite.api.ok(200, "GET", "/api/v1/me/tickets", { token: fan.token });
     expect(me.tickets).toHaveLength(1);
     // Log in through the page with the account made through the API.
-    await page.goto(`${sys.origin}/login?next=/me`);
+    await page.goto(`${suite.sys.origin}/login?next=/me`);
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill("fan-password-123");
     await Promise.all([page.waitForURL(/\/me$/), page.getByRole("button", { name: "Log in" }).click()]);

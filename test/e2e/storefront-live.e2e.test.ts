@@ -2,47 +2,24 @@
  * The event page on the live seat map (contract "Live seat map"): another buyer's hold reaches
  * an open page within 1 s, and "best N available" holds adjacent seats in the best row.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient } from "./support/api";
-import { startSystem, type RunningSystem } from "./support/server";
-import { launchBrowser, signUpInPage } from "./support/storefront";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { storefrontSuite } from "./support/storefront";
 import { storeEvent } from "./support/storefront-events";
 
-let sys: RunningSystem;
-let browser: Browser;
-let api: ReturnType<typeof apiClient>;
-const contexts: BrowserContext[] = [];
+const suite = storefrontSuite();
 
-beforeAll(async () => {
-  sys = await startSystem();
-  api = apiClient(sys.origin);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await sys?.stop();
-});
-
-async function buyer(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 412, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  await signUpInPage(page, sys.origin);
-  return page;
-}
+const buyer = suite.buyer;
 
 async function openLive(page: Page, eventId: string) {
-  await page.goto(`${sys.origin}/events/${eventId}`);
+  await page.goto(`${suite.sys.origin}/events/${eventId}`);
   await page.waitForSelector("body[data-ready='true']");
   await page.waitForFunction(() => document.getElementById("event")?.dataset.live === "live", undefined, { timeout: 15_000 });
 }
 
 describe("live seat map", () => {
   it("A holds two seats in the page and B's page shows them held within 1 s, without a reload", async () => {
-    const ev = await storeEvent(api);
+    const ev = await storeEvent(suite.api);
     const [a, b] = [await buyer(), await buyer()];
     await Promise.all([openLive(a, ev.eventId), openLive(b, ev.eventId)]);
     await a.getByRole("button", { name: /^STALLS-B-5,/ }).click();
@@ -64,7 +41,7 @@ describe("live seat map", () => {
   });
 
   it("best 3 available: adjacent seats in the best row, nearest its middle, straight to checkout", async () => {
-    const ev = await storeEvent(api);
+    const ev = await storeEvent(suite.api);
     const a = await buyer();
     await openLive(a, ev.eventId);
     await a.getByLabel("Best seats together in Stalls").selectOption("3");
@@ -81,7 +58,7 @@ describe("live seat map", () => {
   });
 
   it("best available with no room for the group is a sentence, and the map stays", async () => {
-    const ev = await storeEvent(api, { seatsPerRow: 2 });
+    const ev = await storeEvent(suite.api, { seatsPerRow: 2 });
     const a = await buyer();
     await openLive(a, ev.eventId);
     await a.getByLabel("Best seats together in Stalls").selectOption("3");

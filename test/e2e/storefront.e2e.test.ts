@@ -2,48 +2,25 @@
  * The storefront in Chromium against the real system (wrangler dev): two buyers on one event,
  * live seat changes, refused holds, paying with the local provider, tickets and their QR codes.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient } from "./support/api";
-import { startSystem, type RunningSystem } from "./support/server";
-import { decodeQrPng, launchBrowser, signUpInPage } from "./support/storefront";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { decodeQrPng, storefrontSuite } from "./support/storefront";
 import { storeEvent } from "./support/storefront-events";
 
-let sys: RunningSystem;
-let browser: Browser;
-let api: ReturnType<typeof apiClient>;
-const contexts: BrowserContext[] = [];
+const suite = storefrontSuite();
 
-beforeAll(async () => {
-  sys = await startSystem();
-  api = apiClient(sys.origin);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await sys?.stop();
-});
-
-async function buyer(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 412, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  await signUpInPage(page, sys.origin);
-  return page;
-}
+const buyer = suite.buyer;
 
 const seat = (page: Page, label: string) => page.getByRole("button", { name: new RegExp(`^${label},`) });
 
 async function openEvent(page: Page, eventId: string) {
-  await page.goto(`${sys.origin}/events/${eventId}`);
+  await page.goto(`${suite.sys.origin}/events/${eventId}`);
   await page.waitForSelector("body[data-ready='true']");
 }
 
 describe("two buyers on one event", () => {
   it("A holds two seats and B sees them turn held without a reload; B's try on them is refused; A pays and gets tickets whose QR codes are the JWTs", async () => {
-    const ev = await storeEvent(api);
+    const ev = await storeEvent(suite.api);
     const [a, b] = [await buyer(), await buyer()];
     await Promise.all([openEvent(a, ev.eventId), openEvent(b, ev.eventId)]);
 
@@ -100,15 +77,15 @@ describe("two buyers on one event", () => {
   });
 
   it("a hold refused by the server (seat taken before the page knew): the taken seat flashes, the rest of the selection stays", async () => {
-    const ev = await storeEvent(api);
+    const ev = await storeEvent(suite.api);
     const b = await buyer();
     // B's live feed is cut (an open socket that says nothing), so its map does not learn of C's hold.
     await b.routeWebSocket(/\/seats\/live/, () => {});
     await openEvent(b, ev.eventId);
     await seat(b, "STALLS-B-2").click();
     await seat(b, "STALLS-B-3").click();
-    const c = await api.signup("buyer");
-    await api.ok(201, "POST", `/api/v1/events/${ev.eventId}/holds`, { token: c.token, body: { seats: ["STALLS-B-2"] } });
+    const c = await suite.api.signup("buyer");
+    await suite.api.ok(201, "POST", `/api/v1/events/${ev.eventId}/holds`, { token: c.token, body: { seats: ["STALLS-B-2"] } });
     await b.getByRole("button", { name: "Hold selected seats" }).click();
     await b.waitForFunction(() => !document.getElementById("event-message")?.hidden);
     await expect(b.getByRole("alert").innerText()).resolves.toContain("Just taken by someone else: STALLS-B-2. Pick other seats. The rest of your selection is still picked.");

@@ -1,8 +1,6 @@
-import type { ApiErrorBody } from "../../shared/seat-map-wire";
+import { readApiAnswer, type ApiAnswer } from "../../shared/api-answer";
 
-export type ApiResult<T> =
-  | { ok: true; status: number; body: T }
-  | { ok: false; status: number; error: ApiErrorBody["error"]; retryAfter?: number };
+export type ApiResult<T> = ApiAnswer<T>;
 
 /**
  * Calls the JSON API as the signed-in buyer: the browser sends the HttpOnly session cookie
@@ -20,13 +18,5 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   } catch {
     return { ok: false, status: 0, error: { code: "offline", message: "No connection. Check your network and try again." } };
   }
-  const json = (await res.json().catch(() => null)) as any;
-  if (res.ok) return { ok: true, status: res.status, body: json as T };
-  const retry = Number(res.headers.get("Retry-After"));
-  return {
-    ok: false,
-    status: res.status,
-    error: json?.error ?? { code: "internal", message: "Something went wrong on our side. Try again." },
-    retryAfter: Number.isFinite(retry) && retry > 0 ? retry : undefined,
-  };
+  return readApiAnswer<T>(res, "Something went wrong on our side. Try again.");
 }

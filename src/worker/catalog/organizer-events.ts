@@ -49,6 +49,27 @@ function requireTierPrices(sections: VenueSectionRow[], input: EventInput) {
 }
 
 /** Creates a draft event on one of the organizer's venues. */
+/**
+ * The columns an event's input sets, on creation and on a draft edit alike. The waitlist offer
+ * window is written on creation only; a draft edit leaves it as it is.
+ */
+function eventColumns(venueId: string, input: EventInput) {
+  return {
+    venueId,
+    name: input.name,
+    category: input.category,
+    city: input.city,
+    startsAt: input.starts_at,
+    endsAt: input.ends_at,
+    onSaleAt: input.on_sale_at,
+    priceTiers: input.price_tiers,
+    holdTtlSeconds: input.hold_ttl_seconds,
+    maxTicketsPerUser: input.max_tickets_per_user,
+    currency: input.currency,
+    waitingRoom: input.waiting_room ?? null,
+  };
+}
+
 export async function createEvent(env: Pick<Env, "DB">, organizerId: string, input: EventInput) {
   const venue = await getOwnVenue(env, organizerId, input.venue_id);
   if (!venue) throw notFound("Venue");
@@ -59,19 +80,8 @@ export async function createEvent(env: Pick<Env, "DB">, organizerId: string, inp
     .values({
       id: newId("evt"),
       organizerId,
-      venueId: venue.id,
-      name: input.name,
-      category: input.category,
-      city: input.city,
-      startsAt: input.starts_at,
-      endsAt: input.ends_at,
-      onSaleAt: input.on_sale_at,
-      priceTiers: input.price_tiers,
-      holdTtlSeconds: input.hold_ttl_seconds,
-      maxTicketsPerUser: input.max_tickets_per_user,
+      ...eventColumns(venue.id, input),
       waitlistOfferSeconds: input.waitlist_offer_seconds ?? null,
-      currency: input.currency,
-      waitingRoom: input.waiting_room ?? null,
     })
     .returning();
   return { event: event!, sections };
@@ -135,20 +145,7 @@ export async function updateDraftEvent(env: Pick<Env, "DB">, organizerId: string
   requireTierPrices(sections, input);
   const [updated] = await db(env)
     .update(events)
-    .set({
-      venueId: venue.id,
-      name: input.name,
-      category: input.category,
-      city: input.city,
-      startsAt: input.starts_at,
-      endsAt: input.ends_at,
-      onSaleAt: input.on_sale_at,
-      priceTiers: input.price_tiers,
-      holdTtlSeconds: input.hold_ttl_seconds,
-      maxTicketsPerUser: input.max_tickets_per_user,
-      currency: input.currency,
-      waitingRoom: input.waiting_room ?? null,
-    })
+    .set(eventColumns(venue.id, input))
     // Conditional: a publish that raced with this edit wins, and the edit is refused.
     .where(and(eq(events.id, event.id), eq(events.state, "draft")))
     .returning();

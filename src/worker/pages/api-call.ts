@@ -1,14 +1,12 @@
 import type { Context } from "hono";
+import { readApiAnswer, type ApiAnswer } from "../../shared/api-answer";
 import type { AppEnv } from "../app-env";
 import { sessionCookieToken } from "../middleware/session";
 
 /** The app's own fetch: page actions go through the public API, so each rule stays in one place. */
 export type ApiFetch = (req: Request, env: Env, ctx: Context["executionCtx"]) => Response | Promise<Response>;
 
-export type ApiError = { code: string; message: string; details?: Record<string, unknown> };
-export type ApiAnswer<T> =
-  | { ok: true; status: number; body: T }
-  | { ok: false; status: number; error: ApiError; retryAfter?: number };
+export type { ApiAnswer };
 
 export interface ApiCallOptions {
   body?: unknown;
@@ -43,13 +41,5 @@ export async function callApi<T = any>(
   }
   const url = new URL(path, c.req.url);
   const res = await api(new Request(url, { method, headers, body }), c.env, c.executionCtx);
-  const json = (await res.json().catch(() => null)) as any;
-  if (res.ok) return { ok: true, status: res.status, body: json as T };
-  const retry = Number(res.headers.get("Retry-After"));
-  return {
-    ok: false,
-    status: res.status,
-    error: json?.error ?? { code: "internal", message: "Something went wrong on our side." },
-    retryAfter: Number.isFinite(retry) && retry > 0 ? retry : undefined,
-  };
+  return readApiAnswer<T>(res, "Something went wrong on our side.");
 }

@@ -46,6 +46,12 @@ async function viewerOr(c: Context<AppEnv>): Promise<Principal | Response> {
   return viewer ?? c.redirect(`/login?next=${enc(c.req.path)}`, 303);
 }
 
+/** The buyer's own order (the API answers 404 for anyone else's), or null. */
+async function orderOf(c: Context<AppEnv>, api: ApiFetch, orderId: string) {
+  const res = await callApi<OrderJson>(c, api, "GET", `/api/v1/orders/${enc(orderId)}`);
+  return res.ok ? res.body : null;
+}
+
 async function eventOf(c: Context<AppEnv>, api: ApiFetch, eventId: string) {
   const res = await callApi<EventJson>(c, api, "GET", `/api/v1/events/${enc(eventId)}`, { auth: false });
   return res.ok ? res.body : null;
@@ -182,9 +188,8 @@ export function checkoutPages(api: ApiFetch) {
     const viewer = await viewerOr(c);
     if (viewer instanceof Response) return viewer;
     const orderId = c.req.param("orderId");
-    const res = await callApi<OrderJson>(c, api, "GET", `/api/v1/orders/${enc(orderId)}`);
-    if (!res.ok) return c.notFound();
-    const order = res.body;
+    const order = await orderOf(c, api, orderId);
+    if (!order) return c.notFound();
     if (order.status !== "pending_payment") return c.redirect(`/orders/${enc(orderId)}`, 303);
     const event = await eventOf(c, api, order.event_id);
     const stripe = order.payment.provider === "stripe";
@@ -244,10 +249,10 @@ export function checkoutPages(api: ApiFetch) {
     const orderId = c.req.param("orderId");
     const form = await c.req.parseBody();
     const outcome = form.outcome === "fail" ? "fail" : "succeed";
-    const order = await callApi<OrderJson>(c, api, "GET", `/api/v1/orders/${enc(orderId)}`);
-    if (!order.ok) return c.notFound();
-    const paymentId = order.body.payment.payment_id;
-    if (order.body.status === "pending_payment" && paymentId)
+    const order = await orderOf(c, api, orderId);
+    if (!order) return c.notFound();
+    const paymentId = order.payment.payment_id;
+    if (order.status === "pending_payment" && paymentId)
       await callApi(c, api, "POST", `/api/v1/test-gateway/payments/${enc(paymentId)}/${outcome}`, { auth: false });
     return c.redirect(`/orders/${enc(orderId)}`, 303);
   });
@@ -256,9 +261,8 @@ export function checkoutPages(api: ApiFetch) {
     const viewer = await viewerOr(c);
     if (viewer instanceof Response) return viewer;
     const orderId = c.req.param("orderId");
-    const res = await callApi<OrderJson>(c, api, "GET", `/api/v1/orders/${enc(orderId)}`);
-    if (!res.ok) return c.notFound();
-    const order = res.body;
+    const order = await orderOf(c, api, orderId);
+    if (!order) return c.notFound();
     const event = await eventOf(c, api, order.event_id);
     const eventPath = `/events/${enc(order.event_id)}`;
     // Paid orders get their tickets in the same step; until both are visible, keep following.

@@ -1,5 +1,6 @@
 import type { Child } from "hono/jsx";
 import type { Principal } from "../auth/tokens";
+import { LogoutButton, PageShell } from "./shell";
 
 export interface LayoutProps {
   title: string;
@@ -22,58 +23,43 @@ export const SITE_NAME = "Edge Tickets";
 export function Layout(props: LayoutProps) {
   const signedIn = props.viewer != null;
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${props.title} · ${SITE_NAME}`}</title>
-        <link rel="stylesheet" href="/store/store.css" />
-        <link rel="icon" href="data:," />
-        {props.head}
-      </head>
-      <body>
-        <a class="skip-link" href="#main">
-          Skip to content
-        </a>
-        <header class="site-header">
-          <nav aria-label="Main">
-            <a class="brand" href="/">
-              {SITE_NAME}
-            </a>
-            <ul>
+    <PageShell
+      title={`${props.title} · ${SITE_NAME}`}
+      stylesheets={["/store/store.css"]}
+      head={props.head}
+      header={
+        <nav aria-label="Main">
+          <a class="brand" href="/">
+            {SITE_NAME}
+          </a>
+          <ul>
+            <li>
+              <a href="/">Events</a>
+            </li>
+            <li>
+              <a href="/me">My tickets</a>
+            </li>
+            {props.viewer === undefined ? null : signedIn ? (
               <li>
-                <a href="/">Events</a>
+                <LogoutButton />
               </li>
+            ) : (
               <li>
-                <a href="/me">My tickets</a>
+                <a href="/login">Log in</a>
               </li>
-              {props.viewer === undefined ? null : signedIn ? (
-                <li>
-                  <form method="post" action="/logout" class="inline">
-                    <button type="submit" class="link-button">
-                      Log out
-                    </button>
-                  </form>
-                </li>
-              ) : (
-                <li>
-                  <a href="/login">Log in</a>
-                </li>
-              )}
-            </ul>
-          </nav>
-        </header>
-        <main id="main" tabindex={-1}>
-          {props.children}
-        </main>
+            )}
+          </ul>
+        </nav>
+      }
+      footer={
         <footer class="site-footer">
           <p>Prices include all fees. Tickets are sent to your account and by email.</p>
         </footer>
-        {["common", ...(props.scripts ?? [])].map((s) => (
-          <script type="module" src={`/store/${s}.js`}></script>
-        ))}
-      </body>
-    </html>
+      }
+      scripts={["common", ...(props.scripts ?? [])].map((s) => `/store/${s}.js`)}
+    >
+      {props.children}
+    </PageShell>
   );
 }
 

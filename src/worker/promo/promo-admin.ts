@@ -1,4 +1,5 @@
 /** Organizer promo codes: the creation request, the write and the answer. */
+import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "../../platform/db/client";
 import { promoCodes } from "../../platform/db/schema";
@@ -50,6 +51,11 @@ export async function createPromoCode(env: Pick<Env, "DB">, eventId: string, b: 
     .get();
   if (!row) throw conflict("promo_code_exists", "This event already has a promo code with that code.");
   return row;
+}
+
+/** An event's promo codes, oldest first. */
+export function listPromoCodes(env: Env, eventId: string): Promise<PromoRow[]> {
+  return db(env).select().from(promoCodes).where(eq(promoCodes.eventId, eventId)).orderBy(asc(promoCodes.createdAt), asc(promoCodes.id)).all();
 }
 
 export function promoCodeJson(row: PromoRow) {

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { asc, eq } from "drizzle-orm";
 import type { AppEnv } from "../app-env";
 import { verifySessionToken } from "../auth/tokens";
 import { getOwnEvent } from "../catalog/event-repo";
@@ -10,10 +9,9 @@ import { csvResponse } from "../console/csv";
 import { listGateDevices } from "../console/gate-devices";
 import { checkLiveTicket } from "../console/live-ticket";
 import { buyersOf, checkInsOf, paymentState } from "../console/orders";
-import { db } from "../../platform/db/client";
-import { promoCodes } from "../../platform/db/schema";
 import { ApiError, forbidden, notFound, unauthenticated } from "../errors";
 import { bearerToken, requireAuth } from "../middleware/auth";
+import { listPromoCodes, promoCodeJson } from "../promo/promo-admin";
 
 /** Organizer console reads: one order in full, CSV exports, gate devices, promo codes, the live socket. */
 export const adminConsoleRoutes = new Hono<AppEnv>();
@@ -61,22 +59,8 @@ adminConsoleRoutes.get("/api/v1/admin/events/:eventId/gate-devices", organizer, 
 
 adminConsoleRoutes.get("/api/v1/admin/events/:eventId/promo-codes", organizer, async (c) => {
   const event = await getOwnEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
-  const rows = await db(c.env).select().from(promoCodes).where(eq(promoCodes.eventId, event.id)).orderBy(asc(promoCodes.createdAt), asc(promoCodes.id)).all();
-  return c.json({
-    promo_codes: rows.map((row) => ({
-      promo_code_id: row.id,
-      event_id: row.eventId,
-      code: row.code,
-      percent_off: row.percentOff,
-      amount_off_cents: row.amountOffCents,
-      max_uses: row.maxUses,
-      per_user_limit: row.perUserLimit,
-      valid_from: row.validFrom,
-      valid_to: row.validTo,
-      uses: row.uses,
-      created_at: row.createdAt,
-    })),
-  });
+  const rows = await listPromoCodes(c.env, event.id);
+  return c.json({ promo_codes: rows.map((row) => ({ ...promoCodeJson(row), created_at: row.createdAt })) });
 });
 
 /**

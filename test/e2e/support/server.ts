@@ -24,7 +24,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+/** Runs one wrangler command to its end; rejects with its output when it fails. */
+export function runWrangler(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [wranglerBin, ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -32,6 +33,83 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
     child.stderr.on("data", (d) => (out += d));
     child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`wrangler ${args.join(" ")} exited ${code}:\n${out}`))));
   });
+}
+
+/** A throwaway state directory with fresh secrets (plus `vars`) in its env file and the D1 migrations applied. */
+export async function prepareState(prefix: string, vars: Record<string, string> = {}) {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  const secrets = generateDevSecrets() as Record<string, string>;
+  const envFile = path.join(dir, ".dev.vars");
+  await writeFile(envFile, toDevVars({ ...secrets, ...vars }));
+  const env = { ...process.env, ...secrets, CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+  const persist = path.join(dir, "state");
+  await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], env);
+  return { dir, secrets, envFile, env, persist };
+}
+
+export interface DevServer {
+  child: ChildProcess;
+  /** The last lines wrangler printed (for failure messages). */
+  log(): string;
+}
+
+/**
+ * Starts `wrangler dev` on `port` in its own process group, so that stopping it ends workerd too.
+ * Its log continues `priorLog` (a restarted server keeps what the earlier runs printed).
+ */
+export function spawnWranglerDev(
+  o: { port: number; inspector: number; origin: string; persist: string; envFile: string; env: NodeJS.ProcessEnv },
+  priorLog = "",
+): DevServer {
+  const child = spawn(
+    process.execPath,
+    [
+      wranglerBin,
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(o.port),
+      "--inspector-port",
+      String(o.inspector),
+      "--persist-to",
+      o.persist,
+      "--env-file",
+      o.envFile,
+      "--var",
+      `PUBLIC_ORIGIN:${o.origin}`,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
+    { cwd: root, env: o.env, stdio: ["ignore", "pipe", "pipe"], detached: true },
+  );
+  let log = priorLog;
+  const keep = (d: Buffer) => (log = (log + d.toString()).slice(-8000));
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  return { child, log: () => log };
+}
+
+/**
+ * Resolves once the Worker answers (its JSON 404 for an unknown API path). Throws if the server
+ * exits first, or after 90 s, having called `onTimeout` to end it.
+ */
+export async function waitUntilReady(origin: string, server: DevServer, gone: () => boolean, onTimeout: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (gone()) throw new Error(`wrangler dev exited early:\n${server.log()}`);
+    try {
+      const res = await fetch(`${origin}/api/v1/__ready`);
+      await res.arrayBuffer();
+      if (res.status === 404 && (res.headers.get("content-type") ?? "").includes("json")) return;
+    } catch {}
+    if (Date.now() > deadline) {
+      await onTimeout();
+      throw new Error(`wrangler dev did not answer within 90 s:\n${server.log()}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 export interface RunningSystem {
@@ -52,44 +130,13 @@ export interface StartOptions {
 }
 
 export async function startSystem(opts: StartOptions = {}): Promise<RunningSystem> {
-  const dir = await mkdtemp(path.join(tmpdir(), "gate-e2e-"));
-  const secrets = generateDevSecrets() as Record<string, string>;
-  const envFile = path.join(dir, ".dev.vars");
-  await writeFile(envFile, toDevVars(secrets));
-  const env = { ...process.env, ...secrets, CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
-  const persist = path.join(dir, "state");
-  await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], env);
-  await opts.beforeStart?.((args) => run(args, env), ["--local", "--persist-to", persist]);
+  const { dir, secrets, envFile, env, persist } = await prepareState("gate-e2e-");
+  await opts.beforeStart?.((args) => runWrangler(args, env), ["--local", "--persist-to", persist]);
 
   const [port, inspector] = [await freePort(), await freePort()];
   const origin = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      wranglerBin,
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspector),
-      "--persist-to",
-      persist,
-      "--env-file",
-      envFile,
-      "--var",
-      `PUBLIC_ORIGIN:${origin}`,
-      "--show-interactive-dev-session=false",
-      "--log-level",
-      "warn",
-    ],
-    { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
-  );
-  let log = "";
-  const keep = (d: Buffer) => (log = (log + d.toString()).slice(-8000));
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
+  const server = spawnWranglerDev({ port, inspector, origin, persist, envFile, env });
+  const { child } = server;
   let exited = false;
   child.on("exit", () => (exited = true));
 
@@ -104,18 +151,6 @@ export async function startSystem(opts: StartOptions = {}): Promise<RunningSyste
     await rm(dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (exited) throw new Error(`wrangler dev exited early:\n${log}`);
-    try {
-      const res = await fetch(`${origin}/api/v1/__ready`);
-      if (res.status === 404 && (res.headers.get("content-type") ?? "").includes("json")) break;
-    } catch {}
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`wrangler dev did not answer within 90 s:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  return { origin, secrets, stop, log: () => log };
+  await waitUntilReady(origin, server, () => exited, stop);
+  return { origin, secrets, stop, log: server.log };
 }

@@ -2,9 +2,12 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { prepareZXingModule, readBarcodes } from "zxing-wasm/reader";
+import { apiClient } from "./api";
 import { CHROMIUM } from "./browser";
+import { startSystem, type RunningSystem } from "./server";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(import.meta.dirname, "../../..");
@@ -58,4 +61,49 @@ export async function decodeQrPng(png: Buffer): Promise<string | undefined> {
   }
   const results = await readBarcodes(new Uint8Array(png), { formats: ["QRCode"], tryHarder: true });
   return results.find((r) => r.isValid)?.text;
+}
+
+/**
+ * The shared set-up of the storefront suites: the real system (wrangler dev), an API client on
+ * it and one Chromium, started before the file's tests and stopped after them. The fields are
+ * set in `beforeAll`, so read them inside tests and hooks only.
+ */
+export interface StorefrontSuite {
+  sys: RunningSystem;
+  api: ReturnType<typeof apiClient>;
+  browser: Browser;
+  /** A page in a fresh phone-sized context, closed after the file's tests. */
+  newPage(): Promise<Page>;
+  /** A page of a buyer who just signed up (it ends on /me). */
+  buyer(): Promise<Page>;
+}
+
+export function storefrontSuite(): StorefrontSuite {
+  const contexts: BrowserContext[] = [];
+  const suite = {
+    async newPage() {
+      const context = await suite.browser.newContext({ viewport: { width: 412, height: 900 } });
+      contexts.push(context);
+      return context.newPage();
+    },
+    async buyer() {
+      const page = await suite.newPage();
+      await signUpInPage(page, suite.sys.origin);
+      return page;
+    },
+  } as StorefrontSuite;
+
+  beforeAll(async () => {
+    suite.sys = await startSystem();
+    suite.api = apiClient(suite.sys.origin);
+    suite.browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await suite.browser?.close();
+    await suite.sys?.stop();
+  });
+
+  return suite;
 }

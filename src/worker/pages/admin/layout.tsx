@@ -1,5 +1,6 @@
 import type { Child } from "hono/jsx";
 import { SITE_NAME } from "../layout";
+import { LogoutButton, PageShell } from "../shell";
 
 export interface AdminLayoutProps {
   title: string;
@@ -15,20 +16,12 @@ export function AdminLayout(props: AdminLayoutProps) {
   const e = props.event;
   const base = e ? `/admin/events/${encodeURIComponent(e.event_id)}` : "";
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${props.title} · Console · ${SITE_NAME}`}</title>
-        <link rel="stylesheet" href="/store/store.css" />
-        <link rel="stylesheet" href="/console/console.css" />
-        <link rel="icon" href="data:," />
-      </head>
-      <body class="console">
-        <a class="skip-link" href="#main">
-          Skip to content
-        </a>
-        <header class="site-header">
+    <PageShell
+      title={`${props.title} · Console · ${SITE_NAME}`}
+      stylesheets={["/store/store.css", "/console/console.css"]}
+      bodyClass="console"
+      header={
+        <>
           <nav aria-label="Console">
             <a class="brand" href="/admin/">
               {SITE_NAME} console
@@ -41,11 +34,7 @@ export function AdminLayout(props: AdminLayoutProps) {
                 <a href="/admin/venues">Venues</a>
               </li>
               <li>
-                <form method="post" action="/logout" class="inline">
-                  <button type="submit" class="link-button">
-                    Log out
-                  </button>
-                </form>
+                <LogoutButton />
               </li>
             </ul>
           </nav>
@@ -67,14 +56,11 @@ export function AdminLayout(props: AdminLayoutProps) {
               </ul>
             </nav>
           ) : null}
-        </header>
-        <main id="main" tabindex={-1}>
-          {props.children}
-        </main>
-        {(props.scripts ?? []).map((s) => (
-          <script type="module" src={`/console/${s}.js`}></script>
-        ))}
-      </body>
-    </html>
+        </>
+      }
+      scripts={(props.scripts ?? []).map((s) => `/console/${s}.js`)}
+    >
+      {props.children}
+    </PageShell>
   );
 }
