@@ -26,6 +26,11 @@ describe("draft edits", () => {
       waiting_room: { enabled: true, admit_per_minute: 30, session_seconds: 120 },
     });
     expect((await call("GET", path, { token: org.token })).body.name).toBe("Renamed");
+    // The waitlist's offer window is one of the fields too, and an edit of another field keeps it.
+    const offer = await call("PATCH", path, { token: org.token, body: { waitlist_offer_seconds: 900 } });
+    expect(offer.body.waitlist_offer_seconds).toBe(900);
+    await call("PATCH", path, { token: org.token, body: { name: "Renamed again" } });
+    expect((await call("GET", path, { token: org.token })).body).toMatchObject({ name: "Renamed again", waitlist_offer_seconds: 900 });
   });
 
   it("refuses bad edits with 400 and changes nothing; a published event is 409", async ({ expect }) => {

@@ -122,6 +122,7 @@ describe("organizer console in Chromium", () => {
     await page.locator("#tier-standard").fill("4000");
     await page.locator("#tier-ga").fill("2500");
     await page.locator("#ev-limit").fill("6");
+    await page.locator("#ev-offer").fill("900");
     problems.push(...(await axeViolations(page)));
     await page.getByRole("button", { name: "Create draft" }).click();
     await page.waitForURL(/\/admin\/events\/evt_[^/?]+\?success=/);
@@ -129,6 +130,7 @@ describe("organizer console in Chromium", () => {
     await page.getByRole("button", { name: "Publish" }).click();
     await expect.poll(() => page.locator(".notice-success").innerText(), UI_WAIT).toContain("Published");
     expect(await page.locator(".badge").first().innerText()).toBe("On sale");
+    expect(await page.locator(".facts").innerText()).toContain("900 s to pay");
     problems.push(...(await axeViolations(page)));
 
     // Live dashboard: a purchase through the API shows up within 2 s, without a reload.

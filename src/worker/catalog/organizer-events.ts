@@ -48,11 +48,7 @@ function requireTierPrices(sections: VenueSectionRow[], input: EventInput) {
     });
 }
 
-/** Creates a draft event on one of the organizer's venues. */
-/**
- * The columns an event's input sets, on creation and on a draft edit alike. The waitlist offer
- * window is written on creation only; a draft edit leaves it as it is.
- */
+/** The columns an event's input sets, on creation and on a draft edit alike. */
 function eventColumns(venueId: string, input: EventInput) {
   return {
     venueId,
@@ -67,9 +63,11 @@ function eventColumns(venueId: string, input: EventInput) {
     maxTicketsPerUser: input.max_tickets_per_user,
     currency: input.currency,
     waitingRoom: input.waiting_room ?? null,
+    waitlistOfferSeconds: input.waitlist_offer_seconds ?? null,
   };
 }
 
+/** Creates a draft event on one of the organizer's venues. */
 export async function createEvent(env: Pick<Env, "DB">, organizerId: string, input: EventInput) {
   const venue = await getOwnVenue(env, organizerId, input.venue_id);
   if (!venue) throw notFound("Venue");
@@ -81,7 +79,6 @@ export async function createEvent(env: Pick<Env, "DB">, organizerId: string, inp
       id: newId("evt"),
       organizerId,
       ...eventColumns(venue.id, input),
-      waitlistOfferSeconds: input.waitlist_offer_seconds ?? null,
     })
     .returning();
   return { event: event!, sections };
@@ -137,6 +134,7 @@ export async function updateDraftEvent(env: Pick<Env, "DB">, organizerId: string
     max_tickets_per_user: event.maxTicketsPerUser,
     currency: event.currency,
     ...(event.waitingRoom ? { waiting_room: event.waitingRoom } : {}),
+    ...(event.waitlistOfferSeconds !== null ? { waitlist_offer_seconds: event.waitlistOfferSeconds } : {}),
   };
   const input = parseOr400(EventInput, { ...current, ...patch }, "Request body");
   const venue = await getOwnVenue(env, organizerId, input.venue_id);

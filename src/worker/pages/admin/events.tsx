@@ -25,6 +25,7 @@ type EventJson = {
   currency: string;
   hold_ttl_seconds: number;
   max_tickets_per_user: number;
+  waitlist_offer_seconds: number;
   waiting_room: { enabled: boolean; admit_per_minute?: number; session_seconds?: number };
   sections: SectionJson[];
 };
@@ -120,6 +121,10 @@ function EventForm(props: { venue: VenueJson; event?: EventJson; values?: Record
               Tickets per buyer (1 to 50)
               <input id="ev-limit" name="max_tickets_per_user" type="number" min="1" max="50" value={v("max_tickets_per_user", String(e?.max_tickets_per_user ?? 8))} />
             </label>
+            <label for="ev-offer">
+              Waitlist offer time (seconds, 60 to 172800; empty: the hold time)
+              <input id="ev-offer" name="waitlist_offer_seconds" type="number" min="60" max="172800" value={v("waitlist_offer_seconds", e?.waitlist_offer_seconds?.toString() ?? "")} />
+            </label>
           </div>
         </fieldset>
         <fieldset>
@@ -161,6 +166,7 @@ function eventBody(field: (k: string) => string, venue: VenueJson) {
     price_tiers: Object.fromEntries(tiersOf(venue.sections).map((t) => [t, num(`tier_${t}`)])),
     hold_ttl_seconds: num("hold_ttl_seconds"),
     max_tickets_per_user: num("max_tickets_per_user"),
+    waitlist_offer_seconds: num("waitlist_offer_seconds"),
     waiting_room: { enabled: field("wr_enabled") === "on", admit_per_minute: num("wr_rate"), session_seconds: num("wr_session") },
   };
 }
@@ -320,6 +326,8 @@ export function eventPages(api: ApiFetch) {
           <dd>{event.hold_ttl_seconds} s</dd>
           <dt>Tickets per buyer</dt>
           <dd>{event.max_tickets_per_user}</dd>
+          <dt>Waitlist offers</dt>
+          <dd>{event.waitlist_offer_seconds} s to pay</dd>
           <dt>Sold</dt>
           <dd>
             {stats.totals.tickets_sold} tickets in {stats.orders} paid orders, <Money cents={stats.revenue_cents} currency={stats.currency} />
