@@ -8,22 +8,13 @@ import { describe, it } from "vitest";
 import { publishedEvent, signupBuyer, signupOrganizer } from "./support/fixtures";
 import { call } from "./support/http";
 import { paidOrder } from "./support/checkout";
+import { socketInbox } from "./support/socket-inbox";
 
 async function openLive(path: string, headers: Record<string, string> = {}) {
   const res = await exports.default.fetch(`http://localhost${path}`, { headers: { Upgrade: "websocket", ...headers } });
   if (res.status !== 101 || !res.webSocket) return { status: res.status, body: (await res.json()) as any, socket: null };
   const ws = res.webSocket;
-  const inbox: any[] = [];
-  const waiters: ((m: any) => void)[] = [];
-  ws.addEventListener("message", (e) => {
-    const m = JSON.parse(e.data as string);
-    const w = waiters.shift();
-    if (w) w(m);
-    else inbox.push(m);
-  });
-  ws.accept();
-  const next = () => (inbox.length > 0 ? Promise.resolve(inbox.shift()) : new Promise<any>((r) => waiters.push(r)));
-  const pending = () => inbox.length;
+  const { next, pending } = socketInbox(ws);
   /** The next message that satisfies `ok` (the real alarm also ticks, so a hold may show up first). */
   const until = async (ok: (m: any) => boolean) => {
     for (;;) {

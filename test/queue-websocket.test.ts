@@ -5,6 +5,7 @@ import { issueAdmissionToken } from "../src/worker/waiting-room/admission-token"
 import { issueWsTicket } from "../src/worker/waiting-room/ws-ticket";
 import { call } from "./support/http";
 import { admitNextTick, publishedEvent, signupBuyer } from "./support/fixtures";
+import { socketInbox } from "./support/socket-inbox";
 
 const ROOM = { waiting_room: { enabled: true, admit_per_minute: 60, session_seconds: 300 } };
 
@@ -19,18 +20,9 @@ async function openSocket(path: string, headers: Record<string, string> = {}) {
   const res = await exports.default.fetch(`http://localhost${path}`, { headers: { Upgrade: "websocket", ...headers } });
   if (res.status !== 101 || !res.webSocket) return { status: res.status, body: (await res.json()) as any, opened: null };
   const ws = res.webSocket;
-  const inbox: unknown[] = [];
-  const waiters: ((m: unknown) => void)[] = [];
   let closeCode: number | undefined;
   const closed = new Promise<number>((resolve) => ws.addEventListener("close", (e) => resolve((closeCode = e.code))));
-  ws.addEventListener("message", (e) => {
-    const m = JSON.parse(e.data as string);
-    const w = waiters.shift();
-    if (w) w(m);
-    else inbox.push(m);
-  });
-  ws.accept();
-  const next = () => (inbox.length > 0 ? Promise.resolve(inbox.shift()) : new Promise<unknown>((r) => waiters.push(r)));
+  const { next } = socketInbox<unknown>(ws);
   return { status: 101, body: null, opened: { ws, next, closed, closeCode: () => closeCode } };
 }
 
