@@ -14,6 +14,7 @@ import { LIVE_FEED_SHARDS } from "../src/worker/inventory/live";
 import { publishedEvent } from "./support/fixtures";
 import { call } from "./support/http";
 import { backdateHold, section, tokenFor } from "./support/inventory-fixtures";
+import { socketInbox } from "./support/socket-inbox";
 
 type Viewer = { ws: WebSocket; next: (ms?: number) => Promise<LiveServerMessage>; pending: () => number };
 
@@ -22,26 +23,7 @@ async function openLive(eventId: string, sectionKey?: string): Promise<Viewer> {
   const res = await exports.default.fetch(`http://localhost/api/v1/events/${eventId}/seats/live${q}`, { headers: { Upgrade: "websocket" } });
   if (res.status !== 101 || !res.webSocket) throw new Error(`live: ${res.status} ${await res.text()}`);
   const ws = res.webSocket;
-  const inbox: LiveServerMessage[] = [];
-  const waiters: ((m: LiveServerMessage) => void)[] = [];
-  ws.addEventListener("message", (e) => {
-    const m = JSON.parse(e.data as string) as LiveServerMessage;
-    const w = waiters.shift();
-    if (w) w(m);
-    else inbox.push(m);
-  });
-  ws.accept();
-  const next = (ms = 5_000) =>
-    inbox.length > 0
-      ? Promise.resolve(inbox.shift()!)
-      : new Promise<LiveServerMessage>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error("no live message within " + ms + " ms")), ms);
-          waiters.push((m) => {
-            clearTimeout(timer);
-            resolve(m);
-          });
-        });
-  return { ws, next, pending: () => inbox.length };
+  return { ws, ...socketInbox<LiveServerMessage>(ws, { defaultTimeoutMs: 5_000 }) };
 }
 
 const snapshotOf = async (v: Viewer) => {
