@@ -36,7 +36,7 @@ export default defineConfig(async () => {
             // The per-request log line (observability/request-log.ts) and the objects' routine lines
             // would drown the test output; test/observability.test.ts and
             // test/request-id-objects.test.ts check them. Error lines still show.
-            onConsoleLog: (log) => !ROUTINE_LINE.test(log),
+            onConsoleLog: (log, type) => type === "stderr" || !ROUTINE_LINE.test(log),
             testTimeout: 30_000,
           },
         },
