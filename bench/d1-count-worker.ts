@@ -27,8 +27,10 @@ type Counts = {
   writes_without_meta: number;
   /** Writing statements by verb and table: how many, and their rows written. */
   by_sql: Record<string, { statements: number; rows_written: number }>;
+  /** Write transactions by their writing statements (a batch lists each, joined by " + "). */
+  by_transaction: Record<string, number>;
 };
-const fresh = (): Counts => ({ write_transactions: 0, write_statements: 0, rows_written: 0, read_calls: 0, writes_without_meta: 0, by_sql: {} });
+const fresh = (): Counts => ({ write_transactions: 0, write_statements: 0, rows_written: 0, read_calls: 0, writes_without_meta: 0, by_sql: {}, by_transaction: {} });
 let counts = fresh();
 
 const WRITE = /^\s*(?:WITH\b[\s\S]*?\)\s*)?(INSERT|UPDATE|DELETE|REPLACE)\b/i;
@@ -47,6 +49,8 @@ function note(sqls: string[], meta: { rows_written?: number }[] | null) {
   }
   counts.write_transactions++;
   counts.write_statements += writes.length;
+  const tx = writes.map(label).join(" + ");
+  counts.by_transaction[tx] = (counts.by_transaction[tx] ?? 0) + 1;
   if (meta === null) counts.writes_without_meta++;
   sqls.forEach((sql, i) => {
     if (!isWrite(sql)) return;

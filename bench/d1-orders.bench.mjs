@@ -141,6 +141,13 @@ try {
       bySql[k].statements += v.statements / ORDERS_COUNTED;
       bySql[k].rows_written += v.rows_written / ORDERS_COUNTED;
     }
+  const perTx = (list) => {
+    const out = {};
+    for (const c of list) for (const [k, v] of Object.entries(c.by_transaction)) out[k] = (out[k] ?? 0) + v / ORDERS_COUNTED;
+    return out;
+  };
+  const txOfOrder = { hold: perTx(phases.hold), order: perTx(phases.order), pay: perTx(phases.pay), queues_after: perTx([afterQueues]) };
+  const txOfRefund = perTx([refunds]);
   const refundBySql = Object.fromEntries(Object.entries(refunds.by_sql).map(([k, v]) => [k, { statements: v.statements / ORDERS_COUNTED, rows_written: v.rows_written / ORDERS_COUNTED }]));
 
   // ---- 2. rates, alternating rounds ----
@@ -220,6 +227,10 @@ try {
   for (const [k, v] of Object.entries(bySql).sort((a, b) => b[1].rows_written - a[1].rows_written)) console.log(`  ${k.padEnd(44)} ${fmt(v.statements, 2).padStart(6)} stmts ${fmt(v.rows_written, 1).padStart(6)} rows`);
   console.log("per refund:");
   for (const [k, v] of Object.entries(refundBySql).sort((a, b) => b[1].rows_written - a[1].rows_written)) console.log(`  ${k.padEnd(44)} ${fmt(v.statements, 2).padStart(6)} stmts ${fmt(v.rows_written, 1).padStart(6)} rows`);
+  console.log("write transactions per paid order (a batch is one), by step:");
+  for (const [phase, txs] of Object.entries(txOfOrder)) for (const [k, v] of Object.entries(txs)) console.log(`  ${phase.padEnd(13)} ${fmt(v, 2).padStart(5)} x ${k}`);
+  console.log("per refund:");
+  for (const [k, v] of Object.entries(txOfRefund)) console.log(`  ${"refund".padEnd(13)} ${fmt(v, 2).padStart(5)} x ${k}`);
   console.log("");
   console.log(`rates, ${CLIENTS} clients, ${ROUNDS} alternating rounds:`);
   const rateRow = (label, s) => console.log(`  ${label.padEnd(44)} ${fmt(s.per_second, 1).padStart(9)}/s  p50 ${fmt(s.p50_ms, 1)} ms  p99 ${fmt(s.p99_ms, 1)} ms`);
@@ -239,6 +250,8 @@ try {
     cost,
     by_sql_per_paid_order: bySql,
     by_sql_per_refund: refundBySql,
+    transactions_per_paid_order: txOfOrder,
+    transactions_per_refund: txOfRefund,
     rates,
     order_write_tx_per_second: orderTxPerSecond,
     ratios: {
