@@ -241,6 +241,7 @@ export class Waitlist extends DurableObject<Env> {
           this.sql.exec("UPDATE entries SET passed_since = ? WHERE entry_id = ?", head.passed_since, head.entry_id);
         }
         const offered = await this.offer(config, entry, key);
+        if (offered === "sale_over") break;
         if (offered === "taken") pools.set(key, pools.get(key)! - entry.quantity);
         else if (offered === "pool_short") pools.set(key, (await this.section(config.event_id, key).poolState()).pooled);
       }
@@ -249,7 +250,7 @@ export class Waitlist extends DurableObject<Env> {
   }
 
   /** Asks the buyer's ledger for a hold from the section's pool; records the offer. */
-  private async offer(config: Config, entry: EntryRow, key: string): Promise<"taken" | "pool_short" | "refused"> {
+  private async offer(config: Config, entry: EntryRow, key: string): Promise<"taken" | "pool_short" | "refused" | "sale_over"> {
     const result = await this.ledger(entry.user_id).createHold({
       eventId: config.event_id,
       userId: entry.user_id,
@@ -264,6 +265,12 @@ export class Waitlist extends DurableObject<Env> {
       if (result.reason === "limit_exceeded") {
         this.setStatus(entry.entry_id, "expired", "waiting");
         return "refused";
+      }
+      // The section says the sale is over (a cancel reached it before D1 was read above, or the
+      // window closed since): its word is final, so nobody waiting can be served.
+      if (result.reason === "event_cancelled" || result.reason === "not_on_sale") {
+        this.sql.exec("UPDATE entries SET status = 'expired' WHERE status = 'waiting'");
+        return "sale_over";
       }
       throw new Error(`waitlist offer refused: ${result.reason}`);
     }
