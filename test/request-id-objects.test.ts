@@ -10,6 +10,7 @@ import { buyerLedger } from "../src/durable-objects/buyer-ledger-handle";
 import { expireHold } from "./support/checkout";
 import { admitNextTick, publishedEvent, signupBuyer } from "./support/fixtures";
 import { call } from "./support/http";
+import { section } from "./support/inventory-fixtures";
 
 type Line = Record<string, unknown> & { msg: string };
 let lines: Line[] = [];
@@ -99,26 +100,35 @@ describe("request id in the checkout saga's lines", () => {
 });
 
 describe("request id through the hold path and the joins", () => {
-  it("the ledger passes a hold's request id to its sections, whose refusal line carries it", async () => {
+  it("a hold's request id goes Worker -> ledger -> section: the section's refusal line carries it", async () => {
     const ev = await publishedEvent();
     const buyer = await signupBuyer();
-    const cancelled = await call("POST", `/api/v1/admin/events/${ev.eventId}/cancel`, { token: ev.organizer.token });
-    expect(cancelled.status).toBe(200);
+    // A first hold warms the Worker's event facts; then only the section learns of a cancel,
+    // as when the facts are stale: the section refuses, and says so with the request's id.
+    expect((await call("POST", `/api/v1/events/${ev.eventId}/holds`, { token: buyer.token, body: { seats: ["R-A-1"] } })).status).toBe(201);
+    const hour = 3_600_000;
+    await section(ev.eventId, "R").setSale({ state: "cancelled", onSaleAt: new Date(Date.now() - hour).toISOString(), endsAt: new Date(Date.now() + hour).toISOString() });
     lines = [];
-    // Straight to the ledger, as a Worker with stale facts would call it: the section says no.
+    const holdRay = ray();
+    const refused = await call("POST", `/api/v1/events/${ev.eventId}/holds`, { token: buyer.token, body: { seats: ["R-A-3"] }, headers: { "cf-ray": holdRay } });
+    expect(refused.status).toBe(422);
+    expect(of("section_hold_refused", { event_id: ev.eventId })).toEqual([
+      expect.objectContaining({ request_id: holdRay, trigger: "request", section: "R", reason: "event_cancelled" }),
+    ]);
+    expect(of("section_hold_refused", { event_id: ev.eventId })[0]).not.toHaveProperty("ok");
+
+    // The field is the ledger's to pass on, whoever calls it.
     const requestId = ray();
     const r = await buyerLedger(env, ev.eventId, buyer.userId).createHold({
       requestId,
       eventId: ev.eventId,
       userId: buyer.userId,
-      items: [{ section: "R", seats: ["R-A-3"] }],
+      items: [{ section: "R", seats: ["R-A-4"] }],
       holdTtlSeconds: 300,
       maxTicketsPerUser: 8,
     });
     expect(r).toMatchObject({ ok: false });
-    expect(of("section_hold_refused", { event_id: ev.eventId })).toEqual([
-      expect.objectContaining({ request_id: requestId, trigger: "request", section: "R", reason: "event_cancelled" }),
-    ]);
+    expect(of("section_hold_refused", { event_id: ev.eventId }).at(-1)).toMatchObject({ request_id: requestId });
   });
 
   it("a waiting-room join and its admission tick: the join carries the request id, the tick says alarm", async () => {

@@ -297,7 +297,8 @@ export class SectionInventory extends DurableObject<Env> {
     const refused = this.saleRefusal(now);
     if (refused) {
       // Worth a line: the Worker's facts said "on sale" (or were stale), the section said no.
-      objectLog("section_hold_refused", req, { event_id: this.eventId, section: this.key, hold_id: req.holdId, ...refused });
+      const { ok: _, ...why } = refused;
+      objectLog("section_hold_refused", req, { event_id: this.eventId, section: this.key, hold_id: req.holdId, ...why });
       return refused;
     }
     // The one waitlist check on the hold path: browsing holds never set it.
