@@ -77,10 +77,11 @@ function appConfig(worker, strings) {
  * Miniflare 5 worker configs in the same runtime (bench-only Workers). Returns
  * {mf, origin, persist, dispose}.
  */
-export async function startApp({ vars = {}, extraWorkers = [], keepStorage = false, verbose = false } = {}) {
+export async function startApp({ vars = {}, extraWorkers = [], keepStorage = false, verbose = false, entry = "src/worker/index.ts" } = {}) {
   const persist = await mkdtemp(path.join(tmpdir(), "app-miniflare-"));
   const secrets = generateDevSecrets();
-  const script = await bundleWorker("src/worker/index.ts");
+  // `entry`: another module that exports the app's handlers and object classes (a bench wrapper).
+  const script = await bundleWorker(entry);
   const name = "app";
   const mf = new Miniflare({
     workers: [

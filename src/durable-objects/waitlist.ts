@@ -36,6 +36,8 @@ import {
   type WaitlistStatus,
 } from "../shared/waitlist";
 import { getEvent, publicStatus } from "../platform/db/event-rows";
+import { ALARM, type CallContext } from "../shared/call-context";
+import { errorText, objectLog } from "./object-log";
 import { migrate } from "./sql-migrations";
 
 const MIGRATIONS = [
@@ -113,7 +115,11 @@ export class Waitlist extends DurableObject<Env> {
         JSON.stringify(req.sections),
       );
     const active = this.sql.exec("SELECT 1 FROM entries WHERE user_id = ? AND status IN ('waiting', 'offered')", req.userId).toArray();
-    if (active.length > 0) return { ok: false, reason: "already_on_waitlist" };
+    const line = { event_id: req.eventId, entry_id: req.entryId, user_id: req.userId, quantity: req.quantity, section: req.section };
+    if (active.length > 0) {
+      objectLog("waitlist_join", req, { ...line, outcome: "already_on_waitlist" });
+      return { ok: false, reason: "already_on_waitlist" };
+    }
     this.sql.exec(
       "INSERT INTO entries (entry_id, user_id, quantity, section, status, created_at) VALUES (?, ?, ?, ?, 'waiting', ?)",
       req.entryId,
@@ -125,7 +131,8 @@ export class Waitlist extends DurableObject<Env> {
     // The answer waits for the flags: from then on, every seat that comes back is pooled. A
     // section that cannot be reached gets its flag from the retry alarm.
     await this.syncFlags().catch(() => this.retryLater());
-    void this.kick();
+    objectLog("waitlist_join", req, { ...line, outcome: "waiting" });
+    void this.kick(req);
     return { ok: true, entry: this.view(this.entry(req.entryId)!) };
   }
 
@@ -167,13 +174,13 @@ export class Waitlist extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    await this.kick();
+    await this.kick(ALARM);
   }
 
   // ---- internals ----
 
   /** Runs `match` now, or once more after the pass in progress: never two passes at once. */
-  private async kick(): Promise<void> {
+  private async kick(ctx?: CallContext): Promise<void> {
     if (this.running) {
       this.again = true;
       return;
@@ -185,7 +192,7 @@ export class Waitlist extends DurableObject<Env> {
         try {
           await this.match();
         } catch (err) {
-          console.error("waitlist pass failed; retrying", err);
+          objectLog("waitlist_pass_failed", ctx, { error: errorText(err) }, "error");
           this.retryLater();
           return;
         }

@@ -49,6 +49,7 @@ holdsRoutes.post(
     const items = holdItems(body, facts.value.sections);
     const ledger = ledgerForNewHold(c.env, event.id, principal.userId, event.ledgerShards);
     const result = await ledger.stub.createHold({
+      requestId: c.get("requestId"),
       eventId: event.id,
       userId: principal.userId,
       items,
