@@ -16,7 +16,7 @@ const root = path.resolve(import.meta.dirname, "..");
 /** Bundles a Worker entry the way wrangler does for workerd (ESM, `cloudflare:*` external). */
 export async function bundleWorker(entry) {
   const out = await build({
-    entryPoints: [path.join(root, entry)],
+    entryPoints: [path.resolve(root, entry)],
     bundle: true,
     write: false,
     format: "esm",
@@ -77,7 +77,7 @@ function appConfig(worker, strings) {
  * Miniflare 5 worker configs in the same runtime (bench-only Workers). Returns
  * {mf, origin, persist, dispose}.
  */
-export async function startApp({ vars = {}, extraWorkers = [], keepStorage = false, verbose = false, entry = "src/worker/index.ts" } = {}) {
+export async function startApp({ vars = {}, extraWorkers = [], keepStorage = false, verbose = false, entry = "src/worker/index.ts", inspectorPort } = {}) {
   const persist = await mkdtemp(path.join(tmpdir(), "app-miniflare-"));
   const secrets = generateDevSecrets();
   // `entry`: another module that exports the app's handlers and object classes (a bench wrapper).
@@ -95,6 +95,8 @@ export async function startApp({ vars = {}, extraWorkers = [], keepStorage = fal
       ...extraWorkers.map((config) => ({ config })),
     ],
     resourcePersistencePath: persist,
+    // A V8 inspector on workerd (bench/hold-profile.mjs takes CPU profiles through it).
+    ...(inspectorPort ? { inspectorPort } : {}),
     // The app's per-request JSON log lines stay in workerd: printing them would load the Node
     // process that is also the load generator. `verbose` keeps them, for debugging.
     ...(verbose ? {} : { handleStructuredLogs: () => {} }),
