@@ -18,6 +18,19 @@ const USER_SESSION_SECONDS = 7 * 24 * 3600;
 
 const key = (secret: string) => new TextEncoder().encode(secret);
 
+/**
+ * The HMAC key that verifies session tokens, imported once per isolate and secret: given raw
+ * bytes, jose imports a CryptoKey on every verify, and every authenticated request verifies.
+ * The key is kept, not the import's promise (a promise is not shared across requests).
+ */
+let verifyKey: { secret: string; key: CryptoKey } | undefined;
+async function sessionVerifyKey(secret: string): Promise<CryptoKey> {
+  if (verifyKey?.secret === secret) return verifyKey.key;
+  const imported = await crypto.subtle.importKey("raw", key(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  verifyKey = { secret, key: imported };
+  return imported;
+}
+
 /** Signs a bearer token for a principal (HS256 with `SESSION_SECRET`). */
 export async function issueSessionToken(
   env: Pick<Env, "SESSION_SECRET">,
@@ -39,7 +52,7 @@ export async function issueSessionToken(
 /** Returns the principal, or null for any token that is malformed, forged or expired. */
 export async function verifySessionToken(env: Pick<Env, "SESSION_SECRET">, token: string): Promise<Principal | null> {
   try {
-    const { payload } = await jwtVerify(token, key(env.SESSION_SECRET), {
+    const { payload } = await jwtVerify(token, await sessionVerifyKey(env.SESSION_SECRET), {
       audience: SESSION_AUDIENCE,
       algorithms: ["HS256"],
     });
