@@ -27,15 +27,22 @@ export function bodyCap(maxBytes: number) {
       chunks.push(value);
       size += value.byteLength;
     }
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, at);
-      at += chunk.byteLength;
+    // A small body is one chunk: no copy then.
+    const bytes: Uint8Array = chunks.length === 1 ? chunks[0]! : new Uint8Array(size);
+    if (chunks.length !== 1) {
+      let at = 0;
+      for (const chunk of chunks) {
+        bytes.set(chunk, at);
+        at += chunk.byteLength;
+      }
     }
-    const headers = new Headers(c.req.raw.headers);
-    headers.set("Content-Length", String(size));
-    c.req.raw = new Request(c.req.raw, { headers, body: bytes });
+    // The headers are copied (a Headers per request) only when Content-Length must change.
+    if (c.req.header("Content-Length") === String(size)) c.req.raw = new Request(c.req.raw, { body: bytes });
+    else {
+      const headers = new Headers(c.req.raw.headers);
+      headers.set("Content-Length", String(size));
+      c.req.raw = new Request(c.req.raw, { headers, body: bytes });
+    }
     await next();
   });
 }
