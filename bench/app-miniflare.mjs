@@ -115,3 +115,26 @@ export async function startApp({ vars = {}, extraWorkers = [], keepStorage = fal
     },
   };
 }
+
+/**
+ * An entry (written into `dir`) for the app without three costs that Miniflare has and
+ * Cloudflare does not (measured by bench/hold-pieces.mjs): `console.log` lines carried from
+ * workerd to Node, the Analytics Engine binding (a call to a proxy Worker per data point), and
+ * the hold route's Rate Limiting bindings (a fetch to a SQLite-backed object per `limit()`;
+ * Cloudflare's count in the location's memory). They answer in-isolate instead.
+ */
+export async function withoutLocalOnlyCosts(dir) {
+  const { writeFile } = await import("node:fs/promises");
+  const entry = path.join(dir, "without-local-only-costs.mjs");
+  const appEntry = JSON.stringify(path.join(root, "src/worker/index.ts"));
+  await writeFile(
+    entry,
+    `import app from ${appEntry};
+export * from ${appEntry};
+console.log = () => {};
+const ok = { limit: async () => ({ success: true }) };
+export default { ...app, fetch(req, env, ctx) { return app.fetch(req, { ...env, METRICS: undefined, RL_HOLD_USER: ok, RL_HOLD_IP: ok }, ctx); } };
+`,
+  );
+  return entry;
+}
