@@ -74,11 +74,12 @@ function appConfig(worker, strings) {
 
 /**
  * Starts the app. `vars` are extra string bindings (e.g. RATE_LIMITS); `extraWorkers` are more
- * Miniflare 5 worker configs in the same runtime (bench-only Workers). Returns
+ * Miniflare 5 worker configs in the same runtime (bench-only Workers); `persistIn` is the
+ * directory that gets the state's temp dir (default: the OS temp dir). Returns
  * {mf, origin, persist, dispose}.
  */
-export async function startApp({ vars = {}, extraWorkers = [], keepStorage = false, verbose = false } = {}) {
-  const persist = await mkdtemp(path.join(tmpdir(), "app-miniflare-"));
+export async function startApp({ vars = {}, extraWorkers = [], keepStorage = false, verbose = false, persistIn = tmpdir() } = {}) {
+  const persist = await mkdtemp(path.join(persistIn, "app-miniflare-"));
   const secrets = generateDevSecrets();
   const script = await bundleWorker("src/worker/index.ts");
   const name = "app";

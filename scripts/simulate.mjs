@@ -23,6 +23,7 @@
 // a real sale spreads over the weeks before it, and it would dominate a local run.
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
@@ -32,10 +33,10 @@ const { values: opt } = parseArgs({
   options: {
     origin: { type: "string", default: "http://localhost:8787" },
     local: { type: "boolean", default: false },
-    fans: { type: "string", default: "20000" },
+    fans: { type: "string", default: "24000" },
     concurrency: { type: "string", default: "200" },
-    "admit-per-minute": { type: "string", default: "6000" },
-    minutes: { type: "string", default: "7" },
+    "admit-per-minute": { type: "string", default: "1500" },
+    minutes: { type: "string", default: "8" },
     ttl: { type: "string", default: "60" },
     out: { type: "string", default: "sim-results" },
   },
@@ -56,6 +57,23 @@ const OPENS_IN_MS = 15_000;
 const P_ABANDON_HOLD = 0.05; // hold, never order
 const P_ABANDON_ORDER = 0.04; // order, never pay
 const P_DECLINE = 0.08;
+const MAX_TICKETS_PER_USER = 6;
+/** Seats a fan wants: mostly pairs and fours, some singles and groups (mean 2.9), at most the event's limit. */
+const PARTY = [
+  [1, 0.15],
+  [2, 0.35],
+  [3, 0.15],
+  [4, 0.25],
+  [5, 0.04],
+  [6, 0.06],
+];
+function partySize() {
+  let r = Math.random();
+  for (const [n, p] of PARTY) if ((r -= p) < 0) return n;
+  return 2;
+}
+/** How often the organizer's stats are read: the progress line, the timeline, and the availability fans see. */
+const SAMPLE_MS = 5_000;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
@@ -72,8 +90,11 @@ let sessionSecret;
 let app;
 if (opt.local) {
   const { startApp } = await import("../bench/app-miniflare.mjs");
-  // The simulator is the only client; the per-IP and per-user limits stay at their defaults.
-  app = await startApp();
+  // The simulator is the only client; the per-IP and per-user limits stay at their defaults. The
+  // state goes to memory (tmpfs) where there is one: every object commit syncs to disk on the
+  // runtime's one thread locally, which costs a third of the sale's throughput on a disk here and
+  // is nothing Cloudflare's replicated storage makes a Worker wait for on its CPU.
+  app = await startApp({ ...(existsSync("/dev/shm") ? { persistIn: "/dev/shm" } : {}) });
   origin = app.origin;
   sessionSecret = app.secrets.SESSION_SECRET;
 } else {
@@ -158,7 +179,7 @@ const event = await ok(201, "POST", "/api/v1/admin/events", {
     on_sale_at: new Date(opensAt).toISOString(),
     price_tiers: { premium: 12000, standard: 7500, floor: 5500 },
     hold_ttl_seconds: TTL,
-    max_tickets_per_user: 8,
+    max_tickets_per_user: MAX_TICKETS_PER_USER,
     waiting_room: { enabled: true, admit_per_minute: ADMIT_PER_MINUTE, session_seconds: 600 },
   },
 });
@@ -187,9 +208,16 @@ let ticketsSeen = 0;
 let bestAvailable = true;
 const seatMapCache = new Map(); // section -> {at, seats}
 
+/**
+ * Sections with seats to sell as a fan sees them: the storefront's availability, at most a
+ * sample old (one organizer stats read for all fans instead of each fan reading the seat map),
+ * minus the sections this run's holds were just refused in.
+ */
 function openSections() {
   return sections.filter((s) => !soldOut.has(s.key));
 }
+/** Nothing available and nothing held: no seat can come back. */
+const saleOver = () => lastStats !== undefined && lastStats.available === 0 && lastStats.held === 0;
 
 /** Picked seats in a reserved section: `n` adjacent available seats from a fresh-enough seat map. */
 async function pickSeats(section, n, ip) {
@@ -209,9 +237,17 @@ async function pickSeats(section, n, ip) {
 async function hold(token, ip, want) {
   const headers = { "X-Admission-Token": admissionOf.get(token) };
   const post = (body) => timed("hold", () => call("POST", `/api/v1/events/${eventId}/holds`, { token, ip, body, headers }));
+  const waitUntil = Date.now() + (TTL + 10) * 1000;
   for (let tries = 0; tries < 8; tries++) {
     const open = openSections();
-    if (open.length === 0) return null;
+    if (open.length === 0) {
+      // All held, some maybe abandoned: like a fan who keeps the page open, wait for seats to come
+      // back (an abandoned hold ends within the TTL), then give up.
+      if (saleOver() || Date.now() > waitUntil || Date.now() - started > SALE_MS) return null;
+      await sleep(SAMPLE_MS * (0.5 + Math.random()));
+      tries--;
+      continue;
+    }
     const s = open[Math.floor(Math.random() * open.length)];
     // Fewer seats when the first try found none together.
     const n = tries === 0 ? want : 1;
@@ -250,11 +286,9 @@ async function fan(i) {
   const joinedAt = Date.now();
   let state = q.body;
   while (state.status !== "admitted" || !state.admission_token) {
-    if (openSections().length === 0 || Date.now() - started > SALE_MS) return void outcome.gave_up++;
-    // Sleep toward the estimate, never sooner than the server's Retry-After.
-    const retryAfter = Number(q.headers.get("Retry-After") ?? 2);
-    const toOpening = Math.max(0, opensAt - Date.now());
-    await sleep(Math.max(retryAfter * 1000, toOpening + Math.min(state.eta_seconds ?? 2, 30) * 1000 * 0.8) * (0.8 + Math.random() * 0.4));
+    if (saleOver() || Date.now() - started > SALE_MS) return void outcome.gave_up++;
+    // Poll when the server asks (Retry-After: about a tenth of the ETA, jittered by the server).
+    await sleep(Number(q.headers.get("Retry-After") ?? 2) * 1000);
     q = await call("GET", `/api/v1/events/${eventId}/queue/${state.queue_id}`, { token, ip });
     if (q.status !== 200) throw new Error(`queue status: ${q.status} ${JSON.stringify(q.body)}`);
     state = { ...q.body, queue_id: state.queue_id };
@@ -266,7 +300,7 @@ async function fan(i) {
 
   const overBudget = () => Date.now() - started > SALE_MS;
   if (overBudget()) return void outcome.cut_off++;
-  const n = 1 + Math.floor(Math.random() * 4);
+  const n = partySize();
   const h = await hold(token, ip, n);
   if (!h) return void outcome.gave_up++;
   if (Math.random() < P_ABANDON_HOLD) return void outcome.abandoned_hold++;
@@ -292,6 +326,7 @@ async function fan(i) {
 
 // ---- progress ----
 const started = Date.now();
+const loadAtStart = os.loadavg();
 let done = 0;
 let failed = 0;
 let soldOutAt = null;
@@ -300,34 +335,47 @@ const timeline = [];
 async function stats() {
   const s = await ok(200, "GET", `/api/v1/admin/events/${eventId}/stats`, { token: organizer.token });
   const sum = (k) => s.sections.reduce((a, x) => a + x[k], 0);
-  return { sold: sum("sold"), held: sum("held"), available: sum("available"), capacity: sum("capacity"), sections: s.sections };
+  return { sold: sum("sold"), held: sum("held"), available: sum("available"), capacity: sum("capacity"), sections: s.sections, admitted: s.queue?.admitted ?? null };
 }
 let reporting = true;
+let lastReqAt = Date.now();
 const reporter = (async () => {
   let lastReq = 0;
+  let lastPrint = 0;
   while (reporting) {
-    await sleep(10_000);
-    lastStats = await stats().catch(() => lastStats);
-    if (!lastStats) continue;
+    await sleep(SAMPLE_MS);
+    const sample = await stats().catch(() => undefined);
+    if (!sample) continue;
+    lastStats = sample;
+    // What the storefront shows: a section with seats again (an abandoned hold ended) is open again.
+    for (const s of sample.sections) {
+      if (s.available > 0) soldOut.delete(s.key);
+      else soldOut.add(s.key);
+    }
     const t = (Date.now() - opensAt) / 1000;
-    // The room's own count of admissions (the organizer's waiting-room answer; the rate sent is
-    // the configured one, so nothing changes).
-    const room = await call("PATCH", `/api/v1/admin/events/${eventId}/waiting-room`, { token: organizer.token, body: { admit_per_minute: ADMIT_PER_MINUTE } }).catch(() => null);
-    const admittedByRoom = room?.status === 200 ? room.body.queue.admitted : null;
-    timeline.push({ t, sold: lastStats.sold, held: lastStats.held, admitted: admittedByRoom ?? admissions.length, admitted_seen_by_fans: admissions.length });
-    if (soldOutAt === null && lastStats.available === 0 && lastStats.held === 0) soldOutAt = t;
+    // Admissions: the room's own count (in the organizer's stats), next to those the fans saw.
+    timeline.push({ t, sold: lastStats.sold, held: lastStats.held, admitted: sample.admitted ?? admissions.length, admitted_seen_by_fans: admissions.length });
+    if (soldOutAt === null && saleOver()) soldOutAt = t;
+    if (Date.now() - lastPrint < 10_000 && soldOutAt !== t) continue;
+    lastPrint = Date.now();
     console.log(
-      `[sim] t=${t.toFixed(0).padStart(4)} s  sold ${fmt(lastStats.sold).padStart(6)}  held ${fmt(lastStats.held).padStart(5)}  available ${fmt(lastStats.available).padStart(6)}  admitted ${fmt(admissions.length).padStart(6)}  fans done ${fmt(done).padStart(6)}  ${fmt((counts.requests - lastReq) / 10)} req/s  p50 ms: ${["hold", "order", "pay", "tickets"].map((k) => `${k} ${pct(lat[k], 50) ?? "-"}`).join(", ")}; 429s ${counts.rateLimited}`,
+      `[sim] t=${t.toFixed(0).padStart(4)} s  sold ${fmt(lastStats.sold).padStart(6)}  held ${fmt(lastStats.held).padStart(5)}  available ${fmt(lastStats.available).padStart(6)}  admitted ${fmt(admissions.length).padStart(6)}  fans done ${fmt(done).padStart(6)}  ${fmt((counts.requests - lastReq) / ((Date.now() - lastReqAt) / 1000))} req/s  p50 ms: ${["hold", "order", "pay", "tickets"].map((k) => `${k} ${pct(lat[k], 50) ?? "-"}`).join(", ")}; 429s ${counts.rateLimited}`,
     );
     lastReq = counts.requests;
+    lastReqAt = Date.now();
   }
 })();
 
 let nextFan = 0;
 let notReached = 0;
+let afterSellOut = 0;
 await Promise.all(
   Array.from({ length: CONCURRENCY }, async () => {
     for (let i = nextFan++; i < FANS; i = nextFan++) {
+      if (saleOver()) {
+        afterSellOut++;
+        continue;
+      }
       if (Date.now() - started > SALE_MS) {
         notReached++;
         continue;
@@ -345,9 +393,20 @@ await Promise.all(
   }),
 );
 const allDoneAt = (Date.now() - opensAt) / 1000;
-// Stuck holds: one TTL after the last fan, nothing may still be held.
-console.log(`[sim] all fans done at t=${allDoneAt.toFixed(0)} s; waiting one hold TTL (${TTL} s) for abandoned holds to end`);
-await sleep((TTL + 5) * 1000);
+/** Seconds from the opening to sell the venue at the rate sold in the last two minutes of the sale. */
+function projectSellOut() {
+  const inSale = timeline.filter((p) => p.t <= allDoneAt);
+  const last = inSale.at(-1);
+  const from = inSale.findLast((p) => p.t <= (last?.t ?? 0) - 120) ?? inSale[0];
+  if (!last || !from || last.t <= from.t || last.sold <= from.sold) return null;
+  const perSecond = (last.sold - from.sold) / (last.t - from.t);
+  return Math.round(last.t + (CAPACITY - last.sold) / perSecond);
+}
+// Stuck holds: one TTL after the last fan, nothing may still be held. Sold out means nothing is
+// held already; a short wait then shows that it stays so.
+const settle = saleOver() ? 2 * SAMPLE_MS : (TTL + 5) * 1000;
+console.log(`[sim] all fans done at t=${allDoneAt.toFixed(0)} s; ${saleOver() ? "sold out" : `waiting one hold TTL (${TTL} s) for abandoned holds to end`}`);
+await sleep(settle);
 reporting = false;
 await reporter;
 const final = await stats();
@@ -369,6 +428,7 @@ const perMinute = Array.from({ length: minutesOfSale }, (_, m) => admittedAt(60 
 const result = {
   at: new Date().toISOString(),
   origin: opt.local ? "local workerd (Miniflare)" : origin,
+  machine: { cpus: os.cpus().length, load_average_1_5_15_at_start: loadAtStart.map((x) => +x.toFixed(2)), at_end: os.loadavg().map((x) => +x.toFixed(2)) },
   event_id: eventId,
   capacity: CAPACITY,
   sections: sections.length,
@@ -381,6 +441,8 @@ const result = {
   available_at_end: final.available,
   tickets_seen_by_buyers: ticketsSeen,
   time_to_sell_out_s: soldOutAt,
+  // Not sold out: at the rate of the sale's last two minutes, how long the whole venue would take.
+  projected_sell_out_s: soldOutAt === null ? projectSellOut() : null,
   all_fans_done_s: allDoneAt,
   admissions: {
     total: timeline.at(-1)?.admitted ?? admissions.length,
@@ -391,6 +453,7 @@ const result = {
   outcome,
   fans_failed: failed,
   fans_not_reached_in_time: notReached,
+  fans_arriving_after_sell_out: afterSellOut,
   sale_minutes_budget: Number(opt.minutes),
   best_available: bestAvailable ? "used" : "not available: picked seats",
   steps_ms: Object.fromEntries(Object.entries(lat).map(([k, xs]) => [k, { n: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])),
@@ -398,10 +461,12 @@ const result = {
   timeline,
 };
 console.log("");
-console.log(`[sim] sold ${fmt(result.sold)} of ${fmt(CAPACITY)}; oversold ${result.oversold}; stuck holds ${result.stuck_holds}; time to sell out ${soldOutAt === null ? "not sold out" : `${soldOutAt.toFixed(0)} s`}`);
+console.log(
+  `[sim] sold ${fmt(result.sold)} of ${fmt(CAPACITY)}; oversold ${result.oversold}; stuck holds ${result.stuck_holds}; time to sell out ${soldOutAt === null ? `not sold out (at the last two minutes' rate: ${result.projected_sell_out_s === null ? "-" : `${fmt(result.projected_sell_out_s)} s`})` : `${soldOutAt.toFixed(0)} s`}`,
+);
 console.log(`[sim] admissions per minute: ${result.admissions.per_minute.join(", ")} (configured ${fmt(ADMIT_PER_MINUTE)}; seen by fans ${result.admissions.seen_by_fans_per_minute.join(", ")})`);
 for (const [k, v] of Object.entries(result.steps_ms)) console.log(`[sim] ${k.padEnd(22)} n=${String(v.n).padStart(6)}  p50 ${v.p50}  p99 ${v.p99}`);
-console.log(`[sim] outcomes ${JSON.stringify(outcome)}; fans failed ${failed}; not reached within ${opt.minutes} min ${notReached}; requests ${fmt(counts.requests)} (${JSON.stringify(counts.status)})`);
+console.log(`[sim] outcomes ${JSON.stringify(outcome)}; fans failed ${failed}; not reached within ${opt.minutes} min ${notReached}; arriving after the sell-out ${afterSellOut}; requests ${fmt(counts.requests)} (${JSON.stringify(counts.status)})`);
 
 const outDir = path.resolve(root, opt.out);
 await mkdir(outDir, { recursive: true });
