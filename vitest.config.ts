@@ -3,6 +3,9 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { generateDevSecrets } from "./scripts/dev-secrets.mjs";
 
+/** JSON log lines written on every request or alarm (not errors). */
+const ROUTINE_LINE = /^\{"msg":"(request|saga_step|queue_join|waitlist_join|admission_tick|holds_expired|section_hold_refused)"/;
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   // Fresh throwaway secrets for each run; wrangler reads `[secrets] required` from process.env.
@@ -30,9 +33,10 @@ export default defineConfig(async () => {
             include: ["test/**/*.test.ts"],
             exclude: ["test/e2e/**", "**/node_modules/**"],
             setupFiles: ["./test/apply-migrations.ts"],
-            // The per-request log line (observability/request-log.ts) would drown the test output;
-            // test/observability.test.ts checks it.
-            onConsoleLog: (log) => !log.startsWith('{"msg":"request"'),
+            // The per-request log line (observability/request-log.ts) and the objects' routine lines
+            // would drown the test output; test/observability.test.ts and
+            // test/request-id-objects.test.ts check them. Error lines still show.
+            onConsoleLog: (log, type) => type === "stderr" || !ROUTINE_LINE.test(log),
             testTimeout: 30_000,
           },
         },

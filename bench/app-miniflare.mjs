@@ -78,10 +78,11 @@ function appConfig(worker, strings) {
  * directory that gets the state's temp dir (default: the OS temp dir). Returns
  * {mf, origin, persist, dispose}.
  */
-export async function startApp({ vars = {}, extraWorkers = [], keepStorage = false, verbose = false, persistIn = tmpdir() } = {}) {
+export async function startApp({ vars = {}, extraWorkers = [], keepStorage = false, verbose = false, entry = "src/worker/index.ts", persistIn = tmpdir() } = {}) {
   const persist = await mkdtemp(path.join(persistIn, "app-miniflare-"));
   const secrets = generateDevSecrets();
-  const script = await bundleWorker("src/worker/index.ts");
+  // `entry`: another module that exports the app's handlers and object classes (a bench wrapper).
+  const script = await bundleWorker(entry);
   const name = "app";
   const mf = new Miniflare({
     workers: [

@@ -226,6 +226,19 @@ describe("offers", () => {
     expect(await counts(ev)).toEqual({ waiting: 0, offered: 1, purchased: 0, expired: 0, left: 1, waiting_quantity: 0 });
   });
 
+  it("a section that refuses for the sale (cancelled there first) ends the waiting entries instead of failing the match", async ({ expect }) => {
+    const { ev, holder, hold: h } = await soldOut(2);
+    const a = await signupBuyer();
+    const ea = await join(ev, a, { quantity: 2 });
+    // The cancel has reached the section but not yet this match's D1 read of the event: the
+    // section's answer is final, so the entry cannot be served.
+    const r = section(ev.eventId, "R");
+    expect(await r.setSale({ state: "cancelled", onSaleAt: "2000-01-01T00:00:00.000Z", endsAt: "2999-01-01T00:00:00.000Z" })).toMatchObject({ state: "cancelled" });
+    expect((await release(holder, h.hold_id)).status).toBe(200);
+    await entryBecomes(a, ea.entry_id, "expired");
+    expect(await counts(ev)).toMatchObject({ waiting: 0, offered: 0, expired: 1 });
+  });
+
   it("GA: places that come back are offered the same way", async ({ expect }) => {
     const ev = await publishedEvent({ rows: [], gaCapacity: 3 });
     const holder = await signupBuyer();

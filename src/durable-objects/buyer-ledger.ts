@@ -127,7 +127,7 @@ export class BuyerLedger extends DurableObject<Env> {
     );
 
     const settled = await Promise.allSettled(
-      req.items.map((it) => this.section(req.eventId, it.section).hold(sectionRequest(holdId, req.userId, expiresAt, it, req.fromPool))),
+      req.items.map((it) => this.section(req.eventId, it.section).hold({ ...sectionRequest(holdId, req.userId, expiresAt, it, req.fromPool), ...(req.requestId ? { requestId: req.requestId } : {}) })),
     );
     const parts: SectionHold[] = [];
     settled.forEach((s, i) => {

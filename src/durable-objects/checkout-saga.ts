@@ -1,6 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
+import { ALARM, type CallContext } from "../shared/call-context";
 import { getOrder } from "./checkout/order-rows";
 import { endOrder, expireUnpaid, failPayment, fulfil, settle, UNPAID_GRACE_MS, type EndReason, type EndResult } from "./checkout/steps";
+import { errorText, objectLog } from "./object-log";
 import { migrate } from "./sql-migrations";
 
 /**
@@ -9,6 +11,10 @@ import { migrate } from "./sql-migrations";
  * to the earliest row. Before a goal runs inline, the alarm is armed as a safety net, so a
  * crash half-way (seats confirmed, tickets not written) is picked up and finished by the
  * alarm; steps are idempotent, so running one twice changes nothing.
+ *
+ * Each step run is one JSON line (`saga_step`) with the request id of the call that ran it
+ * (`trigger: "alarm"` and `request_id: null` when the alarm did) and `queued_by`, the request
+ * that queued the goal, kept with its row so a retry hours later still names it.
  */
 export type SagaGoal = "fulfil" | "fail" | "expire" | "settle";
 
@@ -20,6 +26,8 @@ const MIGRATIONS = [
      attempts INTEGER NOT NULL DEFAULT 0,
      last_error TEXT
    )`,
+  // The request that queued the goal (its X-Request-Id), for the log lines of later retries.
+  `ALTER TABLE work ADD COLUMN queued_by TEXT`,
 ] as const;
 
 /** A goal still failing after this many attempts stays recorded but is no longer retried. */
@@ -45,19 +53,21 @@ export class CheckoutSaga extends DurableObject<Env> {
   }
 
   /** A new order: fail it if neither payment nor cancel arrives by its hold's expiry. */
-  async start(orderId: string, holdExpiresAt: number): Promise<void> {
+  async start(orderId: string, holdExpiresAt: number, ctx?: CallContext): Promise<void> {
     // Serialized so that re-arming never moves a running step's safety-net alarm away.
     await this.#serial(async () => {
-      this.#add("expire", orderId, holdExpiresAt + UNPAID_GRACE_MS);
+      const dueAt = holdExpiresAt + UNPAID_GRACE_MS;
+      this.#add("expire", orderId, dueAt, ctx);
+      objectLog("saga_step", ctx, { order_id: orderId, goal: "expire", outcome: "queued", due_at: new Date(dueAt).toISOString() });
       await this.#rearm();
     });
   }
 
   /** A verified provider event for this order. Returns once handled (or queued for retry). */
-  async paymentEvent(orderId: string, type: "authorized" | "failed"): Promise<void> {
+  async paymentEvent(orderId: string, type: "authorized" | "failed", ctx?: CallContext): Promise<void> {
     await this.#serial(async () => {
-      this.#add(type === "authorized" ? "fulfil" : "fail", orderId, Date.now());
-      await this.#drain();
+      this.#add(type === "authorized" ? "fulfil" : "fail", orderId, Date.now(), ctx);
+      await this.#drain(ctx);
     });
   }
 
@@ -65,10 +75,11 @@ export class CheckoutSaga extends DurableObject<Env> {
    * Buyer cancel of an unpaid order, organizer refund of a paid one, or the event's cancel
    * (refund if paid, cancel if unpaid): see `END_MOVES`.
    */
-  end(orderId: string, reason: EndReason): Promise<EndResult> {
+  end(orderId: string, reason: EndReason, ctx?: CallContext): Promise<EndResult> {
     return this.#serial(async () => {
-      const r = await endOrder(this.env, orderId, reason).catch((err) => this.#retryLater(orderId, err));
-      await this.#drain();
+      const r = await endOrder(this.env, orderId, reason).catch((err) => this.#retryLater(orderId, err, ctx));
+      objectLog("saga_step", ctx, { order_id: orderId, goal: "end", reason, outcome: r.ok ? "done" : r.reason, status: r.ok ? r.order.status : r.status });
+      await this.#drain(ctx);
       return r;
     });
   }
@@ -84,34 +95,36 @@ export class CheckoutSaga extends DurableObject<Env> {
   }
 
   /** Re-queues a settle of whatever state the order reached (used to resume after a crash). */
-  async resume(orderId: string): Promise<void> {
+  async resume(orderId: string, ctx?: CallContext): Promise<void> {
     await this.#serial(async () => {
-      this.#add("settle", orderId, Date.now());
-      await this.#drain();
+      this.#add("settle", orderId, Date.now(), ctx);
+      await this.#drain(ctx);
     });
   }
 
   override async alarm(): Promise<void> {
-    await this.#serial(() => this.#drain());
+    await this.#serial(() => this.#drain(ALARM));
   }
 
   // ---- internals ----
 
   /** The first transition failed unexpectedly: let `settle` finish from whatever state it left. */
-  #retryLater(orderId: string, err: unknown): EndResult {
-    console.error("checkout saga step failed; will retry", orderId, err);
-    this.#add("settle", orderId, Date.now() + backoff(0));
+  #retryLater(orderId: string, err: unknown, ctx: CallContext | undefined): EndResult {
+    objectLog("saga_step", ctx, { order_id: orderId, goal: "end", outcome: "retrying", error: errorText(err) }, "error");
+    this.#add("settle", orderId, Date.now() + backoff(0), ctx);
     return { ok: false, status: "pending_payment", reason: "retrying" };
   }
 
-  #add(goal: SagaGoal, orderId: string, dueAt: number): void {
-    // An already queued goal keeps its retry state; only an earlier due time wins.
+  #add(goal: SagaGoal, orderId: string, dueAt: number, ctx: CallContext | undefined): void {
+    // An already queued goal keeps its retry state and the request that first queued it; only
+    // an earlier due time wins.
     this.ctx.storage.sql.exec(
-      `INSERT INTO work (goal, order_id, due_at) VALUES (?, ?, ?)
-       ON CONFLICT (goal) DO UPDATE SET due_at = min(due_at, excluded.due_at)`,
+      `INSERT INTO work (goal, order_id, due_at, queued_by) VALUES (?, ?, ?, ?)
+       ON CONFLICT (goal) DO UPDATE SET due_at = min(due_at, excluded.due_at), queued_by = coalesce(queued_by, excluded.queued_by)`,
       goal,
       orderId,
       dueAt,
+      ctx?.requestId ?? null,
     );
   }
 
@@ -122,26 +135,29 @@ export class CheckoutSaga extends DurableObject<Env> {
     return run;
   }
 
-  async #drain(): Promise<void> {
+  async #drain(ctx: CallContext | undefined): Promise<void> {
     const sql = this.ctx.storage.sql;
     for (;;) {
       const now = Date.now();
       const due = sql
-        .exec<{ goal: SagaGoal; order_id: string; attempts: number }>(
-          "SELECT goal, order_id, attempts FROM work WHERE due_at <= ? AND attempts < ? ORDER BY due_at LIMIT 1",
+        .exec<{ goal: SagaGoal; order_id: string; attempts: number; queued_by: string | null }>(
+          "SELECT goal, order_id, attempts, queued_by FROM work WHERE due_at <= ? AND attempts < ? ORDER BY due_at LIMIT 1",
           now,
           MAX_ATTEMPTS,
         )
         .toArray()[0];
       if (!due) break;
       await this.ctx.storage.setAlarm(now + SAFETY_NET_MS);
+      const step = { order_id: due.order_id, goal: due.goal, attempt: due.attempts + 1, queued_by: due.queued_by };
       try {
         await this.#run(due.goal, due.order_id);
         sql.exec("DELETE FROM work WHERE goal = ?", due.goal);
         // A handled payment outcome ends the order's unpaid phase: the expiry check has nothing left to do.
         if (due.goal === "fulfil" || due.goal === "fail") sql.exec("DELETE FROM work WHERE goal = 'expire'");
+        objectLog("saga_step", ctx, { ...step, outcome: "done" });
       } catch (err) {
-        console.error("checkout saga", due.goal, due.order_id, "failed; retrying", err);
+        const last = due.attempts + 1 >= MAX_ATTEMPTS;
+        objectLog("saga_step", ctx, { ...step, outcome: last ? "gave_up" : "retrying", error: errorText(err) }, "error");
         sql.exec(
           "UPDATE work SET attempts = attempts + 1, due_at = ?, last_error = ? WHERE goal = ?",
           Date.now() + backoff(due.attempts),

@@ -58,6 +58,7 @@ import type {
   SectionConfirmResult,
   LiveSectionState,
   SectionHold,
+  SectionHoldRefusal,
   SectionHoldRequest,
   SectionHoldResult,
   SectionLayout,
@@ -70,6 +71,8 @@ import { GaStore } from "./section-inventory/ga-store";
 import { HoldRows, type HoldRecord } from "./section-inventory/hold-rows";
 import { ReservedStore } from "./section-inventory/reserved-store";
 import type { SectionStore } from "./section-inventory/store";
+import { ALARM } from "../shared/call-context";
+import { errorText, objectLog } from "./object-log";
 import { migrate } from "./sql-migrations";
 import { waitlistObjectName, type SectionPoolState } from "../shared/waitlist";
 
@@ -281,6 +284,7 @@ export class SectionInventory extends DurableObject<Env> {
       try {
         resolve(this.holdNow(req, now));
       } catch (err) {
+        objectLog("section_hold_failed", req, { event_id: this.eventId, section: this.key, hold_id: req.holdId, error: errorText(err) }, "error");
         reject(err);
       }
     }
@@ -291,7 +295,12 @@ export class SectionInventory extends DurableObject<Env> {
     if (!store) return { ok: false, reason: "not_initialized" };
     if (!(req.expiresAt > now)) throw new Error("hold: expiresAt must be in the future");
     const refused = this.saleRefusal(now);
-    if (refused) return refused;
+    if (refused) {
+      // Worth a line: the Worker's facts said "on sale" (or were stale), the section said no.
+      const { ok: _, ...why } = refused;
+      objectLog("section_hold_refused", req, { event_id: this.eventId, section: this.key, hold_id: req.holdId, ...why });
+      return refused;
+    }
     // The one waitlist check on the hold path: browsing holds never set it.
     const result = req.fromPool ? ("quantity" in req ? store.holdFromPool(req) : { ok: false as const, reason: "wrong_kind" as const, kind: store.kind }) : store.hold(req);
     if (typeof result === "number") {
@@ -384,7 +393,7 @@ export class SectionInventory extends DurableObject<Env> {
   ping(): void {}
 
   /** Why a hold must be refused now because of the event (null: it is on sale). */
-  private saleRefusal(now: number): SectionHoldResult | null {
+  private saleRefusal(now: number): SectionHoldRefusal | null {
     if (!this.sale) return { ok: false, reason: "not_on_sale", status: "draft" };
     const status = publicStatus(this.sale, now);
     if (status === "on_sale") return null;
@@ -448,7 +457,8 @@ export class SectionInventory extends DurableObject<Env> {
     // The alarm that is running is no longer set; re-arming below sets the next one.
     this.alarmAt = null;
     this.nextExpiry = this.store?.nextExpiry() ?? null;
-    this.expireDue(Date.now());
+    const expired = this.expireDue(Date.now());
+    if (expired > 0) objectLog("holds_expired", ALARM, { event_id: this.eventId, section: this.key, holds: expired });
     this.armAlarm();
   }
 
@@ -557,12 +567,18 @@ export class SectionInventory extends DurableObject<Env> {
   }
 
   /** Expires every held hold with `expires_at <= now`. Cheap when nothing is due (no query). */
-  private expireDue(now: number): void {
-    if (this.nextExpiry === null || now < this.nextExpiry) return;
+  /** Expires due holds; returns how many. */
+  private expireDue(now: number): number {
+    if (this.nextExpiry === null || now < this.nextExpiry) return 0;
     const store = this.store!;
-    for (const hold of store.due(now)) this.applyMove(hold, "expire");
+    let n = 0;
+    for (const hold of store.due(now)) {
+      this.applyMove(hold, "expire");
+      n++;
+    }
     this.nextExpiry = store.nextExpiry();
     this.armAlarm();
+    return n;
   }
 
   /** Keeps the single alarm at the earliest pending expiry (an earlier alarm is left: it re-arms). */

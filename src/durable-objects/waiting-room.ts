@@ -10,6 +10,8 @@ import {
   type WaitingRoomConfig,
   type WaitingRoomStats,
 } from "../shared/waiting-room";
+import { ALARM, type CallContext } from "../shared/call-context";
+import { objectLog } from "./object-log";
 import { migrate } from "./sql-migrations";
 
 /** Admission runs on this beat once the sale is open and someone waits. */
@@ -198,13 +200,20 @@ export class WaitingRoom extends DurableObject<Env> {
   }
 
   /** Joins the queue: the caller's current place if it has one, else a new one. */
-  async join(userId: string, cfg: WaitingRoomConfig): Promise<JoinResult> {
+  async join(userId: string, cfg: WaitingRoomConfig, ctx?: CallContext): Promise<JoinResult> {
     this.bootstrap(cfg);
     if (!this.state.enabled) return { ok: false, reason: "disabled" };
     const now = this.clock();
     const view = this.placeFor(userId, now);
     if (this.dirty) this.saveState();
     await this.ensureTicking(now);
+    objectLog("queue_join", ctx, {
+      event_id: this.ctx.id.name ?? null,
+      user_id: userId,
+      queue_id: view.queueId,
+      status: view.status,
+      ...(view.status === "waiting" ? { position: view.position } : {}),
+    });
     return { ok: true, ...view };
   }
 
@@ -363,7 +372,10 @@ export class WaitingRoom extends DurableObject<Env> {
         recordMetric(this.env.METRICS, { kind: "admission", eventId: this.ctx.id.name ?? "", count: admitted });
       }
     }
-    if (lapsed > 0 || admitted > 0) this.loadSessions(); // one row per tick of a session length at most
+    if (lapsed > 0 || admitted > 0) {
+      this.loadSessions(); // one row per tick of a session length at most
+      objectLog("admission_tick", ALARM, { event_id: this.ctx.id.name ?? null, admitted, lapsed_sessions: lapsed, allowance: Math.floor(allowance) });
+    }
     // Unused allowance (empty queue, full cap) is not banked: no burst when room appears.
     if (admitted < Math.floor(allowance)) s.carry = 0;
     s.lastTickAt = now;

@@ -35,6 +35,8 @@ import {
   type WaitlistStatus,
 } from "../shared/waitlist";
 import { getEvent, publicStatus } from "../platform/db/event-rows";
+import { ALARM, type CallContext } from "../shared/call-context";
+import { errorText, objectLog } from "./object-log";
 import { migrate } from "./sql-migrations";
 
 const MIGRATIONS = [
@@ -112,7 +114,11 @@ export class Waitlist extends DurableObject<Env> {
         JSON.stringify(req.sections),
       );
     const active = this.sql.exec("SELECT 1 FROM entries WHERE user_id = ? AND status IN ('waiting', 'offered')", req.userId).toArray();
-    if (active.length > 0) return { ok: false, reason: "already_on_waitlist" };
+    const line = { event_id: req.eventId, entry_id: req.entryId, user_id: req.userId, quantity: req.quantity, section: req.section };
+    if (active.length > 0) {
+      objectLog("waitlist_join", req, { ...line, outcome: "already_on_waitlist" });
+      return { ok: false, reason: "already_on_waitlist" };
+    }
     this.sql.exec(
       "INSERT INTO entries (entry_id, user_id, quantity, section, status, created_at) VALUES (?, ?, ?, ?, 'waiting', ?)",
       req.entryId,
@@ -124,7 +130,8 @@ export class Waitlist extends DurableObject<Env> {
     // The answer waits for the flags: from then on, every seat that comes back is pooled. A
     // section that cannot be reached gets its flag from the retry alarm.
     await this.syncFlags().catch(() => this.retryLater());
-    void this.kick();
+    objectLog("waitlist_join", req, { ...line, outcome: "waiting" });
+    void this.kick(req);
     return { ok: true, entry: this.view(this.entry(req.entryId)!) };
   }
 
@@ -166,13 +173,13 @@ export class Waitlist extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    await this.kick();
+    await this.kick(ALARM);
   }
 
   // ---- internals ----
 
   /** Runs `match` now, or once more after the pass in progress: never two passes at once. */
-  private async kick(): Promise<void> {
+  private async kick(ctx?: CallContext): Promise<void> {
     if (this.running) {
       this.again = true;
       return;
@@ -184,7 +191,7 @@ export class Waitlist extends DurableObject<Env> {
         try {
           await this.match();
         } catch (err) {
-          console.error("waitlist pass failed; retrying", err);
+          objectLog("waitlist_pass_failed", ctx, { error: errorText(err) }, "error");
           this.retryLater();
           return;
         }
@@ -234,6 +241,7 @@ export class Waitlist extends DurableObject<Env> {
           this.sql.exec("UPDATE entries SET passed_since = ? WHERE entry_id = ?", head.passed_since, head.entry_id);
         }
         const offered = await this.offer(config, entry, key);
+        if (offered === "sale_over") break;
         if (offered === "taken") pools.set(key, pools.get(key)! - entry.quantity);
         else if (offered === "pool_short") pools.set(key, (await this.section(config.event_id, key).poolState()).pooled);
       }
@@ -242,7 +250,7 @@ export class Waitlist extends DurableObject<Env> {
   }
 
   /** Asks the buyer's ledger for a hold from the section's pool; records the offer. */
-  private async offer(config: Config, entry: EntryRow, key: string): Promise<"taken" | "pool_short" | "refused"> {
+  private async offer(config: Config, entry: EntryRow, key: string): Promise<"taken" | "pool_short" | "refused" | "sale_over"> {
     const result = await this.ledger(entry.user_id).createHold({
       eventId: config.event_id,
       userId: entry.user_id,
@@ -257,6 +265,12 @@ export class Waitlist extends DurableObject<Env> {
       if (result.reason === "limit_exceeded") {
         this.setStatus(entry.entry_id, "expired", "waiting");
         return "refused";
+      }
+      // The section says the sale is over (a cancel reached it before D1 was read above, or the
+      // window closed since): its word is final, so nobody waiting can be served.
+      if (result.reason === "event_cancelled" || result.reason === "not_on_sale") {
+        this.sql.exec("UPDATE entries SET status = 'expired' WHERE status = 'waiting'");
+        return "sale_over";
       }
       throw new Error(`waitlist offer refused: ${result.reason}`);
     }

@@ -31,6 +31,8 @@ export interface WaitlistCounts {
 
 /** What the route hands the object on a join: the entry and the event facts fixed at creation. */
 export interface WaitlistJoinRequest {
+  /** The X-Request-Id of the join's request, for the object's log lines (see `CallContext`). */
+  requestId?: string;
   entryId: string;
   eventId: string;
   userId: string;

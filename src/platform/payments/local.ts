@@ -1,4 +1,4 @@
-import { newId } from "../../shared/ids";
+import { idFromBytes, newId } from "../../shared/ids";
 import type {
   Authorization,
   AuthorizationRequest,
@@ -50,19 +50,19 @@ export class LocalProvider implements PaymentProvider {
   }
 
   async createAuthorization(req: AuthorizationRequest): Promise<Authorization> {
-    // Like Stripe's Idempotency-Key: a retried create returns the payment it made before.
-    const existing = await this.env.DB.prepare("SELECT * FROM local_payments WHERE json_extract(metadata, '$.idempotency_key') = ?")
-      .bind(req.idempotencyKey)
-      .first<LocalPaymentRow>();
-    if (existing) return { paymentId: existing.id, clientSecret: existing.client_secret };
-    const id = newId("pi_local");
+    // Like Stripe's Idempotency-Key: a retried create returns the payment it made before. The id
+    // is derived from the key, so creates racing with one key insert one row (the primary key
+    // decides, in one statement) and finding it again is a key lookup rather than a scan.
+    const id = await paymentIdFor(req.idempotencyKey);
     const clientSecret = `${id}_secret_${newId("cs").slice(3)}`;
-    await this.env.DB.prepare(
-      "INSERT INTO local_payments (id, amount_cents, currency, status, client_secret, metadata) VALUES (?, ?, ?, 'requires_payment_method', ?, ?)",
-    )
-      .bind(id, req.amountCents, req.currency, clientSecret, JSON.stringify({ order_id: req.orderId, idempotency_key: req.idempotencyKey }))
-      .run();
-    return { paymentId: id, clientSecret };
+    const [, found] = await this.env.DB.batch([
+      this.env.DB.prepare(
+        "INSERT INTO local_payments (id, amount_cents, currency, status, client_secret, metadata) VALUES (?, ?, ?, 'requires_payment_method', ?, ?) ON CONFLICT (id) DO NOTHING",
+      ).bind(id, req.amountCents, req.currency, clientSecret, JSON.stringify({ order_id: req.orderId, idempotency_key: req.idempotencyKey })),
+      this.env.DB.prepare("SELECT id, client_secret FROM local_payments WHERE id = ?").bind(id),
+    ]);
+    const row = (found!.results as Pick<LocalPaymentRow, "id" | "client_secret">[])[0]!;
+    return { paymentId: row.id, clientSecret: row.client_secret };
   }
 
   async capture(paymentId: string): Promise<CaptureResult> {
@@ -212,6 +212,11 @@ function stripeEvent(type: string, object: object) {
 const unix = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 const orderIdOf = (p: LocalPaymentRow) => ({ order_id: JSON.parse(p.metadata).order_id });
 /** The local payment's one charge (Stripe makes one per captured PaymentIntent). */
+/** The payment id for an idempotency key: `newId`'s shape, from SHA-256 of the key. */
+async function paymentIdFor(idempotencyKey: string): Promise<string> {
+  return idFromBytes("pi_local", new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(idempotencyKey))));
+}
+
 const chargeId = (p: LocalPaymentRow) => `ch_local_${p.id.slice("pi_local_".length)}`;
 
 /** The JSON shape of a Stripe Charge after a refund (the fields checkout reads and more). */

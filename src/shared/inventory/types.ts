@@ -48,6 +48,8 @@ export interface SectionSnapshot {
  * quantity for a reserved section (best available: the section picks adjacent seats).
  */
 export type SectionHoldRequest = {
+  /** The X-Request-Id of the hold's request, for the section's log lines (see `CallContext`). */
+  requestId?: string;
   holdId: string;
   userId: string;
   /** Epoch milliseconds. */
@@ -126,6 +128,8 @@ export type SectionUnsellResult =
 export type HoldItemRequest = { section: string; seats: string[] } | { section: string; quantity: number };
 
 export interface CreateHoldRequest {
+  /** The X-Request-Id of the hold's request; the ledger passes it on to the sections (see `CallContext`). */
+  requestId?: string;
   eventId: string;
   userId: string;
   items: HoldItemRequest[];

@@ -1,5 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { isoNow } from "../../durable-objects/checkout/order-rows";
+import type { CallContext } from "../../shared/call-context";
 import { OPEN_ORDER_STATUSES } from "../../shared/order-state";
 import type { EventRow } from "../../platform/db/event-rows";
 import { db } from "../../platform/db/client";
@@ -22,7 +23,7 @@ export interface EventCancelSummary {
  * Orders being authorized right now are caught by the saga itself, which checks the event
  * before selling.
  */
-export async function cancelEvent(env: Env, event: EventRow): Promise<EventCancelSummary> {
+export async function cancelEvent(env: Env, event: EventRow, ctx?: CallContext): Promise<EventCancelSummary> {
   if (event.state !== "cancelled") {
     await db(env)
       .update(events)
@@ -44,7 +45,7 @@ export async function cancelEvent(env: Env, event: EventRow): Promise<EventCance
   for (let i = 0; i < open.length; i += 20) {
     await Promise.all(
       open.slice(i, i + 20).map(async (o) => {
-        const r = await env.CHECKOUT.getByName(o.id).end(o.id, "event_cancelled");
+        const r = await env.CHECKOUT.getByName(o.id).end(o.id, "event_cancelled", ctx);
         if (!r.ok) summary.orders_retrying++;
         else if (r.ended === "refunded") summary.orders_refunded++;
         else if (r.ended === "cancelled") summary.orders_cancelled++;

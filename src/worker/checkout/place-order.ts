@@ -4,6 +4,7 @@ import { getEvent, publicStatus } from "../../platform/db/event-rows";
 import { db } from "../../platform/db/client";
 import { orders } from "../../platform/db/schema";
 import { conflict, notFound, unavailable, unprocessable } from "../errors";
+import type { CallContext } from "../../shared/call-context";
 import { newId } from "../../shared/ids";
 import { parseHoldId } from "../../shared/inventory/hold-id";
 import { buyerLedger } from "../../durable-objects/buyer-ledger-handle";
@@ -32,7 +33,7 @@ export interface PlaceOrderInput {
  * Idempotency-Key, when given) are written in one transaction, then the saga takes the order
  * and the provider authorizes (undone if that fails).
  */
-export async function placeOrder(env: Env, userId: string, input: PlaceOrderInput, claim?: KeyClaim) {
+export async function placeOrder(env: Env, userId: string, input: PlaceOrderInput, claim?: KeyClaim, ctx?: CallContext) {
   const parsed = parseHoldId(input.holdId);
   if (!parsed) throw notFound("Hold");
   const { eventId } = parsed;
@@ -66,7 +67,7 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
   const written = await writeOrder(env, { orderId, userId, eventId, currency, hold, subtotal, discount, promo, claim }, input.promoCode ?? "");
   let placed;
   try {
-    placed = await startPayment(env, written);
+    placed = await startPayment(env, written, ctx);
   } catch (err) {
     console.error("order could not be started", orderId, err);
     // Undone entirely (no payment recorded yet), so the buyer can retry with the same hold.
@@ -82,11 +83,11 @@ export async function placeOrder(env: Env, userId: string, input: PlaceOrderInpu
  * outcome): finishes what that request had left to do, then answers as it would have.
  * Null when the order is gone (its request failed and undid it) or cannot be finished now.
  */
-export async function resumeOrder(env: Env, orderId: string) {
+export async function resumeOrder(env: Env, orderId: string, ctx?: CallContext) {
   const o = await getOrder(env, orderId);
   if (!o) return null;
   try {
-    const placed = await startPayment(env, o);
+    const placed = await startPayment(env, o, ctx);
     return placed ? placedOrderJson(placed) : null;
   } catch (err) {
     // Never undone from here: the first request may still be running (a provider may refuse
@@ -102,10 +103,10 @@ export async function resumeOrder(env: Env, orderId: string) {
  * idempotent (the saga's start, the provider's idempotency key, a payment recorded only once),
  * so a retry of a request that died half-way may run it again, even while that request still runs.
  */
-async function startPayment(env: Env, o: PlacedOrder): Promise<OrderRow | undefined> {
+async function startPayment(env: Env, o: PlacedOrder, ctx?: CallContext): Promise<OrderRow | undefined> {
   const saga = env.CHECKOUT.getByName(o.id);
   if (o.status === "pending_payment" && !o.paymentProvider) {
-    await saga.start(o.id, Date.parse(o.holdExpiresAt));
+    await saga.start(o.id, Date.parse(o.holdExpiresAt), ctx);
     if (o.amountCents > 0) {
       const provider = paymentProvider(env);
       const auth = await provider.createAuthorization({
@@ -122,7 +123,7 @@ async function startPayment(env: Env, o: PlacedOrder): Promise<OrderRow | undefi
   }
   // Nothing to pay (a 100% promo): no provider involved, the seats are sold right away
   // (again after a crash: the saga does nothing for an order already sold).
-  if (o.status === "pending_payment" && o.amountCents === 0) await saga.paymentEvent(o.id, "authorized");
+  if (o.status === "pending_payment" && o.amountCents === 0) await saga.paymentEvent(o.id, "authorized", ctx);
   return getOrder(env, o.id);
 }
 

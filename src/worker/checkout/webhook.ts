@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { isoNow } from "../../durable-objects/checkout/order-rows";
+import type { CallContext } from "../../shared/call-context";
 import { refundedInFull } from "../../shared/order-state";
 import { db } from "../../platform/db/client";
 import { orders } from "../../platform/db/schema";
@@ -16,7 +17,7 @@ export type WebhookOutcome = { received: true; duplicate?: true; ignored?: strin
  * Refunds are recorded on the order; one that returns the whole amount of a paid order (made
  * in the provider's dashboard) has the saga refund the order as our own refund does.
  */
-export async function receiveWebhook(env: Env, rawBody: string, signature: string | undefined): Promise<WebhookOutcome> {
+export async function receiveWebhook(env: Env, rawBody: string, signature: string | undefined, ctx?: CallContext): Promise<WebhookOutcome> {
   const event = await paymentProvider(env).verifyWebhook(rawBody, signature);
   if (!event) {
     throw new ApiError(400, "invalid_signature", "The webhook signature is missing, invalid or too old.");
@@ -29,13 +30,13 @@ export async function receiveWebhook(env: Env, rawBody: string, signature: strin
   const order = await findOrderByPayment(env, event.paymentId);
   // Our own capture/cancel/refund echo back as events; the saga already acted on them.
   if (order && (event.type === "authorized" || event.type === "failed")) {
-    await env.CHECKOUT.getByName(order.id).paymentEvent(order.id, event.type);
+    await env.CHECKOUT.getByName(order.id).paymentEvent(order.id, event.type, ctx);
   }
   if (order && event.type === "refunded" && event.refund) {
     const now = await recordProviderRefund(env, order.id, event.paymentId, event.refund, event.created);
     // The echo of our own refund finds the order refunded already; a partial refund leaves it paid.
     // An order still being fulfilled is checked by the saga once it is paid.
-    if (now?.status === "paid" && refundedInFull(now)) await env.CHECKOUT.getByName(order.id).resume(order.id);
+    if (now?.status === "paid" && refundedInFull(now)) await env.CHECKOUT.getByName(order.id).resume(order.id, ctx);
   }
   // Marked only after the saga took it: a delivery that failed before this is processed again.
   await markProcessed(env, event.id);

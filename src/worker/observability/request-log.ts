@@ -4,7 +4,9 @@
  * Workers Logs). Routes that mount `serverTiming()` also answer `Server-Timing` with the time
  * of each remote call, and their log line lists those calls.
  */
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import type { CallContext } from "../../shared/call-context";
 import type { AppEnv } from "../app-env";
 import { CallLog, instrumentEnv } from "./remote-calls";
 
@@ -14,6 +16,9 @@ const CF_RAY = /^[0-9a-f]{16}(-[A-Z]{3})?$/;
 export function requestIdOf(cfRay: string | undefined): string {
   return cfRay && CF_RAY.test(cfRay) ? cfRay : crypto.randomUUID();
 }
+
+/** What a route passes into object calls so that their log lines carry the request's id. */
+export const callContext = <E extends AppEnv>(c: Context<E>): CallContext => ({ requestId: c.get("requestId") as string });
 
 /** Route parameters that are ids worth searching logs by. */
 const ID_PARAMS = ["eventId", "holdId", "orderId", "paymentId", "ticketId", "venueId", "queueId", "deviceId"] as const;

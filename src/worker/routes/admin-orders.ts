@@ -9,6 +9,7 @@ import { AdminOrdersQuery, adminOrdersFilter, buyersOf } from "../console/orders
 import { conflict } from "../errors";
 import { requireAuth } from "../middleware/auth";
 import { CreatePromoBody, createPromoCode, promoCodeJson } from "../promo/promo-admin";
+import { callContext } from "../observability/request-log";
 import { validate } from "../validation";
 
 /** Organizer promo codes, refunds, event cancellation. */
@@ -26,7 +27,7 @@ adminOrdersRoutes.post(
 
 adminOrdersRoutes.post("/api/v1/admin/orders/:orderId/refund", requireAuth("organizer"), async (c) => {
   const order = await getOrganizerOrder(c.env, c.get("principal").userId, c.req.param("orderId"));
-  const r = await c.env.CHECKOUT.getByName(order.id).end(order.id, "refunded_by_organizer");
+  const r = await c.env.CHECKOUT.getByName(order.id).end(order.id, "refunded_by_organizer", callContext(c));
   if (!r.ok) throw conflict("order_not_refundable", "Only a paid order can be refunded.", { status: r.status });
   return c.json(await orderWithTickets(c.env, r.order));
 });
@@ -34,7 +35,7 @@ adminOrdersRoutes.post("/api/v1/admin/orders/:orderId/refund", requireAuth("orga
 adminOrdersRoutes.post("/api/v1/admin/events/:eventId/cancel", requireAuth("organizer"), async (c) => {
   const event = await getOwnEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
   try {
-    return c.json(await cancelEvent(c.env, event));
+    return c.json(await cancelEvent(c.env, event, callContext(c)));
   } finally {
     // Also when the refunds fail half way: the state flips first.
     await eventChanged(event.id);

@@ -48,6 +48,7 @@ holdsRoutes.post(
     assertWithinLimit(body, event.maxTicketsPerUser);
     const items = holdItems(body, facts.value.sections);
     const result = await buyerLedger(c.env, event.id, principal.userId).createHold({
+      requestId: c.get("requestId"),
       eventId: event.id,
       userId: principal.userId,
       items,

@@ -10,7 +10,7 @@ import { orders } from "../../platform/db/schema";
 import { badRequest, conflict } from "../errors";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
-import { serverTiming } from "../observability/request-log";
+import { callContext, serverTiming } from "../observability/request-log";
 import { validate } from "../validation";
 
 /** Orders, cancel, order history. */
@@ -43,10 +43,10 @@ ordersRoutes.post(
     const res = await idempotent(c.env, userId, key, hash, {
       run: async (claim) => ({
         status: 201,
-        body: await placeOrder(c.env, userId, { holdId: body.hold_id, promoCode: body.promo_code }, claim),
+        body: await placeOrder(c.env, userId, { holdId: body.hold_id, promoCode: body.promo_code }, claim, callContext(c)),
       }),
       resume: async (orderId) => {
-        const placed = await resumeOrder(c.env, orderId);
+        const placed = await resumeOrder(c.env, orderId, callContext(c));
         return placed && { status: 201, body: placed };
       },
     });
@@ -68,7 +68,7 @@ ordersRoutes.get("/api/v1/me/orders", requireAuth(), validate("query", MyOrdersQ
 
 ordersRoutes.post("/api/v1/orders/:orderId/cancel", requireAuth(), async (c) => {
   const order = await getOwnOrder(c.env, c.get("principal").userId, c.req.param("orderId"));
-  const r = await c.env.CHECKOUT.getByName(order.id).end(order.id, "cancelled_by_buyer");
+  const r = await c.env.CHECKOUT.getByName(order.id).end(order.id, "cancelled_by_buyer", callContext(c));
   if (!r.ok) {
     throw conflict("order_not_cancellable", "Only an order that is still waiting for payment can be cancelled.", {
       status: r.status,

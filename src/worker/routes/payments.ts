@@ -6,6 +6,8 @@ import { receiveWebhook, type WebhookOutcome } from "../checkout/webhook";
 import { ApiError, conflict, notFound, unprocessable } from "../errors";
 import { paymentProvider, type OutboxWebhook, type TestGateway } from "../../platform/payments";
 import { deliver, handleOutboxBatch } from "../../platform/payments/local-outbox";
+import { callContext } from "../observability/request-log";
+import type { CallContext } from "../../shared/call-context";
 import { optionalJsonBody } from "../validation";
 
 /** Payment webhook and the local test gateway. */
@@ -13,7 +15,7 @@ export const paymentsRoutes = new Hono<AppEnv>();
 
 paymentsRoutes.post("/api/v1/payments/webhook", async (c) => {
   // Verified over the exact bytes received, so the body is read as text, never re-serialized.
-  const outcome = await receiveWebhook(c.env, await c.req.text(), c.req.header("Stripe-Signature"));
+  const outcome = await receiveWebhook(c.env, await c.req.text(), c.req.header("Stripe-Signature"), callContext(c));
   // The outcome beside the request line: duplicates and ignored events are worth counting.
   console.log(JSON.stringify({ msg: "webhook", request_id: c.get("requestId"), ...outcome }));
   return c.json(outcome);
@@ -30,12 +32,16 @@ const testGatewayOnly = createMiddleware<AppEnv & { Variables: { gateway: TestGa
   await next();
 });
 
-/** Our webhook handler as the outbox's receiver: it throws (a non-2xx) unless it acknowledged. */
-const toWebhook = (env: Env) => (rawBody: string, signature: string) => receiveWebhook(env, rawBody, signature);
+/**
+ * Our webhook handler as the outbox's receiver: it throws (a non-2xx) unless it acknowledged.
+ * An inline delivery runs in the test-gateway request that caused it, so the saga's lines carry
+ * that request's id; a sweep has no request (`trigger: "queue"`).
+ */
+const toWebhook = (env: Env, ctx: CallContext) => (rawBody: string, signature: string) => receiveWebhook(env, rawBody, signature, ctx);
 
 /** What the webhook said to one delivery; `received: false` when it failed and the outbox will deliver it again. */
-async function delivered(env: Env, webhook: OutboxWebhook): Promise<WebhookOutcome | { received: false }> {
-  const r = await deliver(env, webhook, toWebhook(env));
+async function delivered(env: Env, webhook: OutboxWebhook, ctx: CallContext): Promise<WebhookOutcome | { received: false }> {
+  const r = await deliver(env, webhook, toWebhook(env, ctx));
   return r.ok ? r.answer : { received: false };
 }
 
@@ -51,7 +57,7 @@ for (const outcome of ["succeed", "fail"] as const) {
     const r = await c.get("gateway")[outcome](paymentId);
     if (!r.ok && r.reason === "not_found") throw notFound("Payment");
     if (!r.ok) throw conflict("payment_not_pending", `The payment is ${r.status}; it cannot ${outcome} now.`, { status: r.status });
-    const webhook = await delivered(c.env, r.webhook);
+    const webhook = await delivered(c.env, r.webhook, callContext(c));
     return c.json({ payment_id: paymentId, outcome, webhook, ...(r.redelivered ? { redelivered: true } : {}) });
   });
 }
@@ -79,7 +85,7 @@ paymentsRoutes.post("/api/v1/test-gateway/payments/:paymentId/refund", testGatew
   }
   const webhooks: Awaited<ReturnType<typeof delivered>>[] = [];
   for (const w of r.webhooks) {
-    const outcome = await delivered(c.env, w);
+    const outcome = await delivered(c.env, w, callContext(c));
     webhooks.push(outcome);
     // In order: the outbox delivers the rest after this one.
     if (!outcome.received) break;
@@ -95,4 +101,4 @@ paymentsRoutes.post("/api/v1/test-gateway/payments/:paymentId/refund", testGatew
 });
 
 /** The LOCAL_PAYMENT_WEBHOOKS consumer: redelivers the local provider's unacknowledged webhooks. */
-export const handleLocalWebhookBatch = (batch: MessageBatch<unknown>, env: Env) => handleOutboxBatch(batch, env, toWebhook(env));
+export const handleLocalWebhookBatch = (batch: MessageBatch<unknown>, env: Env) => handleOutboxBatch(batch, env, toWebhook(env, { trigger: "queue" }));

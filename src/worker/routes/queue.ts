@@ -13,6 +13,7 @@ import { events } from "../../platform/db/schema";
 import { ApiError, notFound, unauthenticated, unprocessable } from "../errors";
 import { authenticate, bearerToken, requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
+import { callContext } from "../observability/request-log";
 import { optionalJsonBody, validate } from "../validation";
 import { issueAdmissionToken } from "../waiting-room/admission-token";
 import { pollAfterSeconds } from "../waiting-room/polling";
@@ -89,7 +90,7 @@ queueRoutes.post(
 
     await assertHuman(c.env, body.turnstile_token, c.req.raw.headers);
 
-    const joined = await roomFor(c.env, event.id).join(principal.userId, roomConfig(event));
+    const joined = await roomFor(c.env, event.id).join(principal.userId, roomConfig(event), callContext(c));
     if (!joined.ok) throw noWaitingRoom();
     if (joined.status === "waiting") c.header("Retry-After", String(pollAfterSeconds(joined.etaSeconds)));
     return c.json(await placeBody(c.env, event.id, principal.userId, joined), 201);

@@ -42,6 +42,7 @@ waitlistRoutes.post("/api/v1/events/:eventId/waitlist", requireAuth("buyer", "or
   await indexEntry(c.env, entryId, eventId, userId);
   const joined = await waitlistFor(c.env, eventId)
     .join({
+      requestId: c.get("requestId"),
       entryId,
       eventId,
       userId,

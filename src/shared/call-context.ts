@@ -1,0 +1,28 @@
+/**
+ * Who caused an object's work, for the object's own JSON log lines: the request id
+ * (`X-Request-Id`) of the request that made the call, so `wrangler tail --search <id>` finds
+ * the object's lines beside the request's. Objects keep it only for the lines of that call
+ * (the checkout saga also stores it with a queued step, so a later retry can say who queued it).
+ *
+ * How it travels, one rule: a method whose argument is a request object takes it as fields of
+ * that object (`CreateHoldRequest & CallContext`); a method with positional arguments takes a
+ * `CallContext` as an optional last argument. Both are optional, so an older caller (or one with
+ * no request, like a queue consumer) still calls the same method.
+ */
+export interface CallContext {
+  /** The `X-Request-Id` of the request that caused the call. */
+  requestId?: string;
+  /** What caused the work when no request did; absent means a request. */
+  trigger?: Exclude<Trigger, "request">;
+}
+
+/** What started a piece of an object's work. */
+export type Trigger = "request" | "alarm" | "queue";
+
+/** Work an object's own alarm started: no request caused it. */
+export const ALARM: CallContext = Object.freeze({ trigger: "alarm" });
+
+/** The fields every object log line starts with. */
+export function causeOf(ctx: CallContext | undefined): { request_id: string | null; trigger: Trigger } {
+  return { request_id: ctx?.requestId ?? null, trigger: ctx?.trigger ?? "request" };
+}
