@@ -3,10 +3,11 @@
 //   npm run simulate                         # against a running `npm run dev` (http://localhost:8787)
 //   npm run simulate -- --origin http://127.0.0.1:8788
 //   npm run simulate -- --local              # starts its own workerd (Miniflare on the built bundle)
-//   options: --fans 20000 --concurrency 200 --admit-per-minute 6000 --ttl 60 --minutes 7 --out sim-results
+//   options: --fans 24000 --concurrency 200 --admit-per-minute 1500 --ttl 60 --minutes 7.5 --out sim-results
 //
-// The sale phase stops after --minutes (fans not started by then are counted as not reached),
-// so that a run on a slow or busy machine still ends within 10 minutes with what it measured.
+// The sale phase stops once sold out, or after --minutes (fans not started by then are counted
+// as not reached), so that a run on a slow or busy machine still ends within 10 minutes with what
+// it measured.
 //
 // An organizer (signed up through the API) creates a venue of 50,000 seats in 100 sections (50
 // reserved sections of 20 rows x 25 seats, 50 general-admission sections of 500) and an event
@@ -14,7 +15,9 @@
 // opening: a random order), wait for admission, hold (best available in a reserved section, or
 // picked seats from the seat map if the server answers 4xx to that, or GA places), order and
 // pay; some decline, some abandon and let the hold expire. Each fan comes from its own address
-// (`CF-Connecting-IP`). At the end: sold, oversold (must be 0), stuck holds (0), admissions per
+// (`CF-Connecting-IP`: `wrangler dev` passes a client's header through to the Worker, and gives
+// requests without one a single address whatever their source address, so the header is what
+// makes fans distinct in both modes). At the end: sold, oversold (must be 0), stuck holds (0), admissions per
 // minute against the configured rate, p50/p99 of each step and the time to sell out, printed and
 // written to <out>/simulation.json and <out>/simulation.svg.
 //
@@ -36,7 +39,7 @@ const { values: opt } = parseArgs({
     fans: { type: "string", default: "24000" },
     concurrency: { type: "string", default: "200" },
     "admit-per-minute": { type: "string", default: "1500" },
-    minutes: { type: "string", default: "8" },
+    minutes: { type: "string", default: "7.5" },
     ttl: { type: "string", default: "60" },
     out: { type: "string", default: "sim-results" },
   },
