@@ -109,7 +109,7 @@ if (opt.local) {
 const secretKey = new TextEncoder().encode(sessionSecret);
 
 const counts = { requests: 0, status: {}, rateLimited: 0, networkErrors: 0 };
-const lat = { join: [], wait_for_admission_s: [], hold: [], order: [], pay: [], tickets: [], seat_map: [] };
+const lat = { join: [], queue_poll: [], wait_for_admission_s: [], hold: [], order: [], pay: [], tickets: [], seat_map: [] };
 
 async function call(method, route, { token, body, headers = {}, ip } = {}) {
   const h = { ...headers };
@@ -292,7 +292,7 @@ async function fan(i) {
     if (saleOver() || Date.now() - started > SALE_MS) return void outcome.gave_up++;
     // Poll when the server asks (Retry-After: about a tenth of the ETA, jittered by the server).
     await sleep(Number(q.headers.get("Retry-After") ?? 2) * 1000);
-    q = await call("GET", `/api/v1/events/${eventId}/queue/${state.queue_id}`, { token, ip });
+    q = await timed("queue_poll", () => call("GET", `/api/v1/events/${eventId}/queue/${state.queue_id}`, { token, ip }));
     if (q.status !== 200) throw new Error(`queue status: ${q.status} ${JSON.stringify(q.body)}`);
     state = { ...q.body, queue_id: state.queue_id };
   }
