@@ -42,6 +42,8 @@ const { values: opt } = parseArgs({
     minutes: { type: "string", default: "7.5" },
     ttl: { type: "string", default: "60" },
     out: { type: "string", default: "sim-results" },
+    // Sections of each kind (50 make the 50,000-seat venue); fewer for a short check of a sell-out.
+    sections: { type: "string", default: "50" },
   },
 });
 const FANS = Number(opt.fans);
@@ -50,8 +52,8 @@ const ADMIT_PER_MINUTE = Number(opt["admit-per-minute"]);
 const TTL = Number(opt.ttl);
 const SALE_MS = Number(opt.minutes) * 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
-const RESERVED_SECTIONS = 50;
-const GA_SECTIONS = 50;
+const RESERVED_SECTIONS = Number(opt.sections);
+const GA_SECTIONS = Number(opt.sections);
 const ROWS = 20;
 const SEATS_PER_ROW = 25;
 const GA_CAPACITY = 500;
@@ -332,7 +334,10 @@ const started = Date.now();
 const loadAtStart = os.loadavg();
 let done = 0;
 let failed = 0;
+/** First sample with no seat to buy (every seat sold or held): what fans see as sold out. */
 let soldOutAt = null;
+/** First sample with every seat sold (abandoned holds' seats came back and were bought). */
+let allSoldAt = null;
 let lastStats;
 const timeline = [];
 async function stats() {
@@ -358,8 +363,9 @@ const reporter = (async () => {
     const t = (Date.now() - opensAt) / 1000;
     // Admissions: the room's own count (in the organizer's stats), next to those the fans saw.
     timeline.push({ t, sold: lastStats.sold, held: lastStats.held, admitted: sample.admitted ?? admissions.length, admitted_seen_by_fans: admissions.length });
-    if (soldOutAt === null && saleOver()) soldOutAt = t;
-    if (Date.now() - lastPrint < 10_000 && soldOutAt !== t) continue;
+    if (soldOutAt === null && sample.available === 0) soldOutAt = t;
+    if (allSoldAt === null && saleOver()) allSoldAt = t;
+    if (Date.now() - lastPrint < 10_000 && soldOutAt !== t && allSoldAt !== t) continue;
     lastPrint = Date.now();
     console.log(
       `[sim] t=${t.toFixed(0).padStart(4)} s  sold ${fmt(lastStats.sold).padStart(6)}  held ${fmt(lastStats.held).padStart(5)}  available ${fmt(lastStats.available).padStart(6)}  admitted ${fmt(admissions.length).padStart(6)}  fans done ${fmt(done).padStart(6)}  ${fmt((counts.requests - lastReq) / ((Date.now() - lastReqAt) / 1000))} req/s  p50 ms: ${["hold", "order", "pay", "tickets"].map((k) => `${k} ${pct(lat[k], 50) ?? "-"}`).join(", ")}; 429s ${counts.rateLimited}`,
@@ -413,7 +419,6 @@ await sleep(settle);
 reporting = false;
 await reporter;
 const final = await stats();
-if (soldOutAt === null && final.available === 0 && final.held === 0) soldOutAt = null; // sold out only after the wait: not measured
 const seatMap = await ok(200, "GET", `/api/v1/events/${eventId}/seats`);
 const heldOnMap = seatMap.sections.reduce((a, s) => a + (s.seats ?? []).filter((x) => x.status === "held").length, 0);
 const oversold = duplicateSeats + final.sections.reduce((a, s) => a + Math.max(0, s.sold - s.capacity), 0) + Math.max(0, final.sold + final.held + final.available - final.capacity);
@@ -444,6 +449,7 @@ const result = {
   available_at_end: final.available,
   tickets_seen_by_buyers: ticketsSeen,
   time_to_sell_out_s: soldOutAt,
+  time_to_all_sold_s: allSoldAt,
   // Not sold out: at the rate of the sale's last two minutes, how long the whole venue would take.
   projected_sell_out_s: soldOutAt === null ? projectSellOut() : null,
   all_fans_done_s: allDoneAt,
@@ -465,7 +471,7 @@ const result = {
 };
 console.log("");
 console.log(
-  `[sim] sold ${fmt(result.sold)} of ${fmt(CAPACITY)}; oversold ${result.oversold}; stuck holds ${result.stuck_holds}; time to sell out ${soldOutAt === null ? `not sold out (at the last two minutes' rate: ${result.projected_sell_out_s === null ? "-" : `${fmt(result.projected_sell_out_s)} s`})` : `${soldOutAt.toFixed(0)} s`}`,
+  `[sim] sold ${fmt(result.sold)} of ${fmt(CAPACITY)}; oversold ${result.oversold}; stuck holds ${result.stuck_holds}; time to sell out ${soldOutAt === null ? `not sold out (at the last two minutes' rate: ${result.projected_sell_out_s === null ? "-" : `${fmt(result.projected_sell_out_s)} s`})` : `${soldOutAt.toFixed(0)} s (nothing left to buy; every seat sold: ${allSoldAt === null ? "not within the sale" : `${allSoldAt.toFixed(0)} s`})`}`,
 );
 console.log(`[sim] admissions per minute: ${result.admissions.per_minute.join(", ")} (configured ${fmt(ADMIT_PER_MINUTE)}; seen by fans ${result.admissions.seen_by_fans_per_minute.join(", ")})`);
 for (const [k, v] of Object.entries(result.steps_ms)) console.log(`[sim] ${k.padEnd(22)} n=${String(v.n).padStart(6)}  p50 ${v.p50}  p99 ${v.p99}`);
