@@ -4,6 +4,7 @@
 //   npm run simulate -- --origin http://127.0.0.1:8788
 //   npm run simulate -- --local              # starts its own workerd (Miniflare on the built bundle)
 //   options: --fans 24000 --concurrency 200 --admit-per-minute 1500 --ttl 60 --minutes 7.5 --out sim-results
+//            --sections 50 (of each kind; fewer for a small venue that sells out in minutes)
 //
 // The sale phase stops once sold out, or after --minutes (fans not started by then are counted
 // as not reached), so that a run on a slow or busy machine still ends within 10 minutes with what
