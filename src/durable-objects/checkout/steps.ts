@@ -17,7 +17,7 @@ import {
 import { getEvent } from "../../platform/db/event-rows";
 import { recordMetric } from "../../platform/metrics";
 import { newId } from "../../shared/ids";
-import { buyerLedger } from "../buyer-ledger-handle";
+import { ledgerOfHold } from "../buyer-ledger-handle";
 import { paymentProvider } from "../../platform/payments";
 import { consumePromoStatement, releasePromoStatements } from "./promo-statements";
 import { ticketExpiry, ticketSigner } from "../../platform/tickets/sign";
@@ -27,7 +27,12 @@ import { completeSale, listingOfHold } from "../resale/listing-statements";
 /** A hold's order is failed this long after the hold expired when no payment came. */
 export const UNPAID_GRACE_MS = 30_000;
 
-const ledgerOf = (env: Env, o: OrderRow) => buyerLedger(env, o.eventId, o.userId);
+/** The order's hold's ledger; every call names the buyer (a shard keeps many). */
+function ledgerOf(env: Env, o: OrderRow) {
+  const ledger = ledgerOfHold(env, o.holdId, o.userId);
+  if (!ledger) throw new Error(`order ${o.id}: not a hold id: ${o.holdId}`);
+  return ledger;
+}
 
 /** Records a step the first time it is reached (the column name comes from a closed union). */
 async function recordStep(env: Env, orderId: string, column: OrderStepColumn): Promise<void> {
@@ -81,7 +86,7 @@ export async function fulfil(env: Env, orderId: string): Promise<void> {
   if (!event) throw new Error(`order ${orderId}: event ${o.eventId} missing`);
   if (!o.seatsConfirmedAt) {
     if (event.state === "cancelled") return failThenSettle(env, orderId, "event_cancelled");
-    const confirmed = await ledgerOf(env, o).confirmHold(o.holdId);
+    const confirmed = await ledgerOf(env, o).confirmHold(o.holdId, o.userId);
     if (!confirmed.ok) {
       if (confirmed.reason === "unavailable") throw new Error(`order ${orderId}: ledger unavailable`);
       return failThenSettle(env, orderId, "hold_expired");
@@ -297,14 +302,14 @@ async function returnSeats(env: Env, o: OrderRow): Promise<void> {
   if (o.seatsReturnedAt) return;
   const ledger = ledgerOf(env, o);
   if (!o.seatsConfirmedAt) {
-    const released = await ledger.releaseHold(o.holdId);
+    const released = await ledger.releaseHold(o.holdId, o.userId);
     if (released.ok || released.reason === "not_found" || released.reason === "expired" || released.reason === "released" || released.reason === "returned") {
       return recordStep(env, o.id, "seats_returned_at");
     }
     // `sold`: confirmed before a crash kept us from recording it. Fall through and return them.
     if (released.reason !== "sold") throw new Error(`order ${o.id}: release hold: ${released.reason}`);
   }
-  const returned = await ledger.returnSold(o.holdId);
+  const returned = await ledger.returnSold(o.holdId, o.userId);
   if (!returned.ok && returned.reason === "unavailable") throw new Error(`order ${o.id}: return seats: unavailable`);
   await recordStep(env, o.id, "seats_returned_at");
 }
