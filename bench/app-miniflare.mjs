@@ -74,11 +74,12 @@ function appConfig(worker, strings) {
 
 /**
  * Starts the app. `vars` are extra string bindings (e.g. RATE_LIMITS); `extraWorkers` are more
- * Miniflare 5 worker configs in the same runtime (bench-only Workers). Returns
+ * Miniflare 5 worker configs in the same runtime (bench-only Workers); `persistIn` is the
+ * directory that gets the state's temp dir (default: the OS temp dir). Returns
  * {mf, origin, persist, dispose}.
  */
-export async function startApp({ vars = {}, extraWorkers = [], keepStorage = false, verbose = false, entry = "src/worker/index.ts", inspectorPort } = {}) {
-  const persist = await mkdtemp(path.join(tmpdir(), "app-miniflare-"));
+export async function startApp({ vars = {}, extraWorkers = [], keepStorage = false, verbose = false, entry = "src/worker/index.ts", persistIn = tmpdir(), inspectorPort } = {}) {
+  const persist = await mkdtemp(path.join(persistIn, "app-miniflare-"));
   const secrets = generateDevSecrets();
   // `entry`: another module that exports the app's handlers and object classes (a bench wrapper).
   const script = await bundleWorker(entry);

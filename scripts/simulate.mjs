@@ -3,10 +3,12 @@
 //   npm run simulate                         # against a running `npm run dev` (http://localhost:8787)
 //   npm run simulate -- --origin http://127.0.0.1:8788
 //   npm run simulate -- --local              # starts its own workerd (Miniflare on the built bundle)
-//   options: --fans 20000 --concurrency 200 --admit-per-minute 6000 --ttl 60 --minutes 7 --out sim-results
+//   options: --fans 24000 --concurrency 200 --admit-per-minute 1500 --ttl 60 --minutes 7.5 --out sim-results
+//            --sections 50 (of each kind; fewer for a small venue that sells out in minutes)
 //
-// The sale phase stops after --minutes (fans not started by then are counted as not reached),
-// so that a run on a slow or busy machine still ends within 10 minutes with what it measured.
+// The sale phase stops once sold out, or after --minutes (fans not started by then are counted
+// as not reached), so that a run on a slow or busy machine still ends within 10 minutes with what
+// it measured.
 //
 // An organizer (signed up through the API) creates a venue of 50,000 seats in 100 sections (50
 // reserved sections of 20 rows x 25 seats, 50 general-admission sections of 500) and an event
@@ -14,7 +16,9 @@
 // opening: a random order), wait for admission, hold (best available in a reserved section, or
 // picked seats from the seat map if the server answers 4xx to that, or GA places), order and
 // pay; some decline, some abandon and let the hold expire. Each fan comes from its own address
-// (`CF-Connecting-IP`). At the end: sold, oversold (must be 0), stuck holds (0), admissions per
+// (`CF-Connecting-IP`: `wrangler dev` passes a client's header through to the Worker, and gives
+// requests without one a single address whatever their source address, so the header is what
+// makes fans distinct in both modes). At the end: sold, oversold (must be 0), stuck holds (0), admissions per
 // minute against the configured rate, p50/p99 of each step and the time to sell out, printed and
 // written to <out>/simulation.json and <out>/simulation.svg.
 //
@@ -23,6 +27,7 @@
 // a real sale spreads over the weeks before it, and it would dominate a local run.
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
@@ -32,12 +37,14 @@ const { values: opt } = parseArgs({
   options: {
     origin: { type: "string", default: "http://localhost:8787" },
     local: { type: "boolean", default: false },
-    fans: { type: "string", default: "20000" },
+    fans: { type: "string", default: "24000" },
     concurrency: { type: "string", default: "200" },
-    "admit-per-minute": { type: "string", default: "6000" },
-    minutes: { type: "string", default: "7" },
+    "admit-per-minute": { type: "string", default: "1500" },
+    minutes: { type: "string", default: "7.5" },
     ttl: { type: "string", default: "60" },
     out: { type: "string", default: "sim-results" },
+    // Sections of each kind (50 make the 50,000-seat venue); fewer for a short check of a sell-out.
+    sections: { type: "string", default: "50" },
   },
 });
 const FANS = Number(opt.fans);
@@ -46,8 +53,8 @@ const ADMIT_PER_MINUTE = Number(opt["admit-per-minute"]);
 const TTL = Number(opt.ttl);
 const SALE_MS = Number(opt.minutes) * 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
-const RESERVED_SECTIONS = 50;
-const GA_SECTIONS = 50;
+const RESERVED_SECTIONS = Number(opt.sections);
+const GA_SECTIONS = Number(opt.sections);
 const ROWS = 20;
 const SEATS_PER_ROW = 25;
 const GA_CAPACITY = 500;
@@ -56,6 +63,23 @@ const OPENS_IN_MS = 15_000;
 const P_ABANDON_HOLD = 0.05; // hold, never order
 const P_ABANDON_ORDER = 0.04; // order, never pay
 const P_DECLINE = 0.08;
+const MAX_TICKETS_PER_USER = 6;
+/** Seats a fan wants: mostly pairs and fours, some singles and groups (mean 2.9), at most the event's limit. */
+const PARTY = [
+  [1, 0.15],
+  [2, 0.35],
+  [3, 0.15],
+  [4, 0.25],
+  [5, 0.04],
+  [6, 0.06],
+];
+function partySize() {
+  let r = Math.random();
+  for (const [n, p] of PARTY) if ((r -= p) < 0) return n;
+  return 2;
+}
+/** How often the organizer's stats are read: the progress line, the timeline, and the availability fans see. */
+const SAMPLE_MS = 5_000;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
@@ -72,8 +96,11 @@ let sessionSecret;
 let app;
 if (opt.local) {
   const { startApp } = await import("../bench/app-miniflare.mjs");
-  // The simulator is the only client; the per-IP and per-user limits stay at their defaults.
-  app = await startApp();
+  // The simulator is the only client; the per-IP and per-user limits stay at their defaults. The
+  // state goes to memory (tmpfs) where there is one: every object commit syncs to disk on the
+  // runtime's one thread locally, which costs a third of the sale's throughput on a disk here and
+  // is nothing Cloudflare's replicated storage makes a Worker wait for on its CPU.
+  app = await startApp({ ...(existsSync("/dev/shm") ? { persistIn: "/dev/shm" } : {}) });
   origin = app.origin;
   sessionSecret = app.secrets.SESSION_SECRET;
 } else {
@@ -85,7 +112,7 @@ if (opt.local) {
 const secretKey = new TextEncoder().encode(sessionSecret);
 
 const counts = { requests: 0, status: {}, rateLimited: 0, networkErrors: 0 };
-const lat = { join: [], wait_for_admission_s: [], hold: [], order: [], pay: [], tickets: [], seat_map: [] };
+const lat = { join: [], queue_poll: [], wait_for_admission_s: [], hold: [], order: [], pay: [], tickets: [], seat_map: [] };
 
 async function call(method, route, { token, body, headers = {}, ip } = {}) {
   const h = { ...headers };
@@ -158,7 +185,7 @@ const event = await ok(201, "POST", "/api/v1/admin/events", {
     on_sale_at: new Date(opensAt).toISOString(),
     price_tiers: { premium: 12000, standard: 7500, floor: 5500 },
     hold_ttl_seconds: TTL,
-    max_tickets_per_user: 8,
+    max_tickets_per_user: MAX_TICKETS_PER_USER,
     waiting_room: { enabled: true, admit_per_minute: ADMIT_PER_MINUTE, session_seconds: 600 },
   },
 });
@@ -187,9 +214,16 @@ let ticketsSeen = 0;
 let bestAvailable = true;
 const seatMapCache = new Map(); // section -> {at, seats}
 
+/**
+ * Sections with seats to sell as a fan sees them: the storefront's availability, at most a
+ * sample old (one organizer stats read for all fans instead of each fan reading the seat map),
+ * minus the sections this run's holds were just refused in.
+ */
 function openSections() {
   return sections.filter((s) => !soldOut.has(s.key));
 }
+/** Nothing available and nothing held: no seat can come back. */
+const saleOver = () => lastStats !== undefined && lastStats.available === 0 && lastStats.held === 0;
 
 /** Picked seats in a reserved section: `n` adjacent available seats from a fresh-enough seat map. */
 async function pickSeats(section, n, ip) {
@@ -209,9 +243,17 @@ async function pickSeats(section, n, ip) {
 async function hold(token, ip, want) {
   const headers = { "X-Admission-Token": admissionOf.get(token) };
   const post = (body) => timed("hold", () => call("POST", `/api/v1/events/${eventId}/holds`, { token, ip, body, headers }));
+  const waitUntil = Date.now() + (TTL + 10) * 1000;
   for (let tries = 0; tries < 8; tries++) {
     const open = openSections();
-    if (open.length === 0) return null;
+    if (open.length === 0) {
+      // All held, some maybe abandoned: like a fan who keeps the page open, wait for seats to come
+      // back (an abandoned hold ends within the TTL), then give up.
+      if (saleOver() || Date.now() > waitUntil || Date.now() - started > SALE_MS) return null;
+      await sleep(SAMPLE_MS * (0.5 + Math.random()));
+      tries--;
+      continue;
+    }
     const s = open[Math.floor(Math.random() * open.length)];
     // Fewer seats when the first try found none together.
     const n = tries === 0 ? want : 1;
@@ -250,12 +292,10 @@ async function fan(i) {
   const joinedAt = Date.now();
   let state = q.body;
   while (state.status !== "admitted" || !state.admission_token) {
-    if (openSections().length === 0 || Date.now() - started > SALE_MS) return void outcome.gave_up++;
-    // Sleep toward the estimate, never sooner than the server's Retry-After.
-    const retryAfter = Number(q.headers.get("Retry-After") ?? 2);
-    const toOpening = Math.max(0, opensAt - Date.now());
-    await sleep(Math.max(retryAfter * 1000, toOpening + Math.min(state.eta_seconds ?? 2, 30) * 1000 * 0.8) * (0.8 + Math.random() * 0.4));
-    q = await call("GET", `/api/v1/events/${eventId}/queue/${state.queue_id}`, { token, ip });
+    if (saleOver() || Date.now() - started > SALE_MS) return void outcome.gave_up++;
+    // Poll when the server asks (Retry-After: about a tenth of the ETA, jittered by the server).
+    await sleep(Number(q.headers.get("Retry-After") ?? 2) * 1000);
+    q = await timed("queue_poll", () => call("GET", `/api/v1/events/${eventId}/queue/${state.queue_id}`, { token, ip }));
     if (q.status !== 200) throw new Error(`queue status: ${q.status} ${JSON.stringify(q.body)}`);
     state = { ...q.body, queue_id: state.queue_id };
   }
@@ -266,7 +306,7 @@ async function fan(i) {
 
   const overBudget = () => Date.now() - started > SALE_MS;
   if (overBudget()) return void outcome.cut_off++;
-  const n = 1 + Math.floor(Math.random() * 4);
+  const n = partySize();
   const h = await hold(token, ip, n);
   if (!h) return void outcome.gave_up++;
   if (Math.random() < P_ABANDON_HOLD) return void outcome.abandoned_hold++;
@@ -292,42 +332,60 @@ async function fan(i) {
 
 // ---- progress ----
 const started = Date.now();
+const loadAtStart = os.loadavg();
 let done = 0;
 let failed = 0;
+/** First sample with no seat to buy (every seat sold or held): what fans see as sold out. */
 let soldOutAt = null;
+/** First sample with every seat sold (abandoned holds' seats came back and were bought). */
+let allSoldAt = null;
 let lastStats;
 const timeline = [];
 async function stats() {
   const s = await ok(200, "GET", `/api/v1/admin/events/${eventId}/stats`, { token: organizer.token });
   const sum = (k) => s.sections.reduce((a, x) => a + x[k], 0);
-  return { sold: sum("sold"), held: sum("held"), available: sum("available"), capacity: sum("capacity"), sections: s.sections };
+  return { sold: sum("sold"), held: sum("held"), available: sum("available"), capacity: sum("capacity"), sections: s.sections, admitted: s.queue?.admitted ?? null };
 }
 let reporting = true;
+let lastReqAt = Date.now();
 const reporter = (async () => {
   let lastReq = 0;
+  let lastPrint = 0;
   while (reporting) {
-    await sleep(10_000);
-    lastStats = await stats().catch(() => lastStats);
-    if (!lastStats) continue;
+    await sleep(SAMPLE_MS);
+    const sample = await stats().catch(() => undefined);
+    if (!sample) continue;
+    lastStats = sample;
+    // What the storefront shows: a section with seats again (an abandoned hold ended) is open again.
+    for (const s of sample.sections) {
+      if (s.available > 0) soldOut.delete(s.key);
+      else soldOut.add(s.key);
+    }
     const t = (Date.now() - opensAt) / 1000;
-    // The room's own count of admissions (the organizer's waiting-room answer; the rate sent is
-    // the configured one, so nothing changes).
-    const room = await call("PATCH", `/api/v1/admin/events/${eventId}/waiting-room`, { token: organizer.token, body: { admit_per_minute: ADMIT_PER_MINUTE } }).catch(() => null);
-    const admittedByRoom = room?.status === 200 ? room.body.queue.admitted : null;
-    timeline.push({ t, sold: lastStats.sold, held: lastStats.held, admitted: admittedByRoom ?? admissions.length, admitted_seen_by_fans: admissions.length });
-    if (soldOutAt === null && lastStats.available === 0 && lastStats.held === 0) soldOutAt = t;
+    // Admissions: the room's own count (in the organizer's stats), next to those the fans saw.
+    timeline.push({ t, sold: lastStats.sold, held: lastStats.held, admitted: sample.admitted ?? admissions.length, admitted_seen_by_fans: admissions.length });
+    if (soldOutAt === null && sample.available === 0) soldOutAt = t;
+    if (allSoldAt === null && saleOver()) allSoldAt = t;
+    if (Date.now() - lastPrint < 10_000 && soldOutAt !== t && allSoldAt !== t) continue;
+    lastPrint = Date.now();
     console.log(
-      `[sim] t=${t.toFixed(0).padStart(4)} s  sold ${fmt(lastStats.sold).padStart(6)}  held ${fmt(lastStats.held).padStart(5)}  available ${fmt(lastStats.available).padStart(6)}  admitted ${fmt(admissions.length).padStart(6)}  fans done ${fmt(done).padStart(6)}  ${fmt((counts.requests - lastReq) / 10)} req/s  p50 ms: ${["hold", "order", "pay", "tickets"].map((k) => `${k} ${pct(lat[k], 50) ?? "-"}`).join(", ")}; 429s ${counts.rateLimited}`,
+      `[sim] t=${t.toFixed(0).padStart(4)} s  sold ${fmt(lastStats.sold).padStart(6)}  held ${fmt(lastStats.held).padStart(5)}  available ${fmt(lastStats.available).padStart(6)}  admitted ${fmt(admissions.length).padStart(6)}  fans done ${fmt(done).padStart(6)}  ${fmt((counts.requests - lastReq) / ((Date.now() - lastReqAt) / 1000))} req/s  p50 ms: ${["hold", "order", "pay", "tickets"].map((k) => `${k} ${pct(lat[k], 50) ?? "-"}`).join(", ")}; 429s ${counts.rateLimited}`,
     );
     lastReq = counts.requests;
+    lastReqAt = Date.now();
   }
 })();
 
 let nextFan = 0;
 let notReached = 0;
+let afterSellOut = 0;
 await Promise.all(
   Array.from({ length: CONCURRENCY }, async () => {
     for (let i = nextFan++; i < FANS; i = nextFan++) {
+      if (saleOver()) {
+        afterSellOut++;
+        continue;
+      }
       if (Date.now() - started > SALE_MS) {
         notReached++;
         continue;
@@ -345,13 +403,23 @@ await Promise.all(
   }),
 );
 const allDoneAt = (Date.now() - opensAt) / 1000;
-// Stuck holds: one TTL after the last fan, nothing may still be held.
-console.log(`[sim] all fans done at t=${allDoneAt.toFixed(0)} s; waiting one hold TTL (${TTL} s) for abandoned holds to end`);
-await sleep((TTL + 5) * 1000);
+/** Seconds from the opening to sell the venue at the rate sold in the last two minutes of the sale. */
+function projectSellOut() {
+  const inSale = timeline.filter((p) => p.t <= allDoneAt);
+  const last = inSale.at(-1);
+  const from = inSale.findLast((p) => p.t <= (last?.t ?? 0) - 120) ?? inSale[0];
+  if (!last || !from || last.t <= from.t || last.sold <= from.sold) return null;
+  const perSecond = (last.sold - from.sold) / (last.t - from.t);
+  return Math.round(last.t + (CAPACITY - last.sold) / perSecond);
+}
+// Stuck holds: one TTL after the last fan, nothing may still be held. Sold out means nothing is
+// held already; a short wait then shows that it stays so.
+const settle = saleOver() ? 2 * SAMPLE_MS : (TTL + 5) * 1000;
+console.log(`[sim] all fans done at t=${allDoneAt.toFixed(0)} s; ${saleOver() ? "sold out" : `waiting one hold TTL (${TTL} s) for abandoned holds to end`}`);
+await sleep(settle);
 reporting = false;
 await reporter;
 const final = await stats();
-if (soldOutAt === null && final.available === 0 && final.held === 0) soldOutAt = null; // sold out only after the wait: not measured
 const seatMap = await ok(200, "GET", `/api/v1/events/${eventId}/seats`);
 const heldOnMap = seatMap.sections.reduce((a, s) => a + (s.seats ?? []).filter((x) => x.status === "held").length, 0);
 const oversold = duplicateSeats + final.sections.reduce((a, s) => a + Math.max(0, s.sold - s.capacity), 0) + Math.max(0, final.sold + final.held + final.available - final.capacity);
@@ -369,6 +437,7 @@ const perMinute = Array.from({ length: minutesOfSale }, (_, m) => admittedAt(60 
 const result = {
   at: new Date().toISOString(),
   origin: opt.local ? "local workerd (Miniflare)" : origin,
+  machine: { cpus: os.cpus().length, load_average_1_5_15_at_start: loadAtStart.map((x) => +x.toFixed(2)), at_end: os.loadavg().map((x) => +x.toFixed(2)) },
   event_id: eventId,
   capacity: CAPACITY,
   sections: sections.length,
@@ -381,6 +450,9 @@ const result = {
   available_at_end: final.available,
   tickets_seen_by_buyers: ticketsSeen,
   time_to_sell_out_s: soldOutAt,
+  time_to_all_sold_s: allSoldAt,
+  // Not sold out: at the rate of the sale's last two minutes, how long the whole venue would take.
+  projected_sell_out_s: soldOutAt === null ? projectSellOut() : null,
   all_fans_done_s: allDoneAt,
   admissions: {
     total: timeline.at(-1)?.admitted ?? admissions.length,
@@ -391,6 +463,7 @@ const result = {
   outcome,
   fans_failed: failed,
   fans_not_reached_in_time: notReached,
+  fans_arriving_after_sell_out: afterSellOut,
   sale_minutes_budget: Number(opt.minutes),
   best_available: bestAvailable ? "used" : "not available: picked seats",
   steps_ms: Object.fromEntries(Object.entries(lat).map(([k, xs]) => [k, { n: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])),
@@ -398,10 +471,12 @@ const result = {
   timeline,
 };
 console.log("");
-console.log(`[sim] sold ${fmt(result.sold)} of ${fmt(CAPACITY)}; oversold ${result.oversold}; stuck holds ${result.stuck_holds}; time to sell out ${soldOutAt === null ? "not sold out" : `${soldOutAt.toFixed(0)} s`}`);
+console.log(
+  `[sim] sold ${fmt(result.sold)} of ${fmt(CAPACITY)}; oversold ${result.oversold}; stuck holds ${result.stuck_holds}; time to sell out ${soldOutAt === null ? `not sold out (at the last two minutes' rate: ${result.projected_sell_out_s === null ? "-" : `${fmt(result.projected_sell_out_s)} s`})` : `${soldOutAt.toFixed(0)} s (nothing left to buy; every seat sold: ${allSoldAt === null ? "not within the sale" : `${allSoldAt.toFixed(0)} s`})`}`,
+);
 console.log(`[sim] admissions per minute: ${result.admissions.per_minute.join(", ")} (configured ${fmt(ADMIT_PER_MINUTE)}; seen by fans ${result.admissions.seen_by_fans_per_minute.join(", ")})`);
 for (const [k, v] of Object.entries(result.steps_ms)) console.log(`[sim] ${k.padEnd(22)} n=${String(v.n).padStart(6)}  p50 ${v.p50}  p99 ${v.p99}`);
-console.log(`[sim] outcomes ${JSON.stringify(outcome)}; fans failed ${failed}; not reached within ${opt.minutes} min ${notReached}; requests ${fmt(counts.requests)} (${JSON.stringify(counts.status)})`);
+console.log(`[sim] outcomes ${JSON.stringify(outcome)}; fans failed ${failed}; not reached within ${opt.minutes} min ${notReached}; arriving after the sell-out ${afterSellOut}; requests ${fmt(counts.requests)} (${JSON.stringify(counts.status)})`);
 
 const outDir = path.resolve(root, opt.out);
 await mkdir(outDir, { recursive: true });

@@ -1,6 +1,8 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, it } from "vitest";
 import { app } from "../src/worker/index";
+import { CallLog, instrumentEnv } from "../src/worker/observability/remote-calls";
 import { checkAdmissionToken } from "../src/worker/waiting-room/admission-token";
 import { setTurnstileFetch } from "../src/worker/waiting-room/turnstile";
 import { call } from "./support/http";
@@ -220,5 +222,55 @@ describe("Turnstile", () => {
     const ok = await withSecret(path, buyer.token, { headers: { "CF-Turnstile-Response": "good" } });
     expect(ok.status).toBe(201);
     expect(seen.at(-1)).toMatchObject({ response: "good" });
+  });
+});
+
+describe("the remote calls of a queue join and poll", () => {
+  /** Through the app in this isolate, so it shares the event facts cache with the other calls. */
+  async function viaApp(e: Env, method: string, path: string, token: string) {
+    const ctx = createExecutionContext();
+    const res = await app.fetch(
+      new Request(`http://localhost${path}`, { method, headers: { Authorization: `Bearer ${token}`, "CF-Connecting-IP": "203.0.113.7" } }),
+      e,
+      ctx,
+    );
+    const body = await res.json<any>();
+    await waitOnExecutionContext(ctx);
+    return { status: res.status, body };
+  }
+
+  it("with the event facts warm: the waiting room, once, and no D1 read", async ({ expect }) => {
+    const ev = await queueEvent();
+    const [first, buyer] = await Promise.all([signupBuyer(), signupBuyer()]);
+    const path = `/api/v1/events/${ev.eventId}/queue`;
+    expect((await viaApp(env, "POST", path, first.token)).status).toBe(201);
+
+    const remote = (log: CallLog) => log.calls.filter((c) => c.method !== "limit").map((c) => `${c.binding}.${c.method}`);
+    const joinLog = new CallLog();
+    const join = await viaApp(instrumentEnv(env, joinLog), "POST", path, buyer.token);
+    expect(join.status).toBe(201);
+    expect(remote(joinLog)).toEqual(["WAITING_ROOM.join"]);
+
+    const pollLog = new CallLog();
+    const poll = await viaApp(instrumentEnv(env, pollLog), "GET", `${path}/${join.body.queue_id}`, buyer.token);
+    expect(poll.status).toBe(200);
+    expect(poll.body).toMatchObject({ queue_id: join.body.queue_id, status: "waiting" });
+    expect(remote(pollLog)).toEqual(["WAITING_ROOM.status"]);
+  });
+
+  it("a cancel is seen at once by the next join in the isolate that cancelled", async ({ expect }) => {
+    const ev = await queueEvent();
+    const buyer = await signupBuyer();
+    const path = `/api/v1/events/${ev.eventId}/queue`;
+    expect((await viaApp(env, "POST", path, buyer.token)).status).toBe(201);
+    const ctx = createExecutionContext();
+    const cancel = await app.fetch(
+      new Request(`http://localhost/api/v1/admin/events/${ev.eventId}/cancel`, { method: "POST", headers: { Authorization: `Bearer ${ev.organizerToken}` } }),
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(cancel.status).toBe(200);
+    expect((await viaApp(env, "POST", path, buyer.token)).status).toBe(404);
   });
 });

@@ -2,8 +2,10 @@ import { Hono, type Context } from "hono";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
-import { eventChanged } from "../catalog/event-facts";
-import { getEvent, publicStatus, type EventRow } from "../../platform/db/event-rows";
+import { background } from "../cache/background";
+import { eventChanged, eventFacts } from "../catalog/event-facts";
+import { publicStatus, type EventRow } from "../../platform/db/event-rows";
+import { idPattern } from "../../shared/ids";
 import { getOwnEvent } from "../catalog/event-repo";
 import { WaitingRoomInput } from "../catalog/input";
 import { db } from "../../platform/db/client";
@@ -43,9 +45,19 @@ const SettingsPatch = z
 
 const noWaitingRoom = () => unprocessable("waiting_room_disabled", "This event has no waiting room; go straight to holds.");
 
-/** A published event, or 404 (drafts and cancelled events are nobody's business here). */
-async function publishedEvent(env: Env, eventId: string): Promise<EventRow> {
-  const event = await getEvent(env, eventId);
+const EVENT_ID = idPattern("evt");
+
+/**
+ * A published event, or 404 (drafts and cancelled events are nobody's business here). From the
+ * event facts cache, as the hold path reads it: joins and polls are a sale's most frequent
+ * requests (every waiting fan polls), and a D1 read on each would put D1 on the queue's path.
+ * The room itself decides admission; a cancel or a waiting-room change drops this isolate's
+ * copy at once and others' within the bound (`cache/bounds.ts`), and holds are refused by the
+ * sections once cancelled whatever the room said.
+ */
+async function publishedEvent(c: Context<AppEnv>, eventId: string): Promise<EventRow> {
+  if (!EVENT_ID.test(eventId)) throw notFound("Event");
+  const event = (await eventFacts(c.env, eventId, background(c)))?.value.event;
   if (!event || event.state !== "published") throw notFound("Event");
   return event;
 }
@@ -71,7 +83,7 @@ queueRoutes.post(
   async (c) => {
     const body = await optionalJsonBody(c.req.raw, JoinBody);
     const principal = c.get("principal");
-    const event = await publishedEvent(c.env, c.req.param("eventId"));
+    const event = await publishedEvent(c, c.req.param("eventId"));
     if (!event.waitingRoom?.enabled)
       throw noWaitingRoom();
     if (publicStatus(event) === "ended") throw unprocessable("sales_closed", "This event has ended.");
@@ -87,7 +99,7 @@ queueRoutes.post(
 
 queueRoutes.get("/api/v1/events/:eventId/queue/:queueId", requireAuth(), rateLimit("queue_status"), async (c) => {
   const principal = c.get("principal");
-  const event = await publishedEvent(c.env, c.req.param("eventId"));
+  const event = await publishedEvent(c, c.req.param("eventId"));
   const queueId = c.req.param("queueId");
   if (queueId.length > 32) throw notFound("Queue place");
   const status = await roomFor(c.env, event.id).status(queueId, principal.userId);
@@ -129,7 +141,7 @@ queueRoutes.get("/api/v1/events/:eventId/queue/:queueId/ws", async (c) => {
   const userId = await socketUserId(c, c.req.param("eventId"), queueId);
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
     throw new ApiError(426, "upgrade_required", "This endpoint speaks WebSocket only.");
-  const event = await publishedEvent(c.env, c.req.param("eventId"));
+  const event = await publishedEvent(c, c.req.param("eventId"));
   if (queueId.length > 32) throw notFound("Queue place");
   const res = await roomFor(c.env, event.id).fetch(
     new Request(`https://waiting-room/${encodeURIComponent(queueId)}/ws`, {
