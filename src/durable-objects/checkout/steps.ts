@@ -149,6 +149,8 @@ async function issueTicketsAndMarkPaid(env: Env, o: OrderRow, exp: number): Prom
     ...inserts,
     moveStatement(env, o.id, "pay", { paidAt: now }, now),
     consumePromoStatement(env, o.id),
+    // The signing key's record rides with the first tickets it signed (a no-op afterwards).
+    signer.remember,
   ]);
   // `> 0`, not `=== 1`: D1's meta.changes also counts rows written by triggers (the sales stats buckets).
   if ((results[inserts.length]?.meta.changes ?? 0) > 0) recordMetric(env.METRICS, { kind: "sale", eventId: o.eventId, count: items.length, amountMinor: o.amountCents, detail: o.currency });
