@@ -14,15 +14,14 @@ import {
   type OrderStatus,
   type OrderStepColumn,
 } from "../../shared/order-state";
-import { getEvent } from "../../platform/db/event-rows";
 import { recordMetric } from "../../platform/metrics";
 import { newId } from "../../shared/ids";
 import { buyerLedger } from "../buyer-ledger-handle";
 import { paymentProvider } from "../../platform/payments";
 import { consumePromoStatement, releasePromoStatements } from "./promo-statements";
 import { ticketExpiry, ticketSigner } from "../../platform/tickets/sign";
-import { getOrder, getOrderItems, getOrderTickets, isoNow, type OrderRow } from "./order-rows";
-import { completeSale, listingOfHold } from "../resale/listing-statements";
+import { getFulfilRows, getOrder, getOrderAndEvent, isoNow, type OrderItemRow, type OrderRow } from "./order-rows";
+import { completeSale } from "../resale/listing-statements";
 
 /** A hold's order is failed this long after the hold expired when no payment came. */
 export const UNPAID_GRACE_MS = 30_000;
@@ -85,13 +84,13 @@ async function moveOrder(env: Env, orderId: string, move: OrderMove, reason: str
  * out sold falls through to it) and its captured money with a refund (`voidPayment`).
  */
 export async function fulfil(env: Env, orderId: string): Promise<void> {
-  const o = await getOrder(env, orderId);
+  // One read for the whole pass: nothing else moves this pending order while its saga runs it.
+  const { order: o, event, items, issuedItemIds, listing } = await getFulfilRows(env, orderId);
   if (!o) return;
   // Only this order's saga (serialized) moves its status, so `o` stays current after this write.
   if (o.status === "pending_payment" && !o.authorizedAt) await recordPayment(env, orderId, "authorize");
   if (o.status !== "pending_payment") return settle(env, o);
 
-  const event = await getEvent(env, o.eventId);
   if (!event) throw new Error(`order ${orderId}: event ${o.eventId} missing`);
   /** Steps reached in this pass, recorded by the move that ends it. */
   const reached: OrderStepColumn[] = [];
@@ -116,16 +115,16 @@ export async function fulfil(env: Env, orderId: string): Promise<void> {
   }
   // A resale: the seller's ticket is revoked and the listing sold before the buyer's ticket is
   // issued. If the seller's ticket was used at the gate first, the sale fails and is refunded.
-  const listing = await listingOfHold(env, o.holdId);
   if (listing && !(await completeSale(env, listing.id, o.holdId, o.id))) return fail("listing_unavailable");
-  await issueTicketsAndMarkPaid(env, o, ticketExpiry(event.endsAt), reached);
-  // Cancelled while we were capturing: the event's cancel may have passed this order by.
-  if ((await getEvent(env, o.eventId))?.state === "cancelled") {
+  await issueTicketsAndMarkPaid(env, o, ticketExpiry(event.endsAt), reached, items.filter((it) => !issuedItemIds.has(it.id)), items.length);
+  // Read again, fresh: the event's cancel may have passed this order by while we were capturing,
+  // and a refund at the provider may have arrived (settle ends a paid order refunded in full).
+  const now = await getOrderAndEvent(env, orderId);
+  if (now.event?.state === "cancelled") {
     await refundPaid(env, orderId, "event_cancelled");
     return;
   }
-  // Settled as paid: refunded already at the provider (before we got here) ends it at once.
-  await settle(env, (await getOrder(env, orderId))!);
+  await settle(env, now.order!);
 }
 
 /**
@@ -138,31 +137,34 @@ async function failThenSettle(env: Env, orderId: string, reason: string, reached
 }
 
 /** Tickets for every item and `paid` in one transaction: a paid order never lacks tickets. */
-async function issueTicketsAndMarkPaid(env: Env, o: OrderRow, exp: number, reached: readonly OrderStepColumn[]): Promise<void> {
-  const items = await getOrderItems(env, o.id);
-  const issued = new Set((await getOrderTickets(env, [o.id])).map((t) => t.orderItemId));
+async function issueTicketsAndMarkPaid(
+  env: Env,
+  o: OrderRow,
+  exp: number,
+  reached: readonly OrderStepColumn[],
+  unissued: readonly OrderItemRow[],
+  itemCount: number,
+): Promise<void> {
   const signer = await ticketSigner(env);
   const expiresAt = new Date(exp * 1000).toISOString();
   const inserts = await Promise.all(
-    items
-      .filter((it) => !issued.has(it.id))
-      .map(async (it) => {
-        const ticketId = newId("tkt");
-        const jwt = await signer.sign({
-          ticketId,
-          eventId: o.eventId,
-          sectionKey: it.sectionKey,
-          seatLabel: it.seatLabel,
-          orderId: o.id,
-          exp,
-        });
-        // The unique order_item_id makes a concurrent or repeated issue a no-op.
-        return env.DB.prepare(
-          `INSERT OR IGNORE INTO tickets (id, order_id, order_item_id, user_id, event_id, section_key, seat_label,
-                                          status, kid, jwt, expires_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'valid', ?, ?, ?)`,
-        ).bind(ticketId, o.id, it.id, o.userId, o.eventId, it.sectionKey, it.seatLabel, signer.kid, jwt, expiresAt);
-      }),
+    unissued.map(async (it) => {
+      const ticketId = newId("tkt");
+      const jwt = await signer.sign({
+        ticketId,
+        eventId: o.eventId,
+        sectionKey: it.sectionKey,
+        seatLabel: it.seatLabel,
+        orderId: o.id,
+        exp,
+      });
+      // The unique order_item_id makes a concurrent or repeated issue a no-op.
+      return env.DB.prepare(
+        `INSERT OR IGNORE INTO tickets (id, order_id, order_item_id, user_id, event_id, section_key, seat_label,
+                                        status, kid, jwt, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'valid', ?, ?, ?)`,
+      ).bind(ticketId, o.id, it.id, o.userId, o.eventId, it.sectionKey, it.seatLabel, signer.kid, jwt, expiresAt);
+    }),
   );
   const now = isoNow();
   const results = await env.DB.batch([
@@ -173,7 +175,7 @@ async function issueTicketsAndMarkPaid(env: Env, o: OrderRow, exp: number, reach
     signer.remember,
   ]);
   // `> 0`, not `=== 1`: D1's meta.changes also counts rows written by triggers (the sales stats buckets).
-  if ((results[inserts.length]?.meta.changes ?? 0) > 0) recordMetric(env.METRICS, { kind: "sale", eventId: o.eventId, count: items.length, amountMinor: o.amountCents, detail: o.currency });
+  if ((results[inserts.length]?.meta.changes ?? 0) > 0) recordMetric(env.METRICS, { kind: "sale", eventId: o.eventId, count: itemCount, amountMinor: o.amountCents, detail: o.currency });
 }
 
 /** Queued at most once per order; a failed send is retried by the queue, never by the order. */

@@ -1,8 +1,8 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { getOrder, type OrderRow } from "../../durable-objects/checkout/order-rows";
-import { getEvent, publicStatus } from "../../platform/db/event-rows";
+import { publicStatus, type EventRow } from "../../platform/db/event-rows";
 import { db } from "../../platform/db/client";
-import { orders } from "../../platform/db/schema";
+import { events, orders } from "../../platform/db/schema";
 import { conflict, notFound, unavailable, unprocessable } from "../errors";
 import type { CallContext } from "../../shared/call-context";
 import { newId } from "../../shared/ids";
@@ -58,12 +58,11 @@ export async function placeOrderAnswer(
     if (hold.reason === "not_found") throw notFound("Hold");
     throw conflict("hold_expired", "The hold has expired or was released; hold the seats again.", { reason: hold.reason });
   }
-  const event = await getEvent(env, eventId);
+  const { event, existing } = await eventAndOrderOfHold(env, eventId, input.holdId);
   const status = event ? publicStatus(event) : "cancelled";
   if (!event || status === "cancelled" || status === "ended") {
     throw unprocessable("not_on_sale", `This event is not on sale (${status}).`, { status });
   }
-  const existing = await findOrderForHold(env, input.holdId);
   if (existing || hold.status !== "held") {
     throw conflict("hold_already_ordered", "An order already exists for this hold.", existing ? { order_id: existing.id } : undefined);
   }
@@ -200,8 +199,14 @@ type PlacedOrder = Pick<
 /** What the answer shows of an order (`placedOrderJson`). */
 type PlacedOrderView = PlacedOrder & Pick<OrderRow, "paymentId" | "clientSecret">;
 
-function findOrderForHold(env: Pick<Env, "DB">, holdId: string): Promise<{ id: string } | undefined> {
-  return db(env).select({ id: orders.id }).from(orders).where(eq(orders.holdId, holdId)).get();
+/** The event (read fresh: whether it is on sale must be exact) and any order of the hold, in one D1 call. */
+async function eventAndOrderOfHold(env: Pick<Env, "DB">, eventId: string, holdId: string) {
+  const d = db(env);
+  const [event, existing] = await d.batch([
+    d.select().from(events).where(eq(events.id, eventId)),
+    d.select({ id: orders.id }).from(orders).where(eq(orders.holdId, holdId)),
+  ]);
+  return { event: event[0] as EventRow | undefined, existing: existing[0] };
 }
 
 /** No payment (a free order) on the order, once. */
