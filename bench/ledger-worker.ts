@@ -3,12 +3,12 @@
  * driver that makes N one-place GA holds through ledgers from C concurrent loops inside workerd.
  * `mode` names the ledger each hold goes to: `first` a ledger no hold has used yet (a new object
  * and its schema: a buyer's first hold today), `returning` one that already holds (the buyer's
- * next hold), `shard` one of SHARDS ledgers of the event (what ledgers sharded by buyer cost
- * once warm; the same class stands in for a shard, so its quota spans the shard's buyers).
+ * next hold), `shard` the buyer's shard of SHARDS ledgers of the event (a new buyer's hold
+ * in a sharded event, as the app makes it: the shard is warm, the buyer is not).
  */
 import { BuyerLedger } from "../src/durable-objects/buyer-ledger";
 import { SectionInventory } from "../src/durable-objects/section-inventory";
-import { ledgerObjectName, sectionObjectName } from "../src/shared/inventory/hold-id";
+import { ledgerObjectName, ledgerShardName, ledgerShardOf, sectionObjectName } from "../src/shared/inventory/hold-id";
 
 export { BuyerLedger, SectionInventory };
 
@@ -42,8 +42,10 @@ export default {
     const call = async (i: number) => {
       const k = start + i;
       const user = `usr_${prefix}${k}`;
-      const name = mode === "shard" ? `${EVENT_ID}:ledger:${k % shards}` : ledgerObjectName(EVENT_ID, user);
+      const shard = mode === "shard" ? ledgerShardOf(user, shards) : null;
+      const name = shard === null ? ledgerObjectName(EVENT_ID, user) : ledgerShardName(EVENT_ID, shard);
       const r = await env.BUYER_LEDGER.getByName(name).createHold({
+        shard,
         eventId: EVENT_ID,
         userId: user,
         items: [{ section: key, quantity: 1 }],

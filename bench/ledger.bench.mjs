@@ -1,9 +1,10 @@
 // What a buyer's first hold pays for creating its ledger object. Against workerd (Miniflare),
 // SQLite on disk, 64 concurrent clients inside workerd (bench/ledger-worker.ts), one GA section:
 // rounds of one-place holds through (a) a ledger no one used yet (one new object per buyer and
-// event, as today on a buyer's first hold), (b) the same buyers' ledgers again (their next hold),
-// (c) SHARDS ledgers of the event, warm (ledgers sharded by buyer). Rounds alternate so machine
-// noise hits all alike. Writes bench/results/ledger.json. Run: npm run bench -- ledger.
+// event: a buyer's first hold in an event made before sharding), (b) the same buyers' ledgers
+// again (their next hold), (c) new buyers in their shard of SHARDS warm ledgers of the event (a
+// buyer's first hold in a sharded event). Every hold also goes through the one GA section
+// object, which bounds (b) and (c). Rounds alternate so machine noise hits all alike. Writes bench/results/ledger.json. Run: npm run bench -- ledger.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";

@@ -1,3 +1,4 @@
+import { ledgerOfHold } from "../src/durable-objects/buyer-ledger-handle";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
@@ -34,7 +35,7 @@ describe("CheckoutSaga finishes or compensates half-done steps", () => {
     const { hold, order } = await pendingOrder(ev, buyer, { seats: ["R-A-1", "R-A-2"] });
     // The crash: authorization seen, seats sold in the inventory, then nothing more.
     await authorizeAtProvider(order.payment.payment_id);
-    const confirmed = await env.BUYER_LEDGER.getByName(`${ev.eventId}:${buyer.userId}`).confirmHold(hold.hold_id);
+    const confirmed = await ledgerOfHold(env, hold.hold_id, buyer.userId)!.confirmHold(hold.hold_id, buyer.userId);
     expect(confirmed.ok).toBe(true);
     const now = new Date().toISOString();
     await setOrder(order.order_id, `authorized_at = '${now}', seats_confirmed_at = '${now}'`);
@@ -60,7 +61,7 @@ describe("CheckoutSaga finishes or compensates half-done steps", () => {
     const buyer = await signupBuyer();
     const { hold, order } = await pendingOrder(ev, buyer, { section: "GA", quantity: 3 });
     await authorizeAtProvider(order.payment.payment_id);
-    await env.BUYER_LEDGER.getByName(`${ev.eventId}:${buyer.userId}`).confirmHold(hold.hold_id);
+    await ledgerOfHold(env, hold.hold_id, buyer.userId)!.confirmHold(hold.hold_id, buyer.userId);
     await env.DB.prepare("UPDATE local_payments SET status = 'succeeded' WHERE id = ?").bind(order.payment.payment_id).run();
     const now = new Date().toISOString();
     await setOrder(order.order_id, `authorized_at = '${now}', seats_confirmed_at = '${now}', captured_at = '${now}'`);
@@ -80,7 +81,7 @@ describe("CheckoutSaga finishes or compensates half-done steps", () => {
     const buyer = await signupBuyer();
     const { hold, order } = await pendingOrder(ev, buyer, { section: "GA", quantity: 2 });
     await authorizeAtProvider(order.payment.payment_id);
-    expect((await env.BUYER_LEDGER.getByName(`${ev.eventId}:${buyer.userId}`).confirmHold(hold.hold_id)).ok).toBe(true);
+    expect((await ledgerOfHold(env, hold.hold_id, buyer.userId)!.confirmHold(hold.hold_id, buyer.userId)).ok).toBe(true);
     await env.DB.prepare("UPDATE local_payments SET status = 'succeeded' WHERE id = ?").bind(order.payment.payment_id).run();
     await setOrder(order.order_id, `authorized_at = '${new Date().toISOString()}'`);
     await leaveWork(order.order_id, "fulfil");
@@ -102,7 +103,7 @@ describe("CheckoutSaga finishes or compensates half-done steps", () => {
     const buyer = await signupBuyer();
     const { hold, order } = await pendingOrder(ev, buyer, { seats: ["R-B-3"] });
     await authorizeAtProvider(order.payment.payment_id);
-    expect((await env.BUYER_LEDGER.getByName(`${ev.eventId}:${buyer.userId}`).confirmHold(hold.hold_id)).ok).toBe(true);
+    expect((await ledgerOfHold(env, hold.hold_id, buyer.userId)!.confirmHold(hold.hold_id, buyer.userId)).ok).toBe(true);
     await env.DB.prepare("UPDATE local_payments SET status = 'succeeded' WHERE id = ?").bind(order.payment.payment_id).run();
     await setOrder(order.order_id, `authorized_at = '${new Date().toISOString()}'`);
     const cancel = await call("POST", `/api/v1/admin/events/${ev.eventId}/cancel`, { token: ev.organizerToken });
@@ -122,7 +123,7 @@ describe("CheckoutSaga finishes or compensates half-done steps", () => {
     const buyer = await signupBuyer();
     const { hold, order } = await pendingOrder(ev, buyer, { seats: ["R-B-5"] });
     await authorizeAtProvider(order.payment.payment_id);
-    await env.BUYER_LEDGER.getByName(`${ev.eventId}:${buyer.userId}`).confirmHold(hold.hold_id);
+    await ledgerOfHold(env, hold.hold_id, buyer.userId)!.confirmHold(hold.hold_id, buyer.userId);
     const now = new Date().toISOString();
     await setOrder(order.order_id, `status = 'failed', failure_reason = 'payment_not_capturable', authorized_at = '${now}', seats_confirmed_at = '${now}'`);
     await leaveWork(order.order_id, "settle");
@@ -163,7 +164,7 @@ describe("event cancelled while an order was being captured", () => {
     const buyer = await signupBuyer();
     const { hold, order } = await pendingOrder(ev, buyer, { seats: ["R-A-5"] });
     await authorizeAtProvider(order.payment.payment_id);
-    await env.BUYER_LEDGER.getByName(`${ev.eventId}:${buyer.userId}`).confirmHold(hold.hold_id);
+    await ledgerOfHold(env, hold.hold_id, buyer.userId)!.confirmHold(hold.hold_id, buyer.userId);
     await env.DB.prepare("UPDATE local_payments SET status = 'succeeded' WHERE id = ?").bind(order.payment.payment_id).run();
     const now = new Date().toISOString();
     await setOrder(order.order_id, `authorized_at = '${now}', seats_confirmed_at = '${now}', captured_at = '${now}'`);

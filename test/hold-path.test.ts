@@ -33,7 +33,7 @@ const saleRow = (eventId: string, key: string) =>
   runInDurableObject(section(eventId, key), (_i, st) => st.storage.sql.exec("SELECT state, on_sale_at, ends_at FROM sale").toArray()[0]);
 
 const direct = (eventId: string, key: string, req: { seats: string[] } | { quantity: number }) =>
-  section(eventId, key).hold({ holdId: makeHoldId(eventId), userId: newUserId(), expiresAt: Date.now() + 60_000, ...req });
+  section(eventId, key).hold({ holdId: makeHoldId(eventId, null), userId: newUserId(), expiresAt: Date.now() + 60_000, ...req });
 
 describe("the remote calls of one hold", () => {
   it("with the event facts warm: the buyer's ledger, once, and no D1 or other object call", async ({ expect }) => {

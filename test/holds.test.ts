@@ -8,7 +8,7 @@ import { eq } from "drizzle-orm";
 import { describe, it } from "vitest";
 import { db } from "../src/platform/db/client";
 import { events } from "../src/platform/db/schema";
-import { ledgerObjectName } from "../src/shared/inventory/hold-id";
+import { ledgerOfHold } from "../src/durable-objects/buyer-ledger-handle";
 import { createEvent, createVenue, publishedEvent, signupOrganizer } from "./support/fixtures";
 import { call } from "./support/http";
 import { backdateHold, section, staffToken, tokenFor } from "./support/inventory-fixtures";
@@ -33,7 +33,8 @@ describe("POST /api/v1/events/:eventId/holds", () => {
     const res = await call("POST", holdsPath(ev.eventId), { token: b.token, body: { seats: ["R-A-1", "R-B-5"] } });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ event_id: ev.eventId, seats: ["R-A-1", "R-B-5"], quantity: 2, total_cents: 10000, status: "held" });
-    expect(res.body.hold_id).toMatch(/^hld_[0-9a-z]{40}$/);
+    // A new event is sharded: its hold ids name the ledger shard (two characters after the 40).
+    expect(res.body.hold_id).toMatch(/^hld_[0-9a-z]{42}$/);
     const ttl = Date.parse(res.body.expires_at) - Date.now();
     expect(ttl).toBeGreaterThan(590_000);
     expect(ttl).toBeLessThanOrEqual(600_000);
@@ -250,8 +251,8 @@ describe("GET and DELETE /api/v1/holds/:holdId", () => {
     const owner = await tokenFor();
     const created = await call("POST", holdsPath(ev.eventId), { token: owner.token, body: { seats: ["R-A-1"] } });
     const holdId = created.body.hold_id as string;
-    const ledger = env.BUYER_LEDGER.getByName(ledgerObjectName(ev.eventId, owner.userId));
-    expect(await ledger.confirmHold(holdId)).toMatchObject({ ok: true });
+    const ledger = ledgerOfHold(env, holdId, owner.userId)!;
+    expect(await ledger.confirmHold(holdId, owner.userId)).toMatchObject({ ok: true });
     const del = await call("DELETE", `/api/v1/holds/${holdId}`, { token: owner.token });
     expect(del.status).toBe(409);
     expect(del.body.error.code).toBe("hold_not_releasable");
@@ -268,7 +269,7 @@ describe("GET and DELETE /api/v1/holds/:holdId", () => {
     const r = section(ev.eventId, "R");
     await backdateHold(r, holdId);
     expect(await runDurableObjectAlarm(r)).toBe(true);
-    await runInDurableObject(env.BUYER_LEDGER.getByName(ledgerObjectName(ev.eventId, owner.userId)), (_i, state) => {
+    await runInDurableObject(ledgerOfHold(env, holdId, owner.userId)!, (_i, state) => {
       state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE hold_id = ?", Date.now() - 1, holdId);
     });
     const seats = (await seatMap(ev.eventId)).sections.find((s) => s.key === "R")!.seats!;

@@ -1,15 +1,17 @@
 /**
  * BuyerLedger: per-user limits (also under racing requests), all-or-nothing holds across
- * section objects, and confirm / release / return / expiry keeping the quota exact.
+ * section objects, and confirm / release / return / expiry keeping the quota exact. Every case
+ * runs in both layouts: one ledger per buyer (events made before sharding) and one shard that
+ * keeps every buyer of the event (the tightest sharing a sharded event can have).
  */
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { ledgerObjectName } from "../src/shared/inventory/hold-id";
+import { ledgerForNewHold } from "../src/durable-objects/buyer-ledger-handle";
 import type { HoldItemRequest } from "../src/shared/inventory/types";
 import { backdateHold, gaSection, newEventId, newUserId, rawCounters, rawSeats, reservedSection, sleep } from "./support/inventory-fixtures";
 
 /** An event with reserved section R (rows A, B of 5) and GA section GA (capacity 20). */
-async function event(gaCapacity = 20) {
+async function eventWith(shards: number, gaCapacity = 20) {
   const eventId = newEventId();
   const r = await reservedSection(
     [
@@ -20,24 +22,39 @@ async function event(gaCapacity = 20) {
     "R",
   );
   const ga = await gaSection(gaCapacity, 2500, eventId, "GA");
-  return { eventId, r: r.stub, ga: ga.stub };
+  return { eventId, shards, r: r.stub, ga: ga.stub };
 }
 
-function buyer(eventId: string, max = 8, ttl = 600) {
+/** A buyer and its ledger (its own, or the event's shard), whose calls name the buyer. */
+function buyer(ev: { eventId: string; shards: number }, max = 8, ttl = 600) {
   const userId = newUserId();
-  const ledger = env.BUYER_LEDGER.getByName(ledgerObjectName(eventId, userId));
+  const { eventId } = ev;
+  const { stub, shard } = ledgerForNewHold(env, eventId, userId, ev.shards);
   return {
     userId,
-    ledger,
+    ledger: {
+      getHold: (holdId: string) => stub.getHold(holdId, userId),
+      releaseHold: (holdId: string) => stub.releaseHold(holdId, userId),
+      confirmHold: (holdId: string) => stub.confirmHold(holdId, userId),
+      returnSold: (holdId: string) => stub.returnSold(holdId, userId),
+    },
     hold: (items: HoldItemRequest[], ttlSeconds = ttl) =>
-      ledger.createHold({ eventId, userId, items, holdTtlSeconds: ttlSeconds, maxTicketsPerUser: max }),
+      stub.createHold({ eventId, userId, items, holdTtlSeconds: ttlSeconds, maxTicketsPerUser: max, shard }),
   };
 }
+
+const LAYOUTS = [
+  { layout: "per-buyer ledgers", shards: 0 },
+  { layout: "every buyer in one shard", shards: 1 },
+];
+
+describe.each(LAYOUTS)("$layout", ({ shards }) => {
+const event = (gaCapacity?: number) => eventWith(shards, gaCapacity);
 
 describe("createHold", () => {
   it("holds seats and GA places in one hold across sections", async ({ expect }) => {
     const ev = await event();
-    const b = buyer(ev.eventId);
+    const b = buyer(ev);
     const res = await b.hold([
       { section: "R", seats: ["R-A-1", "R-B-2"] },
       { section: "GA", quantity: 3 },
@@ -57,9 +74,9 @@ describe("createHold", () => {
 
   it("is all or nothing across sections: a refused part leaves no seat held anywhere", async ({ expect }) => {
     const ev = await event(4);
-    const other = buyer(ev.eventId);
+    const other = buyer(ev);
     expect(await other.hold([{ section: "R", seats: ["R-A-3"] }])).toMatchObject({ ok: true });
-    const b = buyer(ev.eventId, 8);
+    const b = buyer(ev, 8);
 
     // Reserved part refused, GA part would fit.
     expect(
@@ -89,7 +106,7 @@ describe("createHold", () => {
 
   it("releases every part when a section does not exist", async ({ expect }) => {
     const ev = await event();
-    const b = buyer(ev.eventId);
+    const b = buyer(ev);
     expect(
       await b.hold([
         { section: "R", seats: ["R-B-1"] },
@@ -101,7 +118,7 @@ describe("createHold", () => {
 
   it("reports unknown seats from any section", async ({ expect }) => {
     const ev = await event();
-    const b = buyer(ev.eventId);
+    const b = buyer(ev);
     expect(await b.hold([{ section: "R", seats: ["R-A-1", "R-C-1"] }])).toEqual({ ok: false, reason: "unknown_seats", seats: ["R-C-1"] });
     expect(await ev.r.snapshot()).toMatchObject({ held: 0 });
   });
@@ -110,7 +127,7 @@ describe("createHold", () => {
 describe("per-user limit", () => {
   it("counts held and sold tickets across sections", async ({ expect }) => {
     const ev = await event();
-    const b = buyer(ev.eventId, 4);
+    const b = buyer(ev, 4);
     const first = await b.hold([{ section: "R", seats: ["R-A-1", "R-A-2"] }]);
     expect(first.ok).toBe(true);
     if (!first.ok) return;
@@ -120,7 +137,7 @@ describe("per-user limit", () => {
     expect(second).toMatchObject({ ok: true });
     expect(await b.hold([{ section: "GA", quantity: 1 }])).toMatchObject({ ok: false, reason: "limit_exceeded", used: 4 });
     // Another user is not affected.
-    expect(await buyer(ev.eventId, 4).hold([{ section: "GA", quantity: 4 }])).toMatchObject({ ok: true });
+    expect(await buyer(ev, 4).hold([{ section: "GA", quantity: 4 }])).toMatchObject({ ok: true });
     // Releasing frees quota; a refund (return) frees the sold part.
     if (second.ok) expect(await b.ledger.releaseHold(second.holdId)).toEqual({ ok: true, holdId: second.holdId });
     expect(await b.ledger.returnSold(first.holdId)).toMatchObject({ ok: true });
@@ -130,14 +147,14 @@ describe("per-user limit", () => {
 
   it("holds under racing requests of one user: never more than the limit", async ({ expect }) => {
     const ev = await event(200);
-    const b = buyer(ev.eventId, 5);
+    const b = buyer(ev, 5);
     const results = await Promise.all(Array.from({ length: 40 }, () => b.hold([{ section: "GA", quantity: 1 }])));
     expect(results.filter((r) => r.ok)).toHaveLength(5);
     for (const r of results) if (!r.ok) expect(r.reason).toBe("limit_exceeded");
     expect(await rawCounters(ev.ga)).toEqual({ capacity: 200, held: 5, sold: 0 });
 
     // Racing multi-ticket requests over both sections, for another user.
-    const c = buyer(ev.eventId, 6);
+    const c = buyer(ev, 6);
     const seats = ["R-A-1", "R-A-2", "R-A-3", "R-A-4", "R-A-5", "R-B-1", "R-B-2", "R-B-3", "R-B-4", "R-B-5"];
     const mixed = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
@@ -156,7 +173,7 @@ describe("per-user limit", () => {
 describe("confirm, release, return, expiry", () => {
   it("confirm sells every part; sold holds cannot be released; retries are harmless", async ({ expect }) => {
     const ev = await event();
-    const b = buyer(ev.eventId);
+    const b = buyer(ev);
     const h = await b.hold([
       { section: "R", seats: ["R-A-1"] },
       { section: "GA", quantity: 2 },
@@ -176,7 +193,7 @@ describe("confirm, release, return, expiry", () => {
 
   it("confirm racing release: exactly one of them wins", async ({ expect }) => {
     const ev = await event();
-    const b = buyer(ev.eventId, 20);
+    const b = buyer(ev, 20);
     const holds = await Promise.all(Array.from({ length: 10 }, (_, i) => b.hold([{ section: "R", seats: [`R-${i < 5 ? "A" : "B"}-${(i % 5) + 1}`] }])));
     const outcomes = await Promise.all(
       holds.map(async (h) => {
@@ -192,18 +209,18 @@ describe("confirm, release, return, expiry", () => {
 
   it("release frees seats at once; a released hold cannot be confirmed", async ({ expect }) => {
     const ev = await event();
-    const b = buyer(ev.eventId);
+    const b = buyer(ev);
     const h = await b.hold([{ section: "R", seats: ["R-B-5"] }]);
     if (!h.ok) throw new Error("hold failed");
     expect(await b.ledger.releaseHold(h.holdId)).toEqual({ ok: true, holdId: h.holdId });
     expect(await b.ledger.releaseHold(h.holdId)).toEqual({ ok: false, reason: "released" });
     expect(await b.ledger.confirmHold(h.holdId)).toEqual({ ok: false, reason: "released" });
-    expect(await buyer(ev.eventId).hold([{ section: "R", seats: ["R-B-5"] }])).toMatchObject({ ok: true });
+    expect(await buyer(ev).hold([{ section: "R", seats: ["R-B-5"] }])).toMatchObject({ ok: true });
   });
 
   it("an expired hold frees its quota and cannot be confirmed", async ({ expect }) => {
     const ev = await event();
-    const b = buyer(ev.eventId, 2);
+    const b = buyer(ev, 2);
     // 2 s of life: the limit check below must land before expiry even on a loaded CI machine.
     const h = await b.hold([{ section: "GA", quantity: 2 }], 2);
     if (!h.ok) throw new Error("hold failed");
@@ -217,7 +234,7 @@ describe("confirm, release, return, expiry", () => {
 
   it("a part that expired in its section before confirm reached it: nothing is sold, quota freed once", async ({ expect }) => {
     const ev = await event();
-    const b = buyer(ev.eventId, 3);
+    const b = buyer(ev, 3);
     const h = await b.hold([
       { section: "R", seats: ["R-A-5"] },
       { section: "GA", quantity: 2 },
@@ -239,7 +256,7 @@ describe("confirm, release, return, expiry", () => {
 
   it("a confirmed hold keeps its seats and its quota after its expiry time passes", async ({ expect }) => {
     const ev = await event();
-    const b = buyer(ev.eventId, 3);
+    const b = buyer(ev, 3);
     const h = await b.hold([
       { section: "R", seats: ["R-B-1", "R-B-2"] },
       { section: "GA", quantity: 1 },
@@ -259,10 +276,11 @@ describe("confirm, release, return, expiry", () => {
 
   it("answers not_found for hold ids it does not have", async ({ expect }) => {
     const ev = await event();
-    const b = buyer(ev.eventId);
+    const b = buyer(ev);
     expect(await b.ledger.getHold("hld_nope")).toEqual({ ok: false, reason: "not_found" });
     expect(await b.ledger.releaseHold("hld_nope")).toEqual({ ok: false, reason: "not_found" });
     expect(await b.ledger.confirmHold("hld_nope")).toEqual({ ok: false, reason: "not_found" });
     expect(await b.ledger.returnSold("hld_nope")).toEqual({ ok: false, reason: "not_found" });
   });
+});
 });

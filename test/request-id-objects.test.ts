@@ -6,7 +6,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { buyerLedger } from "../src/durable-objects/buyer-ledger-handle";
+import { ledgerForNewHold } from "../src/durable-objects/buyer-ledger-handle";
 import { expireHold } from "./support/checkout";
 import { admitNextTick, publishedEvent, signupBuyer } from "./support/fixtures";
 import { call } from "./support/http";
@@ -119,8 +119,10 @@ describe("request id through the hold path and the joins", () => {
 
     // The field is the ledger's to pass on, whoever calls it.
     const requestId = ray();
-    const r = await buyerLedger(env, ev.eventId, buyer.userId).createHold({
+    const ledger = ledgerForNewHold(env, ev.eventId, buyer.userId, 64);
+    const r = await ledger.stub.createHold({
       requestId,
+      shard: ledger.shard,
       eventId: ev.eventId,
       userId: buyer.userId,
       items: [{ section: "R", seats: ["R-A-4"] }],

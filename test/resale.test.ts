@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { buyerLedger } from "../src/durable-objects/buyer-ledger-handle";
+import { ledgerOfHold } from "../src/durable-objects/buyer-ledger-handle";
 import { backdateHold } from "./support/inventory-fixtures";
 import { gateway, getOrder, order as placeOrder, paidOrder, pendingOrder, sectionSnapshot } from "./support/checkout";
 import { publishedEvent, signupBuyer, uniqueEmail, type PublishedEvent, type User } from "./support/fixtures";
@@ -110,7 +110,7 @@ describe("face-value resale", () => {
     const [b1, b2, b3] = await Promise.all([signupBuyer(), signupBuyer(), signupBuyer()]);
     const h1 = (await holdListing(b1, listing.listing_id)).body;
     // Time passes: the ledger's hold and the listing's hold both reach their expiry.
-    await backdateHold(buyerLedger(env, ev.eventId, b1.userId), h1.hold_id);
+    await backdateHold(ledgerOfHold(env, h1.hold_id, b1.userId)!, h1.hold_id);
     await env.DB.prepare("UPDATE resale_listings SET hold_expires_at = ? WHERE id = ?").bind(Date.now() - 1, listing.listing_id).run();
     expect((await forSale(ev)).map((l) => [l.listing_id, l.status])).toEqual([[listing.listing_id, "listed"]]);
     expect((await call("GET", `/api/v1/holds/${h1.hold_id}`, { token: b1.token })).status).toBe(404);

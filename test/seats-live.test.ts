@@ -9,7 +9,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { liveFeedName } from "../src/shared/inventory/hold-id";
 import type { LiveChangesMessage, LiveServerMessage, LiveSnapshotMessage } from "../src/shared/inventory/live";
-import { buyerLedger } from "../src/durable-objects/buyer-ledger-handle";
+import { ledgerOfHold } from "../src/durable-objects/buyer-ledger-handle";
 import { LIVE_FEED_SHARDS } from "../src/worker/inventory/live";
 import { publishedEvent } from "./support/fixtures";
 import { call } from "./support/http";
@@ -59,10 +59,10 @@ describe("live seat map", () => {
 
     const sale = await hold(ev.eventId, buyer.token, { seats: ["R-B-3"] });
     expect(await changesOf(v)).toMatchObject({ seq: ++seq, available: 9, seats: [{ seat_id: "R-B-3", status: "held" }] });
-    const ledger = buyerLedger(env, ev.eventId, buyer.userId);
-    expect(await ledger.confirmHold(sale.body.hold_id)).toMatchObject({ ok: true, status: "sold" });
+    const ledger = ledgerOfHold(env, sale.body.hold_id, buyer.userId)!;
+    expect(await ledger.confirmHold(sale.body.hold_id, buyer.userId)).toMatchObject({ ok: true, status: "sold" });
     expect(await changesOf(v)).toEqual({ type: "changes", section: "R", seq: ++seq, available: 9, seats: [{ seat_id: "R-B-3", status: "sold" }] });
-    expect(await ledger.returnSold(sale.body.hold_id)).toMatchObject({ ok: true });
+    expect(await ledger.returnSold(sale.body.hold_id, buyer.userId)).toMatchObject({ ok: true });
     expect(await changesOf(v)).toEqual({ type: "changes", section: "R", seq: ++seq, available: 10, seats: [{ seat_id: "R-B-3", status: "available" }] });
 
     // GA: counts only, with its own seq.

@@ -8,7 +8,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it, vi } from "vitest";
 import type { Waitlist } from "../src/durable-objects/waitlist";
-import { ledgerObjectName } from "../src/shared/inventory/hold-id";
+import { ledgerOfHold } from "../src/durable-objects/buyer-ledger-handle";
 import { waitlistObjectName, WAITLIST_SKIP_SECONDS } from "../src/shared/waitlist";
 import { gateway, hold, order, paidOrder, pendingOrder } from "./support/checkout";
 import { publishedEvent, signupBuyer, type PublishedEvent, type User } from "./support/fixtures";
@@ -186,7 +186,7 @@ describe("offers", () => {
     await runDurableObjectAlarm(r);
     const offerA = await entryBecomes(a, ea.entry_id, "offered");
     await backdateHold(r, offerA.hold_id!);
-    await backdateHold(env.BUYER_LEDGER.getByName(ledgerObjectName(ev.eventId, a.userId)), offerA.hold_id!);
+    await backdateHold(ledgerOfHold(env, offerA.hold_id!, a.userId)!, offerA.hold_id!);
     await runDurableObjectAlarm(r);
     const offerB = await entryBecomes(b, eb.entry_id, "offered");
     expect((await myEntries(a))[0]).toMatchObject({ status: "expired", position: null });

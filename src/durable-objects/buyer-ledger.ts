@@ -1,23 +1,29 @@
 /**
- * BuyerLedger: one buyer's holds in one event, named `${eventId}:${userId}`
- * (`ledgerObjectName` in src/shared/inventory/hold-id.ts). It enforces max_tickets_per_user
- * (held + sold, across sections) and makes multi-section holds all-or-nothing. Being per
- * user, it never funnels an event's traffic through one object; seats live in
- * SectionInventory objects, which it calls.
+ * BuyerLedger: the buyers' holds in one event. An event with `ledger_shards = N > 0` has N
+ * ledgers, `${eventId}:ledger:<shard>`, each holding the buyers whose user id hashes to it
+ * (`ledgerShardOf` in src/shared/inventory/hold-id.ts); an event made before sharding
+ * (`ledger_shards = 0`) has one ledger per buyer, `${eventId}:${userId}`. The class is the same:
+ * every row carries its user, the quota is counted per user, and every call on an existing hold
+ * names the caller, so a ledger never shows or moves another buyer's hold (`not_found`, exactly
+ * what a per-buyer ledger answered). It enforces max_tickets_per_user (held + sold, across
+ * sections) and makes multi-section holds all-or-nothing; seats live in SectionInventory
+ * objects, which it calls.
  *
  * RPC surface (types in src/shared/inventory/types.ts):
  *   createHold(req: CreateHoldRequest): Promise<CreateHoldResult>
- *   getHold(holdId: string): GetHoldResult
- *   releaseHold(holdId: string): Promise<ReleaseHoldResult>   held -> released, seats free at once
- *   confirmHold(holdId: string): Promise<ConfirmHoldResult>   held -> sold (checkout, after payment)
- *   returnSold(holdId: string): Promise<ReturnSoldResult>     sold -> returned (refund), frees quota
+ *   getHold(holdId, userId): GetHoldResult
+ *   releaseHold(holdId, userId): Promise<ReleaseHoldResult>   held -> released, seats free at once
+ *   confirmHold(holdId, userId): Promise<ConfirmHoldResult>   held -> sold (checkout, after payment)
+ *   returnSold(holdId, userId): Promise<ReturnSoldResult>     sold -> returned (refund), frees quota
  * All of them are safe to call again with the same hold id (retries converge).
  *
- * Quota. A ledger row counts toward the limit while it is `pending` / `held` / `releasing`
- * and not past `expires_at`, and always while `confirming` / `sold` / `returning`.
- * createHold reserves quota by inserting a `pending` row BEFORE its first await, so racing
- * requests of the same user see each other; then it calls the sections in parallel, and if
- * any refuses it releases the parts that succeeded and marks the row `failed`.
+ * Quota. A ledger row counts toward its user's limit while it is `held` / `releasing` (and
+ * `pending`, written by older code) and not past `expires_at`, and always while `confirming` /
+ * `sold` / `returning`. A hold being made is not a row yet: createHold reserves its quantity in
+ * memory (`inFlight`) before its first await, so racing requests of the same user see it; then
+ * it calls the sections in parallel, and writes the row once, as `held`, when all of them took
+ * their part (one commit per hold). If any refuses it releases the parts that succeeded and
+ * writes nothing. Why a reservation in memory is enough is at `inFlight`.
  *
  * Confirm vs expiry. Expiry only ever moves `pending`/`held` rows. confirmHold refuses a row
  * already past `expires_at`, otherwise marks it `confirming` synchronously, so from then on
@@ -64,6 +70,8 @@ const MIGRATIONS = [
    CREATE INDEX holds_by_status ON holds (status, expires_at);`,
   // A resale hold is on one listing (a D1 row) instead of section seats.
   `ALTER TABLE holds ADD COLUMN listing_id TEXT;`,
+  // A shard keeps many buyers: the quota and the owner checks read one user's rows.
+  `CREATE INDEX holds_by_user ON holds (user_id, status);`,
 ] as const;
 
 type LedgerStatus =
@@ -96,6 +104,25 @@ type LedgerRow = {
 
 export class BuyerLedger extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /**
+   * Tickets of holds being made, per user: reserved before createHold's first await, counted by
+   * the quota check, dropped once the row is written (or the hold refused). Keeping this in
+   * memory rather than in a `pending` row saves a commit per hold, and lets the section calls
+   * leave at once (a write before them would hold them at the output gate until it committed).
+   * It is safe because:
+   * - the object runs one call at a time between awaits, so the check-and-reserve is atomic and
+   *   every racing hold of the user (in this object: all of them, the user maps to one ledger)
+   *   sees the others' reservations;
+   * - an in-flight hold lives only as long as this object: if the object dies, the call dies
+   *   with its reservation, and no answer ever reached the buyer (the answer leaves after the
+   *   row's commit);
+   * - such a hold has no ledger row, so it can be neither ordered (POST /orders reads the
+   *   ledger) nor confirmed; its seats, taken in the sections, come back by the sections' own
+   *   expiry alarms. The tickets a user can buy are exactly the ledger's rows, so
+   *   max_tickets_per_user stays exact for sold tickets; at worst seats sit held and unowned
+   *   until their TTL, as they would for a buyer who walked away.
+   */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -108,52 +135,53 @@ export class BuyerLedger extends DurableObject<Env> {
     // status (getHold, releaseHold, confirmHold) expire due rows first.
     const now = Date.now();
     const requested = req.items.reduce((n, it) => n + ("seats" in it ? it.seats.length : it.quantity), 0);
-    const used = this.quotaUsed(now);
+    const used = this.quotaUsed(req.userId, now);
     if (used + requested > req.maxTicketsPerUser)
       return { ok: false, reason: "limit_exceeded", limit: req.maxTicketsPerUser, used, requested };
-    const holdId = makeHoldId(req.eventId);
+    const holdId = makeHoldId(req.eventId, req.shard);
     const expiresAt = now + req.holdTtlSeconds * 1000;
-    const sections = req.items.map((it) => it.section);
     // Quota is reserved here, before the first await: a racing request of this user sees it.
-    this.sql.exec(
-      "INSERT INTO holds (hold_id, event_id, user_id, status, quantity, expires_at, sections, created_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)",
-      holdId,
-      req.eventId,
-      req.userId,
-      requested,
-      expiresAt,
-      JSON.stringify(sections),
-      now,
-    );
+    this.reserve(req.userId, requested);
+    try {
+      const settled = await Promise.allSettled(
+        req.items.map((it) => this.section(req.eventId, it.section).hold({ ...sectionRequest(holdId, req.userId, expiresAt, it, req.fromPool), ...(req.requestId ? { requestId: req.requestId } : {}) })),
+      );
+      const parts: SectionHold[] = [];
+      settled.forEach((s, i) => {
+        if (s.status === "fulfilled" && holdTaken(s.value)) parts.push(sectionHold(holdId, expiresAt, req.items[i]!, s.value));
+      });
 
-    const settled = await Promise.allSettled(
-      req.items.map((it) => this.section(req.eventId, it.section).hold({ ...sectionRequest(holdId, req.userId, expiresAt, it, req.fromPool), ...(req.requestId ? { requestId: req.requestId } : {}) })),
-    );
-    const parts: SectionHold[] = [];
-    settled.forEach((s, i) => {
-      if (s.status === "fulfilled" && holdTaken(s.value)) parts.push(sectionHold(holdId, expiresAt, req.items[i]!, s.value));
-    });
+      if (parts.length === req.items.length) {
+        const total = parts.reduce((n, p) => n + p.totalCents, 0);
+        // The hold's one write; the reservation is dropped (finally) in the same synchronous step.
+        const held = this.sql
+          .exec<LedgerRow>(
+            "INSERT INTO holds (hold_id, event_id, user_id, status, quantity, total_cents, expires_at, sections, items, created_at) VALUES (?, ?, ?, 'held', ?, ?, ?, ?, ?, ?) RETURNING *",
+            holdId,
+            req.eventId,
+            req.userId,
+            requested,
+            total,
+            expiresAt,
+            JSON.stringify(req.items.map((it) => it.section)),
+            JSON.stringify(parts),
+            now,
+          )
+          .one();
+        return { ok: true, ...this.view(held) };
+      }
 
-    if (parts.length === req.items.length) {
-      const total = parts.reduce((n, p) => n + p.totalCents, 0);
-      const held = this.sql.exec<LedgerRow>(
-        "UPDATE holds SET status = 'held', total_cents = ?, items = ? WHERE hold_id = ? AND status = 'pending' RETURNING *",
-        total,
-        JSON.stringify(parts),
-        holdId,
-      ).toArray()[0];
-      if (held) return { ok: true, ...this.view(held) };
+      // All or nothing: undo every part that may be held (including calls that threw, whose
+      // outcome is unknown; release of an unknown hold is a no-op). Nothing was written.
+      await Promise.allSettled(
+        req.items
+          .filter((_, i) => { const s = settled[i]!; return s.status === "rejected" || holdTaken(s.value); })
+          .map((it) => this.section(req.eventId, it.section).release(holdId)),
+      );
+      return refusal(settled, req.items);
+    } finally {
+      this.unreserve(req.userId, requested);
     }
-
-    // All or nothing: undo every part that may be held (including calls that threw, whose
-    // outcome is unknown; release of an unknown hold is a no-op), then free the quota.
-    await Promise.allSettled(
-      req.items
-        .filter((_, i) => { const s = settled[i]!; return s.status === "rejected" || holdTaken(s.value); })
-        .map((it) => this.section(req.eventId, it.section).release(holdId)),
-    );
-    this.sql.exec("UPDATE holds SET status = 'failed' WHERE hold_id = ?", holdId);
-    return refusal(settled, req.items);
   }
 
   /**
@@ -164,54 +192,53 @@ export class BuyerLedger extends DurableObject<Env> {
    */
   async createResaleHold(req: ResaleHoldRequest): Promise<ResaleHoldResult> {
     const now = Date.now();
-    const used = this.quotaUsed(now);
+    const used = this.quotaUsed(req.userId, now);
     if (used + 1 > req.maxTicketsPerUser) return { ok: false, reason: "limit_exceeded", limit: req.maxTicketsPerUser, used, requested: 1 };
-    const holdId = makeHoldId(req.eventId);
+    const holdId = makeHoldId(req.eventId, req.shard);
     const expiresAt = now + req.holdTtlSeconds * 1000;
-    this.sql.exec(
-      "INSERT INTO holds (hold_id, event_id, user_id, status, quantity, expires_at, sections, created_at, listing_id) VALUES (?, ?, ?, 'pending', 1, ?, '[]', ?, ?)",
-      holdId,
-      req.eventId,
-      req.userId,
-      expiresAt,
-      now,
-      req.listingId,
-    );
-    let listing;
+    // As createHold: reserved in memory, one write once held. A listing held in D1 by a hold
+    // whose row was never written (the object died) cannot be paid, and lapses at `expiresAt`.
+    this.reserve(req.userId, 1);
     try {
-      listing = await holdListing(this.env, req.listingId, req.userId, holdId, expiresAt);
-    } catch (err) {
-      console.error("resale hold: D1 failed", err);
-      this.setStatus(holdId, "failed", "pending");
-      return { ok: false, reason: "unavailable" };
-    }
-    if (!listing) {
-      this.setStatus(holdId, "failed", "pending");
-      return { ok: false, reason: "listing_unavailable" };
-    }
-    const part: SectionHold = {
-      holdId,
-      section: listing.section_key,
-      kind: listing.seat_label ? "reserved" : "ga",
-      seats: listing.seat_label ? [listing.seat_label] : [],
-      quantity: 1,
-      totalCents: listing.price_cents,
-      expiresAt,
-    };
-    const held = this.sql
-      .exec<LedgerRow>(
-        "UPDATE holds SET status = 'held', total_cents = ?, items = ? WHERE hold_id = ? AND status = 'pending' RETURNING *",
-        listing.price_cents,
-        JSON.stringify([part]),
+      let listing;
+      try {
+        listing = await holdListing(this.env, req.listingId, req.userId, holdId, expiresAt);
+      } catch (err) {
+        console.error("resale hold: D1 failed", err);
+        return { ok: false, reason: "unavailable" };
+      }
+      if (!listing) return { ok: false, reason: "listing_unavailable" };
+      const part: SectionHold = {
         holdId,
-      )
-      .toArray()[0]!;
-    return { ok: true, ...this.view(held) };
+        section: listing.section_key,
+        kind: listing.seat_label ? "reserved" : "ga",
+        seats: listing.seat_label ? [listing.seat_label] : [],
+        quantity: 1,
+        totalCents: listing.price_cents,
+        expiresAt,
+      };
+      const held = this.sql
+        .exec<LedgerRow>(
+          "INSERT INTO holds (hold_id, event_id, user_id, status, quantity, total_cents, expires_at, sections, items, created_at, listing_id) VALUES (?, ?, ?, 'held', 1, ?, ?, '[]', ?, ?, ?) RETURNING *",
+          holdId,
+          req.eventId,
+          req.userId,
+          listing.price_cents,
+          expiresAt,
+          JSON.stringify([part]),
+          now,
+          req.listingId,
+        )
+        .one();
+      return { ok: true, ...this.view(held) };
+    } finally {
+      this.unreserve(req.userId, 1);
+    }
   }
 
-  getHold(holdId: string): GetHoldResult {
+  getHold(holdId: string, userId: string): GetHoldResult {
     this.expireDue(Date.now());
-    const row = this.row(holdId);
+    const row = this.row(holdId, userId);
     if (!row) return { ok: false, reason: "not_found" };
     switch (row.status) {
       case "held":
@@ -223,9 +250,9 @@ export class BuyerLedger extends DurableObject<Env> {
     }
   }
 
-  async releaseHold(holdId: string): Promise<ReleaseHoldResult> {
+  async releaseHold(holdId: string, userId: string): Promise<ReleaseHoldResult> {
     this.expireDue(Date.now());
-    const row = this.row(holdId);
+    const row = this.row(holdId, userId);
     if (!row) return { ok: false, reason: "not_found" };
     if (row.status === "confirming" || row.status === "sold") return { ok: false, reason: row.status };
     if (row.status !== "held" && row.status !== "releasing") return { ok: false, reason: goneReason(row.status) };
@@ -246,9 +273,9 @@ export class BuyerLedger extends DurableObject<Env> {
     return { ok: true, holdId };
   }
 
-  async confirmHold(holdId: string): Promise<ConfirmHoldResult> {
+  async confirmHold(holdId: string, userId: string): Promise<ConfirmHoldResult> {
     this.expireDue(Date.now());
-    const row = this.row(holdId);
+    const row = this.row(holdId, userId);
     if (!row) return { ok: false, reason: "not_found" };
     if (row.status === "sold") return { ok: true, ...this.view(row) };
     if (row.status !== "held" && row.status !== "confirming") return { ok: false, reason: goneReason(row.status) };
@@ -262,7 +289,7 @@ export class BuyerLedger extends DurableObject<Env> {
       }
       // Lapsed, or the seller's ticket was used at the gate: nothing is sold.
       this.setStatus(holdId, confirmed ? "sold" : "expired", "confirming");
-      return confirmed ? { ok: true, ...this.view(this.row(holdId)!) } : { ok: false, reason: "expired" };
+      return confirmed ? { ok: true, ...this.view(this.row(holdId, userId)!) } : { ok: false, reason: "expired" };
     }
 
     const sections = this.sectionsOf(row);
@@ -271,7 +298,7 @@ export class BuyerLedger extends DurableObject<Env> {
     const results = settled.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<SectionInventory["confirm"]>>>).value);
     if (results.every((r) => r.ok)) {
       this.setStatus(holdId, "sold", "confirming");
-      return { ok: true, ...this.view(this.row(holdId)!) };
+      return { ok: true, ...this.view(this.row(holdId, userId)!) };
     }
     // Some part expired (or was released) before it was sold: sell nothing.
     const undo = await Promise.allSettled(
@@ -282,8 +309,8 @@ export class BuyerLedger extends DurableObject<Env> {
     return { ok: false, reason: "expired" };
   }
 
-  async returnSold(holdId: string): Promise<ReturnSoldResult> {
-    const row = this.row(holdId);
+  async returnSold(holdId: string, userId: string): Promise<ReturnSoldResult> {
+    const row = this.row(holdId, userId);
     if (!row) return { ok: false, reason: "not_found" };
     if (row.status === "returned") return { ok: true, ...this.view(row) };
     if (row.status !== "sold" && row.status !== "returning")
@@ -299,12 +326,12 @@ export class BuyerLedger extends DurableObject<Env> {
         return { ok: false, reason: "unavailable" };
       }
       this.setStatus(holdId, "returned", "returning");
-      return { ok: true, ...this.view(this.row(holdId)!) };
+      return { ok: true, ...this.view(this.row(holdId, userId)!) };
     }
     const settled = await Promise.allSettled(this.sectionsOf(row).map((s) => this.section(row.event_id, s).unsell(holdId)));
     if (settled.some((s) => s.status === "rejected" || !s.value.ok)) return { ok: false, reason: "unavailable" };
     this.setStatus(holdId, "returned", "returning");
-    return { ok: true, ...this.view(this.row(holdId)!) };
+    return { ok: true, ...this.view(this.row(holdId, userId)!) };
   }
 
   // ---- internals ----
@@ -319,19 +346,34 @@ export class BuyerLedger extends DurableObject<Env> {
     this.sql.exec("UPDATE holds SET status = 'released' WHERE status = 'releasing' AND expires_at <= ?", now);
   }
 
-  private quotaUsed(now: number): number {
-    return this.sql
+  /** The user's tickets: its rows that count (see the header) and its holds being made. */
+  private quotaUsed(userId: string, now: number): number {
+    const stored = this.sql
       .exec<{ n: number }>(
         `SELECT COALESCE(SUM(quantity), 0) AS n FROM holds
-         WHERE status IN ('confirming', 'sold', 'returning')
-            OR (status IN ('pending', 'held', 'releasing') AND expires_at > ?)`,
+         WHERE user_id = ?
+           AND (status IN ('confirming', 'sold', 'returning')
+                OR (status IN ('pending', 'held', 'releasing') AND expires_at > ?))`,
+        userId,
         now,
       )
       .one().n;
+    return stored + (this.inFlight.get(userId) ?? 0);
   }
 
-  private row(holdId: string): LedgerRow | undefined {
-    return this.sql.exec<LedgerRow>("SELECT * FROM holds WHERE hold_id = ?", holdId).toArray()[0];
+  private reserve(userId: string, n: number): void {
+    this.inFlight.set(userId, (this.inFlight.get(userId) ?? 0) + n);
+  }
+
+  private unreserve(userId: string, n: number): void {
+    const left = (this.inFlight.get(userId) ?? 0) - n;
+    if (left > 0) this.inFlight.set(userId, left);
+    else this.inFlight.delete(userId);
+  }
+
+  /** The hold if it is this user's: another buyer's hold in the same shard is not there. */
+  private row(holdId: string, userId: string): LedgerRow | undefined {
+    return this.sql.exec<LedgerRow>("SELECT * FROM holds WHERE hold_id = ? AND user_id = ?", holdId, userId).toArray()[0];
   }
 
   private setStatus(holdId: string, to: LedgerStatus, from?: LedgerStatus): void {

@@ -22,7 +22,8 @@
  * seats back in the pool through the section's own expiry, and the pass starts again.
  */
 import { DurableObject } from "cloudflare:workers";
-import { ledgerObjectName, sectionObjectName } from "../shared/inventory/hold-id";
+import { sectionObjectName } from "../shared/inventory/hold-id";
+import { ledgerForNewHold, ledgerOfHold } from "./buyer-ledger-handle";
 import {
   reminderLeadMs,
   WAITLIST_SKIP_SECONDS,
@@ -139,7 +140,7 @@ export class Waitlist extends DurableObject<Env> {
     const row = this.entry(entryId);
     if (!row || row.user_id !== userId) return { ok: false, reason: "not_found" };
     if (row.status === "offered") {
-      const released = await this.ledger(row.user_id).releaseHold(row.hold_id!);
+      const released = await this.holdLedger(row.hold_id!, row.user_id).releaseHold(row.hold_id!, row.user_id);
       if (!released.ok && (released.reason === "sold" || released.reason === "confirming")) {
         if (released.reason === "sold") this.setStatus(row.entry_id, "purchased", "offered");
         return { ok: false, reason: "purchased" };
@@ -211,10 +212,13 @@ export class Waitlist extends DurableObject<Env> {
     if (!config) return;
     await this.settleOffers(this.sql.exec<EntryRow>("SELECT * FROM entries WHERE status = 'offered'").toArray());
     await this.sendReminders(config);
+    // The event's ledger shards (fixed at creation) come with the read that gates the offers.
+    let ledgerShards = 0;
     if (this.sql.exec("SELECT 1 FROM entries WHERE status = 'waiting' LIMIT 1").toArray().length > 0) {
       // A cancelled or ended event offers nothing: its waiting entries end, and the flags go off.
       const event = await getEvent(this.env, config.event_id);
       if (!event || publicStatus(event) !== "on_sale") this.sql.exec("UPDATE entries SET status = 'expired' WHERE status = 'waiting'");
+      ledgerShards = event?.ledgerShards ?? 0;
     }
     const waiting = this.sql.exec<EntryRow>("SELECT * FROM entries WHERE status = 'waiting' ORDER BY seq").toArray();
     if (waiting.length > 0) {
@@ -240,7 +244,7 @@ export class Waitlist extends DurableObject<Env> {
           head.passed_since = this.clock();
           this.sql.exec("UPDATE entries SET passed_since = ? WHERE entry_id = ?", head.passed_since, head.entry_id);
         }
-        const offered = await this.offer(config, entry, key);
+        const offered = await this.offer(config, ledgerShards, entry, key);
         if (offered === "sale_over") break;
         if (offered === "taken") pools.set(key, pools.get(key)! - entry.quantity);
         else if (offered === "pool_short") pools.set(key, (await this.section(config.event_id, key).poolState()).pooled);
@@ -250,13 +254,15 @@ export class Waitlist extends DurableObject<Env> {
   }
 
   /** Asks the buyer's ledger for a hold from the section's pool; records the offer. */
-  private async offer(config: Config, entry: EntryRow, key: string): Promise<"taken" | "pool_short" | "refused" | "sale_over"> {
-    const result = await this.ledger(entry.user_id).createHold({
+  private async offer(config: Config, ledgerShards: number, entry: EntryRow, key: string): Promise<"taken" | "pool_short" | "refused" | "sale_over"> {
+    const ledger = ledgerForNewHold(this.env, config.event_id, entry.user_id, ledgerShards);
+    const result = await ledger.stub.createHold({
       eventId: config.event_id,
       userId: entry.user_id,
       items: [{ section: key, quantity: entry.quantity }],
       holdTtlSeconds: config.offer_seconds,
       maxTicketsPerUser: config.max_per_user,
+      shard: ledger.shard,
       fromPool: true,
     });
     if (!result.ok) {
@@ -279,7 +285,7 @@ export class Waitlist extends DurableObject<Env> {
       .toArray().length;
     if (moved === 0) {
       // The buyer left while the hold was made: the seats go back (to the pool, for the next entry).
-      await this.ledger(entry.user_id).releaseHold(result.holdId);
+      await ledger.stub.releaseHold(result.holdId, entry.user_id);
       return "refused";
     }
     await this.email("waitlist_offer", { ...entry, status: "offered", hold_id: result.holdId, offer_expires_at: result.expiresAt }, key);
@@ -291,7 +297,7 @@ export class Waitlist extends DurableObject<Env> {
     const now = Date.now();
     await Promise.all(
       offered.map(async (e) => {
-        const hold = await this.ledger(e.user_id).getHold(e.hold_id!);
+        const hold = await this.holdLedger(e.hold_id!, e.user_id).getHold(e.hold_id!, e.user_id);
         if (hold.ok && hold.status === "sold") this.setStatus(e.entry_id, "purchased", "offered");
         else if (!hold.ok && hold.reason !== "not_found") this.setStatus(e.entry_id, "expired", "offered");
         else if (!hold.ok && e.offer_expires_at! <= now) this.setStatus(e.entry_id, "expired", "offered");
@@ -402,8 +408,11 @@ export class Waitlist extends DurableObject<Env> {
     };
   }
 
-  private ledger(userId: string) {
-    return this.env.BUYER_LEDGER.getByName(ledgerObjectName(this.config()!.event_id, userId));
+  /** The ledger of an offer's hold, named by the hold id. */
+  private holdLedger(holdId: string, userId: string) {
+    const ledger = ledgerOfHold(this.env, holdId, userId);
+    if (!ledger) throw new Error(`waitlist: not a hold id: ${holdId}`);
+    return ledger;
   }
 
   private section(eventId: string, key: string) {

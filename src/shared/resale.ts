@@ -7,6 +7,8 @@ export interface ResaleHoldRequest {
   listingId: string;
   holdTtlSeconds: number;
   maxTicketsPerUser: number;
+  /** As CreateHoldRequest.shard: the ledger shard the call was sent to, or null for a per-buyer ledger. */
+  shard: number | null;
 }
 
 export type ResaleHoldResult =

@@ -4,7 +4,7 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { buyerLedger } from "../../src/durable-objects/buyer-ledger-handle";
+import { ledgerOfHold } from "../../src/durable-objects/buyer-ledger-handle";
 import { call } from "./http";
 import type { PublishedEvent, User } from "./fixtures";
 import { backdateHold, section } from "./inventory-fixtures";
@@ -107,7 +107,7 @@ export async function expireHold(eventId: string, userId: string, holdId: string
     await backdateHold(stub, holdId, expiresAt);
     await runDurableObjectAlarm(stub);
   }
-  await backdateHold(buyerLedger(env, eventId, userId), holdId, expiresAt);
+  await backdateHold(ledgerOfHold(env, holdId, userId)!, holdId, expiresAt);
 }
 
 /** Signs a body the way Stripe does, with the Stripe SDK's own test helper (not our signer). */

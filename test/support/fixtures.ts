@@ -118,6 +118,11 @@ export interface PublishedEventOptions {
   overrides?: Record<string, unknown>;
   /** Reuse an organizer instead of signing up a new one. */
   organizer?: User;
+  /**
+   * The event's `ledger_shards`, written to D1 before publish (no route edits it): 0 for an event
+   * as the migration left those made before sharding (one ledger per buyer). Default: as created.
+   */
+  ledgerShards?: number;
 }
 
 export interface PublishedEvent {
@@ -156,6 +161,8 @@ export async function publishedEvent(opts: PublishedEventOptions = {}): Promise<
   const organizer = opts.organizer ?? (await signupOrganizer());
   const { venueId } = await createVenue(organizer.token, sections);
   const created = await createEvent(organizer.token, venueId, opts.overrides);
+  if (opts.ledgerShards !== undefined)
+    await env.DB.prepare("UPDATE events SET ledger_shards = ? WHERE id = ?").bind(opts.ledgerShards, created.event_id).run();
   const event = await publishEvent(organizer.token, created.event_id);
   return {
     eventId: created.event_id,

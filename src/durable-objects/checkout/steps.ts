@@ -16,7 +16,7 @@ import {
 } from "../../shared/order-state";
 import { recordMetric } from "../../platform/metrics";
 import { newId } from "../../shared/ids";
-import { buyerLedger } from "../buyer-ledger-handle";
+import { ledgerOfHold } from "../buyer-ledger-handle";
 import { paymentProvider } from "../../platform/payments";
 import { consumePromoStatement, releasePromoStatements } from "./promo-statements";
 import { ticketExpiry, ticketSigner } from "../../platform/tickets/sign";
@@ -26,7 +26,12 @@ import { completeSale } from "../resale/listing-statements";
 /** A hold's order is failed this long after the hold expired when no payment came. */
 export const UNPAID_GRACE_MS = 30_000;
 
-const ledgerOf = (env: Env, o: OrderRow) => buyerLedger(env, o.eventId, o.userId);
+/** The order's hold's ledger; every call names the buyer (a shard keeps many). */
+function ledgerOf(env: Env, o: OrderRow) {
+  const ledger = ledgerOfHold(env, o.holdId, o.userId);
+  if (!ledger) throw new Error(`order ${o.id}: not a hold id: ${o.holdId}`);
+  return ledger;
+}
 
 /** Records a step the first time it is reached (the column name comes from a closed union). */
 async function recordStep(env: Env, orderId: string, column: OrderStepColumn): Promise<void> {
@@ -97,7 +102,7 @@ export async function fulfil(env: Env, orderId: string): Promise<void> {
   const fail = (reason: string) => failThenSettle(env, orderId, reason, reached);
   if (!o.seatsConfirmedAt) {
     if (event.state === "cancelled") return fail("event_cancelled");
-    const confirmed = await ledgerOf(env, o).confirmHold(o.holdId);
+    const confirmed = await ledgerOf(env, o).confirmHold(o.holdId, o.userId);
     if (!confirmed.ok) {
       if (confirmed.reason === "unavailable") throw new Error(`order ${orderId}: ledger unavailable`);
       return fail("hold_expired");
@@ -321,14 +326,14 @@ async function returnSeats(env: Env, o: OrderRow): Promise<void> {
   if (o.seatsReturnedAt) return;
   const ledger = ledgerOf(env, o);
   if (!o.seatsConfirmedAt) {
-    const released = await ledger.releaseHold(o.holdId);
+    const released = await ledger.releaseHold(o.holdId, o.userId);
     if (released.ok || released.reason === "not_found" || released.reason === "expired" || released.reason === "released" || released.reason === "returned") {
       return recordStep(env, o.id, "seats_returned_at");
     }
     // `sold`: confirmed before a crash kept us from recording it. Fall through and return them.
     if (released.reason !== "sold") throw new Error(`order ${o.id}: release hold: ${released.reason}`);
   }
-  const returned = await ledger.returnSold(o.holdId);
+  const returned = await ledger.returnSold(o.holdId, o.userId);
   if (!returned.ok && returned.reason === "unavailable") throw new Error(`order ${o.id}: return seats: unavailable`);
   await recordStep(env, o.id, "seats_returned_at");
 }

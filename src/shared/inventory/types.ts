@@ -136,6 +136,8 @@ export interface CreateHoldRequest {
   /** From the event row. */
   holdTtlSeconds: number;
   maxTicketsPerUser: number;
+  /** The ledger shard this call was sent to, written into the hold id; null: the buyer's own (legacy) ledger. */
+  shard: number | null;
   /** A waitlist offer (only the Waitlist object sets it): every item is taken from its section's pool. */
   fromPool?: true;
 }

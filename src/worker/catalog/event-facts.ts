@@ -17,7 +17,7 @@ export interface EventFacts {
 
 // The version in the name keeps a deploy that changes the shape from reading the old one.
 const facts = new ReadThroughCache<EventFacts>({
-  name: "event-facts-v1",
+  name: "event-facts-v2",
   freshMs: PUBLIC_READ_FRESH_MS,
   staleMs: PUBLIC_READ_STALE_MS,
   maxWeight: 2_000,

@@ -7,7 +7,7 @@ import { conflict, notFound, unavailable, unprocessable } from "../errors";
 import type { CallContext } from "../../shared/call-context";
 import { newId } from "../../shared/ids";
 import { parseHoldId } from "../../shared/inventory/hold-id";
-import { buyerLedger } from "../../durable-objects/buyer-ledger-handle";
+import { ledgerOfHold } from "../../durable-objects/buyer-ledger-handle";
 import type { HoldView } from "../../shared/inventory/types";
 import { paymentProvider } from "../../platform/payments";
 import {
@@ -52,8 +52,8 @@ export async function placeOrderAnswer(
   const parsed = parseHoldId(input.holdId);
   if (!parsed) throw notFound("Hold");
   const { eventId } = parsed;
-  // The ledger is the buyer's own: someone else's hold id is simply not found there.
-  const hold = await buyerLedger(env, eventId, userId).getHold(input.holdId);
+  // The ledger answers for the caller's holds only: someone else's hold id is not found there.
+  const hold = await ledgerOfHold(env, input.holdId, userId)!.getHold(input.holdId, userId);
   if (!hold.ok) {
     if (hold.reason === "not_found") throw notFound("Hold");
     throw conflict("hold_expired", "The hold has expired or was released; hold the seats again.", { reason: hold.reason });

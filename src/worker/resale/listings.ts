@@ -4,7 +4,7 @@
  * holds go through the buyer's BuyerLedger, so they count toward `max_tickets_per_user` and
  * work with the ordinary hold and order routes.
  */
-import { buyerLedger } from "../../durable-objects/buyer-ledger-handle";
+import { ledgerForNewHold } from "../../durable-objects/buyer-ledger-handle";
 import { FOR_SALE_SQL, getListing, TICKET_VALID_SQL, type ListingRow } from "../../durable-objects/resale/listing-statements";
 import { getEvent, type EventRow } from "../../platform/db/event-rows";
 import { newId } from "../../shared/ids";
@@ -137,12 +137,14 @@ export async function holdListingFor(env: Env, buyerId: string, listingId: strin
   const event = await getEvent(env, l.event_id);
   assertBeforeStart(event);
   if (l.seller_id === buyerId) throw unprocessable("own_listing", "This is your own listing.");
-  const r = await buyerLedger(env, l.event_id, buyerId).createResaleHold({
+  const ledger = ledgerForNewHold(env, l.event_id, buyerId, event.ledgerShards);
+  const r = await ledger.stub.createResaleHold({
     eventId: l.event_id,
     userId: buyerId,
     listingId,
     holdTtlSeconds: event.holdTtlSeconds,
     maxTicketsPerUser: event.maxTicketsPerUser,
+    shard: ledger.shard,
   });
   if (r.ok) return { ...holdJson(r), currency: event.currency, listing_id: listingId };
   switch (r.reason) {

@@ -6,7 +6,7 @@ import { publicStatus } from "../../platform/db/event-rows";
 import { conflict, notFound } from "../errors";
 import { idPattern } from "../../shared/ids";
 import { parseHoldId } from "../../shared/inventory/hold-id";
-import { buyerLedger } from "../../durable-objects/buyer-ledger-handle";
+import { ledgerForNewHold, ledgerOfHold } from "../../durable-objects/buyer-ledger-handle";
 import { assertWithinLimit, HoldBody, holdItems, holdJson, holdRefusal, inventoryBusy, notFoundHold, notOnSale } from "../inventory/hold-request";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
@@ -47,13 +47,15 @@ holdsRoutes.post(
     const body = c.req.valid("json");
     assertWithinLimit(body, event.maxTicketsPerUser);
     const items = holdItems(body, facts.value.sections);
-    const result = await buyerLedger(c.env, event.id, principal.userId).createHold({
+    const ledger = ledgerForNewHold(c.env, event.id, principal.userId, event.ledgerShards);
+    const result = await ledger.stub.createHold({
       requestId: c.get("requestId"),
       eventId: event.id,
       userId: principal.userId,
       items,
       holdTtlSeconds: event.holdTtlSeconds,
       maxTicketsPerUser: event.maxTicketsPerUser,
+      shard: ledger.shard,
     });
     if (!result.ok) throw holdRefusal(result);
     // total_cents is in the event's currency's minor units.
@@ -63,16 +65,17 @@ holdsRoutes.post(
   },
 );
 
-/** The ledger of the caller for the hold's event: another user's hold is simply not there (404). */
+/** The hold's ledger (from its id); it answers not_found for another user's hold (404). */
 function callerLedger(env: Env, holdId: string, userId: string) {
-  const parsed = parseHoldId(holdId);
-  if (!parsed) throw notFoundHold();
-  return buyerLedger(env, parsed.eventId, userId);
+  const ledger = ledgerOfHold(env, holdId, userId);
+  if (!ledger) throw notFoundHold();
+  return ledger;
 }
 
 holdsRoutes.get("/api/v1/holds/:holdId", requireAuth("buyer", "organizer"), async (c) => {
   const holdId = c.req.param("holdId");
-  const result = await callerLedger(c.env, holdId, c.get("principal").userId).getHold(holdId);
+  const userId = c.get("principal").userId;
+  const result = await callerLedger(c.env, holdId, userId).getHold(holdId, userId);
   if (!result.ok) throw notFoundHold();
   // The hold is the ledger's answer, never cached; only the event's fixed currency is.
   const facts = await eventFacts(c.env, parseHoldId(holdId)!.eventId, background(c));
@@ -81,7 +84,8 @@ holdsRoutes.get("/api/v1/holds/:holdId", requireAuth("buyer", "organizer"), asyn
 
 holdsRoutes.delete("/api/v1/holds/:holdId", requireAuth("buyer", "organizer"), async (c) => {
   const holdId = c.req.param("holdId");
-  const result = await callerLedger(c.env, holdId, c.get("principal").userId).releaseHold(holdId);
+  const userId = c.get("principal").userId;
+  const result = await callerLedger(c.env, holdId, userId).releaseHold(holdId, userId);
   if (result.ok) return c.json({ hold_id: holdId, status: "released" });
   switch (result.reason) {
     case "sold":

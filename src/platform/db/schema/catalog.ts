@@ -74,6 +74,12 @@ export const events = sqliteTable(
     priceTiers: text("price_tiers", { mode: "json" }).$type<Record<string, number>>().notNull(),
     holdTtlSeconds: integer("hold_ttl_seconds").notNull().default(600),
     maxTicketsPerUser: integer("max_tickets_per_user").notNull().default(8),
+    /**
+     * How many BuyerLedger shards keep the event's buyers' holds (README: Buyer ledgers). Set at
+     * creation, never edited (hold ids name their shard). 0: one ledger per buyer, the layout of
+     * events made before sharding (the migration that added the column sets them to 0).
+     */
+    ledgerShards: integer("ledger_shards").notNull().default(64),
     /** How long a waitlist offer's hold lasts; null: the event's hold_ttl_seconds. */
     waitlistOfferSeconds: integer("waitlist_offer_seconds"),
     /** ISO 4217, lower case (as Stripe); every amount priced for the event is in its minor units. Fixed once published. */
