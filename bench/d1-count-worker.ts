@@ -29,14 +29,19 @@ type Counts = {
   by_sql: Record<string, { statements: number; rows_written: number }>;
   /** Write transactions by their writing statements (a batch lists each, joined by " + "). */
   by_transaction: Record<string, number>;
+  /** Read calls by the tables they read first (a batch lists each statement's, joined by " + "). */
+  reads_by_sql: Record<string, number>;
 };
-const fresh = (): Counts => ({ write_transactions: 0, write_statements: 0, rows_written: 0, read_calls: 0, writes_without_meta: 0, by_sql: {}, by_transaction: {} });
+const fresh = (): Counts => ({ write_transactions: 0, write_statements: 0, rows_written: 0, read_calls: 0, writes_without_meta: 0, by_sql: {}, by_transaction: {}, reads_by_sql: {} });
 let counts = fresh();
 
 const WRITE = /^\s*(?:WITH\b[\s\S]*?\)\s*)?(INSERT|UPDATE|DELETE|REPLACE)\b/i;
 const isWrite = (sql: string) => WRITE.test(sql);
 /** A short label for a statement: its verb and table. */
 const label = (sql: string) => sql.replace(/\s+/g, " ").trim().match(/^(?:insert(?: or \w+)? into|update|delete from|replace into) "?(\w+)"?/i)?.[0].replace(/"/g, "").toLowerCase() ?? sql.slice(0, 40);
+
+/** A short label for a read: `select <table>` of its first FROM. */
+const readLabel = (sql: string) => `select ${sql.replace(/\s+/g, " ").match(/\bfrom "?(\w+)"?/i)?.[1]?.toLowerCase() ?? sql.slice(0, 40)}`;
 
 const sqlOf = new WeakMap<object, string>();
 const originals = new WeakMap<object, D1PreparedStatement>();
@@ -45,6 +50,8 @@ function note(sqls: string[], meta: { rows_written?: number }[] | null) {
   const writes = sqls.filter(isWrite);
   if (writes.length === 0) {
     counts.read_calls++;
+    const k = sqls.map(readLabel).join(" + ");
+    counts.reads_by_sql[k] = (counts.reads_by_sql[k] ?? 0) + 1;
     return;
   }
   counts.write_transactions++;

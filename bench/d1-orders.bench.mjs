@@ -148,6 +148,12 @@ try {
   };
   const txOfOrder = { hold: perTx(phases.hold), order: perTx(phases.order), pay: perTx(phases.pay), queues_after: perTx([afterQueues]) };
   const txOfRefund = perTx([refunds]);
+  const perRead = (list) => {
+    const out = {};
+    for (const c of list) for (const [k, v] of Object.entries(c.reads_by_sql)) out[k] = (out[k] ?? 0) + v / ORDERS_COUNTED;
+    return out;
+  };
+  const readsOfOrder = { hold: perRead(phases.hold), order: perRead(phases.order), pay: perRead(phases.pay), queues_after: perRead([afterQueues]) };
   const refundBySql = Object.fromEntries(Object.entries(refunds.by_sql).map(([k, v]) => [k, { statements: v.statements / ORDERS_COUNTED, rows_written: v.rows_written / ORDERS_COUNTED }]));
 
   // ---- 2. rates, alternating rounds ----
@@ -231,6 +237,8 @@ try {
   for (const [phase, txs] of Object.entries(txOfOrder)) for (const [k, v] of Object.entries(txs)) console.log(`  ${phase.padEnd(13)} ${fmt(v, 2).padStart(5)} x ${k}`);
   console.log("per refund:");
   for (const [k, v] of Object.entries(txOfRefund)) console.log(`  ${"refund".padEnd(13)} ${fmt(v, 2).padStart(5)} x ${k}`);
+  console.log("read calls per paid order (a batch of reads is one), by step and first table read:");
+  for (const [phase, reads] of Object.entries(readsOfOrder)) for (const [k, v] of Object.entries(reads)) console.log(`  ${phase.padEnd(13)} ${fmt(v, 2).padStart(5)} x ${k}`);
   console.log("");
   console.log(`rates, ${CLIENTS} clients, ${ROUNDS} alternating rounds:`);
   const rateRow = (label, s) => console.log(`  ${label.padEnd(44)} ${fmt(s.per_second, 1).padStart(9)}/s  p50 ${fmt(s.p50_ms, 1)} ms  p99 ${fmt(s.p99_ms, 1)} ms`);
@@ -252,6 +260,7 @@ try {
     by_sql_per_refund: refundBySql,
     transactions_per_paid_order: txOfOrder,
     transactions_per_refund: txOfRefund,
+    reads_per_paid_order: readsOfOrder,
     rates,
     order_write_tx_per_second: orderTxPerSecond,
     ratios: {

@@ -74,6 +74,50 @@ describe("CheckoutSaga finishes or compensates half-done steps", () => {
     expect(await invariantViolations(ev)).toEqual([]);
   });
 
+  // `seats_confirmed_at` and `captured_at` are recorded by the status move that ends the pass,
+  // so a crash before it leaves only `authorized_at`: seats sold and money taken, neither recorded.
+  it("seats sold and captured, neither recorded: the retry confirms and captures again (both ok) and issues the tickets once", async ({ expect }) => {
+    const ev = await publishedEvent();
+    const buyer = await signupBuyer();
+    const { hold, order } = await pendingOrder(ev, buyer, { section: "GA", quantity: 2 });
+    await authorizeAtProvider(order.payment.payment_id);
+    expect((await ledgerOfHold(env, hold.hold_id, buyer.userId)!.confirmHold(hold.hold_id, buyer.userId)).ok).toBe(true);
+    await env.DB.prepare("UPDATE local_payments SET status = 'succeeded' WHERE id = ?").bind(order.payment.payment_id).run();
+    await setOrder(order.order_id, `authorized_at = '${new Date().toISOString()}'`);
+    await leaveWork(order.order_id, "fulfil");
+
+    expect(await runDurableObjectAlarm(saga(order.order_id))).toBe(true);
+    expect((await getOrder(buyer, order.order_id)).body).toMatchObject({ status: "paid" });
+    expect(await ticketCount(order.order_id)).toBe(2);
+    const row = await env.DB.prepare("SELECT seats_confirmed_at, captured_at, paid_at FROM orders WHERE id = ?")
+      .bind(order.order_id)
+      .first<{ seats_confirmed_at: string | null; captured_at: string | null; paid_at: string | null }>();
+    expect(row?.seats_confirmed_at).toBe(row?.paid_at);
+    expect(row?.captured_at).toBe(row?.paid_at);
+    expect((await sectionSnapshot(ev.eventId, "GA")).sold).toBe(2);
+    expect(await invariantViolations(ev)).toEqual([]);
+  });
+
+  it("seats sold and captured, neither recorded, then the event cancelled: the seats go back and the money is refunded", async ({ expect }) => {
+    const ev = await publishedEvent();
+    const buyer = await signupBuyer();
+    const { hold, order } = await pendingOrder(ev, buyer, { seats: ["R-B-3"] });
+    await authorizeAtProvider(order.payment.payment_id);
+    expect((await ledgerOfHold(env, hold.hold_id, buyer.userId)!.confirmHold(hold.hold_id, buyer.userId)).ok).toBe(true);
+    await env.DB.prepare("UPDATE local_payments SET status = 'succeeded' WHERE id = ?").bind(order.payment.payment_id).run();
+    await setOrder(order.order_id, `authorized_at = '${new Date().toISOString()}'`);
+    const cancel = await call("POST", `/api/v1/admin/events/${ev.eventId}/cancel`, { token: ev.organizerToken });
+    expect(cancel.body).toMatchObject({ orders_refunded: 0, orders_cancelled: 0, orders_retrying: 1 });
+    await leaveWork(order.order_id, "fulfil");
+
+    expect(await runDurableObjectAlarm(saga(order.order_id))).toBe(true);
+    expect((await getOrder(buyer, order.order_id)).body).toMatchObject({ status: "failed", failure_reason: "event_cancelled", tickets: [] });
+    const payment = await localPayment(order.payment.payment_id);
+    expect(payment?.amount_refunded_cents).toBe(payment?.amount_cents);
+    expect((await sectionSnapshot(ev.eventId, "R")).seats!.find((s) => s.label === "R-B-3")?.status).toBe("available");
+    expect(await invariantViolations(ev)).toEqual([]);
+  });
+
   it("failed after the seats were confirmed: the alarm returns the seats and voids the payment", async ({ expect }) => {
     const ev = await publishedEvent();
     const buyer = await signupBuyer();

@@ -27,12 +27,14 @@ describe("JWKS across key rotation", () => {
     const ticketId = `tkt_${crypto.randomUUID()}`;
     const exp = Math.floor(Date.now() / 1000) + 86400;
     const jwt = await signer.sign({ ticketId, eventId: "evt_x", sectionKey: "GA", seatLabel: null, orderId: "ord_x", exp });
-    await env.DB.prepare(
-      `INSERT INTO tickets (id, order_id, order_item_id, user_id, event_id, section_key, seat_label, status, kid, jwt, expires_at)
-       VALUES (?, 'ord_x', ?, 'usr_x', 'evt_x', 'GA', NULL, 'valid', ?, ?, ?)`,
-    )
-      .bind(ticketId, `itm_${crypto.randomUUID()}`, oldKid, jwt, new Date(exp * 1000).toISOString())
-      .run();
+    // Stored as the app stores tickets: with the signer's key record in the same batch.
+    await env.DB.batch([
+      env.DB.prepare(
+        `INSERT INTO tickets (id, order_id, order_item_id, user_id, event_id, section_key, seat_label, status, kid, jwt, expires_at)
+         VALUES (?, 'ord_x', ?, 'usr_x', 'evt_x', 'GA', NULL, 'valid', ?, ?, ?)`,
+      ).bind(ticketId, `itm_${crypto.randomUUID()}`, oldKid, jwt, new Date(exp * 1000).toISOString()),
+      signer.remember,
+    ]);
 
     expect(await keysOf(after)).toEqual([newKid, oldKid]);
     const jwks = await publicJwks(after);

@@ -3,6 +3,8 @@ import { publishedEvent, signupBuyer } from "./support/fixtures";
 import { call } from "./support/http";
 import { paidOrder } from "./support/checkout";
 import { decodeQrSvg, rasterizeQrSvg } from "./support/qr";
+import QRCode from "qrcode-svg";
+import { qrSvg } from "../src/worker/tickets/qr";
 
 describe("ticket QR code", () => {
   it("decodes to exactly the ticket's JWT, with modules big enough for a phone camera", async ({ expect }) => {
@@ -20,5 +22,17 @@ describe("ticket QR code", () => {
     const [found] = await decodeQrSvg(res.body, 0.5);
     expect(found?.text).toBe(ticket.jwt);
     expect(found?.ecLevel).toMatch(/^[LM]$/);
+  });
+
+  it("draws the same SVG as sizing from a first matrix and drawing a second one", ({ expect }) => {
+    // The matrix is computed once; the reference computes it twice, as the code did before.
+    for (const text of ["x", "https://tickets.example/enroll/abc", "eyJhbGciOiJFZERTQSJ9." + "a".repeat(300) + ".sig"]) {
+      const modules = new QRCode({ content: text, ecl: "M", padding: 4 }).qrcode.getModuleCount() + 8;
+      const size = modules * 8;
+      const reference = new QRCode({ content: text, ecl: "M", padding: 4, width: size, height: size, join: true, xmlDeclaration: false, container: "svg" })
+        .svg()
+        .replace("<svg ", `<svg viewBox="0 0 ${size} ${size}" `);
+      expect(qrSvg(text)).toBe(reference);
+    }
   });
 });

@@ -14,15 +14,14 @@ import {
   type OrderStatus,
   type OrderStepColumn,
 } from "../../shared/order-state";
-import { getEvent } from "../../platform/db/event-rows";
 import { recordMetric } from "../../platform/metrics";
 import { newId } from "../../shared/ids";
 import { ledgerOfHold } from "../buyer-ledger-handle";
 import { paymentProvider } from "../../platform/payments";
 import { consumePromoStatement, releasePromoStatements } from "./promo-statements";
 import { ticketExpiry, ticketSigner } from "../../platform/tickets/sign";
-import { getOrder, getOrderItems, getOrderTickets, isoNow, type OrderRow } from "./order-rows";
-import { completeSale, listingOfHold } from "../resale/listing-statements";
+import { getFulfilRows, getOrder, getOrderAndEvent, isoNow, type OrderItemRow, type OrderRow } from "./order-rows";
+import { completeSale } from "../resale/listing-statements";
 
 /** A hold's order is failed this long after the hold expired when no payment came. */
 export const UNPAID_GRACE_MS = 30_000;
@@ -47,20 +46,23 @@ const recordPayment = (env: Env, orderId: string, move: keyof typeof PAYMENT_MOV
 
 /**
  * The UPDATE of one status move: it changes a row only from the move's `from` states (and,
- * for moves that lose to an authorization, only while none has been seen).
+ * for moves that lose to an authorization, only while none has been seen). `steps` are step
+ * columns reached just before the move, recorded (first time wins) by the same statement.
  */
 function moveStatement(
   env: Env,
   orderId: string,
   move: OrderMove,
-  set: { failureReason?: string; paidAt?: string } = {},
+  set: { failureReason?: string; paidAt?: string; steps?: readonly OrderStepColumn[] } = {},
   now = isoNow(),
 ) {
   const rule: OrderMoveRule = ORDER_MOVES[move];
-  const from = rule.from.map(() => "?").join(", ");
+  const from = rule.from.map((_, i) => `?${6 + i}`).join(", ");
+  // Column names from a closed union, never from input.
+  const steps = (set.steps ?? []).map((c) => `, ${c} = COALESCE(${c}, ?4)`).join("");
   return env.DB.prepare(
-    `UPDATE orders SET status = ?, failure_reason = COALESCE(?, failure_reason), paid_at = COALESCE(?, paid_at), updated_at = ?
-     WHERE id = ? AND status IN (${from})${rule.onlyUnauthorized ? " AND authorized_at IS NULL" : ""}`,
+    `UPDATE orders SET status = ?1, failure_reason = COALESCE(?2, failure_reason), paid_at = COALESCE(?3, paid_at), updated_at = ?4${steps}
+     WHERE id = ?5 AND status IN (${from})${rule.onlyUnauthorized ? " AND authorized_at IS NULL" : ""}`,
   ).bind(rule.to, set.failureReason ?? null, set.paidAt ?? null, now, orderId, ...rule.from);
 }
 
@@ -74,89 +76,111 @@ async function moveOrder(env: Env, orderId: string, move: OrderMove, reason: str
 /**
  * Payment authorized: seats held -> sold, then capture, then tickets (once), then the email.
  * Seats are confirmed before any money is taken; if they cannot be, the authorization is voided.
+ *
+ * Step markers and D1 writes: `authorized_at` is written on its own before anything else,
+ * because it is what makes a buyer's cancel or the expiry lose to this payment while the steps
+ * below run (or wait for a retry after a crash). `seats_confirmed_at` and `captured_at` are not
+ * written on their own: they ride in the status move that ends this pass (`pay` with the
+ * tickets, or `fail_authorized`). A crash before that move leaves both unset, and the retry
+ * redoes the two steps, which is safe because both are idempotent at their source: the ledger
+ * answers `confirmHold` of a hold it sold already with ok, and the providers answer a capture of
+ * a captured payment with ok (Stripe's capture retrieves the intent on `unexpected_state`).
+ * An order that fails instead finds its seats with `returnSold` (a release of a hold that turns
+ * out sold falls through to it) and its captured money with a refund (`voidPayment`).
  */
 export async function fulfil(env: Env, orderId: string): Promise<void> {
-  const o = await getOrder(env, orderId);
+  // One read for the whole pass: nothing else moves this pending order while its saga runs it.
+  const { order: o, event, items, issuedItemIds, listing } = await getFulfilRows(env, orderId);
   if (!o) return;
   // Only this order's saga (serialized) moves its status, so `o` stays current after this write.
   if (o.status === "pending_payment" && !o.authorizedAt) await recordPayment(env, orderId, "authorize");
   if (o.status !== "pending_payment") return settle(env, o);
 
-  const event = await getEvent(env, o.eventId);
   if (!event) throw new Error(`order ${orderId}: event ${o.eventId} missing`);
+  /** Steps reached in this pass, recorded by the move that ends it. */
+  const reached: OrderStepColumn[] = [];
+  const fail = (reason: string) => failThenSettle(env, orderId, reason, reached);
   if (!o.seatsConfirmedAt) {
-    if (event.state === "cancelled") return failThenSettle(env, orderId, "event_cancelled");
+    if (event.state === "cancelled") return fail("event_cancelled");
     const confirmed = await ledgerOf(env, o).confirmHold(o.holdId, o.userId);
     if (!confirmed.ok) {
       if (confirmed.reason === "unavailable") throw new Error(`order ${orderId}: ledger unavailable`);
-      return failThenSettle(env, orderId, "hold_expired");
+      return fail("hold_expired");
     }
-    await recordStep(env, orderId, "seats_confirmed_at");
+    reached.push("seats_confirmed_at");
   }
   if (!o.capturedAt) {
-    if (event.state === "cancelled") return failThenSettle(env, orderId, "event_cancelled");
+    if (event.state === "cancelled") return fail("event_cancelled");
     // Free orders (amount 0) have no payment to capture.
     if (o.paymentId) {
       const captured = await paymentProvider(env).capture(o.paymentId);
-      if (!captured.ok) return failThenSettle(env, orderId, "payment_not_capturable");
+      if (!captured.ok) return fail("payment_not_capturable");
     }
-    await recordPayment(env, orderId, "capture");
+    reached.push(PAYMENT_MOVES.capture.column);
   }
   // A resale: the seller's ticket is revoked and the listing sold before the buyer's ticket is
   // issued. If the seller's ticket was used at the gate first, the sale fails and is refunded.
-  const listing = await listingOfHold(env, o.holdId);
-  if (listing && !(await completeSale(env, listing.id, o.holdId, o.id))) return failThenSettle(env, orderId, "listing_unavailable");
-  await issueTicketsAndMarkPaid(env, o, ticketExpiry(event.endsAt));
-  // Cancelled while we were capturing: the event's cancel may have passed this order by.
-  if ((await getEvent(env, o.eventId))?.state === "cancelled") {
+  if (listing && !(await completeSale(env, listing.id, o.holdId, o.id))) return fail("listing_unavailable");
+  await issueTicketsAndMarkPaid(env, o, ticketExpiry(event.endsAt), reached, items.filter((it) => !issuedItemIds.has(it.id)), items.length);
+  // Read again, fresh: the event's cancel may have passed this order by while we were capturing,
+  // and a refund at the provider may have arrived (settle ends a paid order refunded in full).
+  const now = await getOrderAndEvent(env, orderId);
+  if (now.event?.state === "cancelled") {
     await refundPaid(env, orderId, "event_cancelled");
     return;
   }
-  // Settled as paid: refunded already at the provider (before we got here) ends it at once.
-  await settle(env, (await getOrder(env, orderId))!);
+  await settle(env, now.order!);
 }
 
-/** An authorized order that cannot be sold (hold gone, event cancelled): failed, never captured. */
-async function failThenSettle(env: Env, orderId: string, reason: string): Promise<void> {
-  await moveOrder(env, orderId, "fail_authorized", reason);
+/**
+ * An authorized order that cannot be sold (hold gone, event cancelled): failed, never captured.
+ * `reached` are the steps done before (recorded with the move, so `settle` knows to return sold seats).
+ */
+async function failThenSettle(env: Env, orderId: string, reason: string, reached: readonly OrderStepColumn[] = []): Promise<void> {
+  await moveStatement(env, orderId, "fail_authorized", { failureReason: reason, steps: reached }).run();
   await settle(env, (await getOrder(env, orderId))!);
 }
 
 /** Tickets for every item and `paid` in one transaction: a paid order never lacks tickets. */
-async function issueTicketsAndMarkPaid(env: Env, o: OrderRow, exp: number): Promise<void> {
-  const items = await getOrderItems(env, o.id);
-  const issued = new Set((await getOrderTickets(env, [o.id])).map((t) => t.orderItemId));
+async function issueTicketsAndMarkPaid(
+  env: Env,
+  o: OrderRow,
+  exp: number,
+  reached: readonly OrderStepColumn[],
+  unissued: readonly OrderItemRow[],
+  itemCount: number,
+): Promise<void> {
   const signer = await ticketSigner(env);
   const expiresAt = new Date(exp * 1000).toISOString();
   const inserts = await Promise.all(
-    items
-      .filter((it) => !issued.has(it.id))
-      .map(async (it) => {
-        const ticketId = newId("tkt");
-        const jwt = await signer.sign({
-          ticketId,
-          eventId: o.eventId,
-          sectionKey: it.sectionKey,
-          seatLabel: it.seatLabel,
-          orderId: o.id,
-          exp,
-        });
-        // The unique order_item_id makes a concurrent or repeated issue a no-op.
-        return env.DB.prepare(
-          `INSERT OR IGNORE INTO tickets (id, order_id, order_item_id, user_id, event_id, section_key, seat_label,
-                                          status, kid, jwt, expires_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'valid', ?, ?, ?)`,
-        ).bind(ticketId, o.id, it.id, o.userId, o.eventId, it.sectionKey, it.seatLabel, signer.kid, jwt, expiresAt);
-      }),
+    unissued.map(async (it) => {
+      const ticketId = newId("tkt");
+      const jwt = await signer.sign({
+        ticketId,
+        eventId: o.eventId,
+        sectionKey: it.sectionKey,
+        seatLabel: it.seatLabel,
+        orderId: o.id,
+        exp,
+      });
+      // The unique order_item_id makes a concurrent or repeated issue a no-op.
+      return env.DB.prepare(
+        `INSERT OR IGNORE INTO tickets (id, order_id, order_item_id, user_id, event_id, section_key, seat_label,
+                                        status, kid, jwt, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'valid', ?, ?, ?)`,
+      ).bind(ticketId, o.id, it.id, o.userId, o.eventId, it.sectionKey, it.seatLabel, signer.kid, jwt, expiresAt);
+    }),
   );
   const now = isoNow();
   const results = await env.DB.batch([
     ...inserts,
-    moveStatement(env, o.id, "pay", { paidAt: now }, now),
+    moveStatement(env, o.id, "pay", { paidAt: now, steps: reached }, now),
     consumePromoStatement(env, o.id),
+    // The signing key's record rides with the first tickets it signed (a no-op afterwards).
+    signer.remember,
   ]);
   // `> 0`, not `=== 1`: D1's meta.changes also counts rows written by triggers (the sales stats buckets).
-  if ((results[inserts.length]?.meta.changes ?? 0) > 0) recordMetric(env.METRICS, { kind: "sale", eventId: o.eventId, count: items.length, amountMinor: o.amountCents, detail: o.currency });
+  if ((results[inserts.length]?.meta.changes ?? 0) > 0) recordMetric(env.METRICS, { kind: "sale", eventId: o.eventId, count: itemCount, amountMinor: o.amountCents, detail: o.currency });
 }
 
 /** Queued at most once per order; a failed send is retried by the queue, never by the order. */

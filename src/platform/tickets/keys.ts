@@ -54,11 +54,13 @@ export async function currentSigningKey(env: Pick<Env, "TICKET_SIGNING_KEYS">): 
   return first;
 }
 
-/** Records a key's public half the first time it signs, so it outlives its removal from the secret. */
-export async function rememberSigningKey(env: Pick<Env, "DB">, key: SigningKey): Promise<void> {
-  await env.DB.prepare("INSERT OR IGNORE INTO signing_keys (kid, public_jwk) VALUES (?, ?)")
-    .bind(key.kid, JSON.stringify(key.publicJwk))
-    .run();
+/**
+ * Records a key's public half the first time it signs, so it outlives its removal from the
+ * secret. A statement, not a call: it belongs in the batch that writes the tickets it signed,
+ * so no ticket is ever stored without its key and the insert costs no write transaction of its own.
+ */
+export function rememberSigningKeyStatement(env: Pick<Env, "DB">, key: SigningKey): D1PreparedStatement {
+  return env.DB.prepare("INSERT OR IGNORE INTO signing_keys (kid, public_jwk) VALUES (?, ?)").bind(key.kid, JSON.stringify(key.publicJwk));
 }
 
 /**

@@ -32,6 +32,8 @@ export async function reissueStatement(
   guard: { sql: string; binds: unknown[] },
 ) {
   const signer = await ticketSigner(env);
+  // Its own write: the callers batch the one statement returned (transfers and resale are rare).
+  await signer.remember.run();
   const jwt = await signer.sign({
     ticketId,
     eventId: old.eventId,

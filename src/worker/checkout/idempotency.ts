@@ -12,8 +12,11 @@ export interface KeyClaim {
 }
 
 export interface IdempotentHandlers {
-  /** The request itself, run once per key. */
-  run: (claim: KeyClaim) => Promise<StoredResponse>;
+  /**
+   * The request itself, run once per key. `stored: true` when it stored its answer itself, in
+   * the transaction of its last write (`storeAnswerStatement`): then nothing is written after it.
+   */
+  run: (claim: KeyClaim) => Promise<StoredResponse & { stored?: boolean }>;
   /**
    * The answer for a key whose order was written but not answered yet: its first request
    * died after the write (or is still finishing). Null when that order is gone (undone) or
@@ -39,6 +42,22 @@ export function unlinkOrderStatement(env: Pick<Env, "DB">, claim: KeyClaim, orde
     `UPDATE idempotency_keys SET order_id = NULL
      WHERE user_id = ?1 AND key = ?2 AND order_id = ?3 AND NOT EXISTS (SELECT 1 FROM orders WHERE id = ?3)`,
   ).bind(claim.userId, claim.key, orderId);
+}
+
+/**
+ * Stores a claimed key's answer as part of another batch, when `guard` (SQL with its bindings)
+ * holds: the answer commits with the write it describes. Changes nothing once the key is answered.
+ */
+export function storeAnswerStatement(
+  env: Pick<Env, "DB">,
+  claim: KeyClaim,
+  res: StoredResponse,
+  guard: { sql: string; binds: unknown[] },
+): D1PreparedStatement {
+  return env.DB.prepare(
+    `UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ?
+     WHERE user_id = ? AND key = ? AND state = 'in_progress' AND ${guard.sql}`,
+  ).bind(res.status, JSON.stringify(res.body), claim.userId, claim.key, ...guard.binds);
 }
 
 /** How long a repeated request waits for the first one to finish before giving up with 409. */
@@ -129,8 +148,13 @@ export async function idempotent(
   }
 }
 
-async function runAndStore(env: Pick<Env, "DB">, userId: string, key: string, fn: () => Promise<StoredResponse>) {
-  let res: StoredResponse;
+async function runAndStore(
+  env: Pick<Env, "DB">,
+  userId: string,
+  key: string,
+  fn: () => Promise<StoredResponse & { stored?: boolean }>,
+): Promise<StoredResponse> {
+  let res: StoredResponse & { stored?: boolean };
   try {
     res = await fn();
   } catch (err) {
@@ -142,8 +166,9 @@ async function runAndStore(env: Pick<Env, "DB">, userId: string, key: string, fn
     }
     throw err;
   }
-  await store(env, userId, key, res);
-  return res;
+  const { stored, ...answer } = res;
+  if (!stored) await store(env, userId, key, answer);
+  return answer;
 }
 
 async function store(env: Pick<Env, "DB">, userId: string, key: string, res: StoredResponse): Promise<void> {

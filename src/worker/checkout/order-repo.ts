@@ -33,7 +33,9 @@ export async function orderWithTickets(env: Pick<Env, "DB" | "PUBLIC_ORIGIN">, o
 }
 
 /** The answer of `POST /api/v1/orders` (contract), plus `currency` and the hold's `expires_at`. */
-export function placedOrderJson(o: OrderRow) {
+export function placedOrderJson(
+  o: Pick<OrderRow, "id" | "status" | "amountCents" | "discountCents" | "currency" | "holdExpiresAt" | "paymentProvider" | "paymentId" | "clientSecret">,
+) {
   return {
     order_id: o.id,
     status: o.status,

@@ -1,8 +1,6 @@
-import { eq } from "drizzle-orm";
-import { getOrder, getOrderTickets } from "../../durable-objects/checkout/order-rows";
-import { getEvent } from "../../platform/db/event-rows";
+import { eq, sql } from "drizzle-orm";
 import { db } from "../../platform/db/client";
-import { users } from "../../platform/db/schema";
+import { events, orders, tickets as ticketRows, users } from "../../platform/db/schema";
 import { formatMoney } from "../money";
 import { qrSvg } from "../tickets/qr";
 import { ticketJson } from "../tickets/view";
@@ -18,18 +16,28 @@ const escapeHtml = (s: string) =>
 
 export { senderAddress };
 
+/** The order, its buyer, its event and its tickets: one D1 call per email. */
+async function confirmationRows(env: Pick<Env, "DB">, orderId: string) {
+  const d = db(env);
+  const [order, user, event, orderTickets] = await d.batch([
+    d.select().from(orders).where(eq(orders.id, orderId)),
+    d.select({ email: users.email, name: users.name }).from(users).where(eq(users.id, sql`(SELECT user_id FROM orders WHERE id = ${orderId})`)),
+    d.select().from(events).where(eq(events.id, sql`(SELECT event_id FROM orders WHERE id = ${orderId})`)),
+    d.select().from(ticketRows).where(eq(ticketRows.orderId, orderId)),
+  ]);
+  return { order: order[0], user: user[0], event: event[0], orderTickets };
+}
+
 /**
  * The order confirmation: one line and one QR code (attached as SVG, shown inline) per
  * ticket, with links to the tickets. Throws when the send fails, so the queue retries it.
  */
 export async function sendOrderConfirmation(env: Env, orderId: string): Promise<"sent" | "skipped"> {
-  const order = await getOrder(env, orderId);
+  const { order, user, event, orderTickets } = await confirmationRows(env, orderId);
   if (!order || order.status !== "paid") return "skipped";
-  const user = await db(env).select({ email: users.email, name: users.name }).from(users).where(eq(users.id, order.userId)).get();
-  const event = await getEvent(env, order.eventId);
   if (!user || !event) return "skipped";
   // Tickets passed on to someone else keep the order id but are not the buyer's to show.
-  const tickets = (await getOrderTickets(env, [orderId])).filter((t) => t.status === "valid" && t.userId === order.userId).map((t) => ticketJson(env, t));
+  const tickets = orderTickets.filter((t) => t.status === "valid" && t.userId === order.userId).map((t) => ticketJson(env, t));
   const orderUrl = new URL(`/api/v1/orders/${orderId}`, env.PUBLIC_ORIGIN).toString();
   const place = (t: (typeof tickets)[number]) => (t.seat_label ? `seat ${t.seat_label}` : `section ${t.section}`);
   // The order's own currency (the event's when it was placed), in its minor units.

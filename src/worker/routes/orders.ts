@@ -5,7 +5,7 @@ import type { AppEnv } from "../app-env";
 import { idempotent, requestHash } from "../checkout/idempotency";
 import { MyOrdersQuery, orderPage } from "../checkout/order-pages";
 import { getOwnOrder, orderJson, orderWithTickets } from "../checkout/order-repo";
-import { placeOrder, resumeOrder } from "../checkout/place-order";
+import { placeOrderAnswer, resumeOrder } from "../checkout/place-order";
 import { orders } from "../../platform/db/schema";
 import { badRequest, conflict } from "../errors";
 import { requireAuth } from "../middleware/auth";
@@ -41,10 +41,7 @@ ordersRoutes.post(
     const userId = c.get("principal").userId;
     const hash = await requestHash("POST", "/api/v1/orders", body);
     const res = await idempotent(c.env, userId, key, hash, {
-      run: async (claim) => ({
-        status: 201,
-        body: await placeOrder(c.env, userId, { holdId: body.hold_id, promoCode: body.promo_code }, claim, callContext(c)),
-      }),
+      run: (claim) => placeOrderAnswer(c.env, userId, { holdId: body.hold_id, promoCode: body.promo_code }, claim, callContext(c)),
       resume: async (orderId) => {
         const placed = await resumeOrder(c.env, orderId, callContext(c));
         return placed && { status: 201, body: placed };

@@ -6,10 +6,12 @@ import QRCode from "qrcode-svg";
  * module plus the standard 4-module quiet zone, a phone camera reads it from a screen.
  */
 export function qrSvg(text: string): string {
-  const probe = new QRCode({ content: text, ecl: "M", padding: 4 });
-  const modules = probe.qrcode.getModuleCount() + 8;
-  const size = modules * 8;
-  const svg = new QRCode({ content: text, ecl: "M", padding: 4, width: size, height: size, join: true, xmlDeclaration: false, container: "svg" }).svg();
+  // The constructor computes the matrix (trying all eight masks: nearly all of the cost); svg()
+  // only draws it and reads the size from the options when it does, so the size that depends on
+  // the matrix is set afterwards instead of computing the matrix a second time.
+  const qr = new QRCode({ content: text, ecl: "M", padding: 4, join: true, xmlDeclaration: false, container: "svg" });
+  const size = (qr.qrcode.getModuleCount() + 8) * 8;
+  Object.assign((qr as unknown as { options: QRCode.Options }).options, { width: size, height: size });
   // A viewBox lets apps scale the code to any size while width/height keep a sensible default.
-  return svg.replace("<svg ", `<svg viewBox="0 0 ${size} ${size}" `);
+  return qr.svg().replace("<svg ", `<svg viewBox="0 0 ${size} ${size}" `);
 }
