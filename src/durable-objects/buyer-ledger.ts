@@ -154,21 +154,31 @@ export class BuyerLedger extends DurableObject<Env> {
       if (parts.length === req.items.length) {
         const total = parts.reduce((n, p) => n + p.totalCents, 0);
         // The hold's one write; the reservation is dropped (finally) in the same synchronous step.
-        const held = this.sql
-          .exec<LedgerRow>(
-            "INSERT INTO holds (hold_id, event_id, user_id, status, quantity, total_cents, expires_at, sections, items, created_at) VALUES (?, ?, ?, 'held', ?, ?, ?, ?, ?, ?) RETURNING *",
-            holdId,
-            req.eventId,
-            req.userId,
-            requested,
-            total,
-            expiresAt,
-            JSON.stringify(req.items.map((it) => it.section)),
-            JSON.stringify(parts),
-            now,
-          )
-          .one();
-        return { ok: true, ...this.view(held) };
+        // The answer is built from what was just written rather than read back and parsed.
+        this.sql.exec(
+          "INSERT INTO holds (hold_id, event_id, user_id, status, quantity, total_cents, expires_at, sections, items, created_at) VALUES (?, ?, ?, 'held', ?, ?, ?, ?, ?, ?)",
+          holdId,
+          req.eventId,
+          req.userId,
+          requested,
+          total,
+          expiresAt,
+          JSON.stringify(req.items.map((it) => it.section)),
+          JSON.stringify(parts),
+          now,
+        );
+        return {
+          ok: true,
+          holdId,
+          eventId: req.eventId,
+          userId: req.userId,
+          status: "held",
+          seats: parts.flatMap((p) => p.seats),
+          quantity: requested,
+          totalCents: total,
+          expiresAt,
+          items: parts,
+        };
       }
 
       // All or nothing: undo every part that may be held (including calls that threw, whose
