@@ -68,7 +68,7 @@ export default {
           // Every hold takes a seat no one holds yet, so each one is a real write that succeeds.
           const k = start + i;
           // Hold ids as the ledger makes them.
-          const holdId = makeHoldId(EVENT_ID);
+          const holdId = makeHoldId(EVENT_ID, k % 64);
           const r = await stub.hold({ holdId, userId: `usr_${k % 997}`, expiresAt: Date.now() + HOLD_TTL_MS, seats: [seatId(k, perRow)] });
           if (!holdTaken(r)) failures++;
         };
@@ -89,7 +89,7 @@ export default {
         return new Response(null, { status: 204 });
       case "/hold": {
         const k = param("k");
-        const r = await stub.hold({ holdId: makeHoldId(EVENT_ID), userId: `usr_${k % 997}`, expiresAt: Date.now() + HOLD_TTL_MS, seats: [seatId(k, param("seats"))] });
+        const r = await stub.hold({ holdId: makeHoldId(EVENT_ID, k % 64), userId: `usr_${k % 997}`, expiresAt: Date.now() + HOLD_TTL_MS, seats: [seatId(k, param("seats"))] });
         return new Response(null, { status: holdTaken(r) ? 201 : 409 });
       }
       case "/snapshot": {
