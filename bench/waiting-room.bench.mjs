@@ -92,6 +92,8 @@ async function main() {
       },
     ],
     resourcePersistencePath: persist,
+    // The object's JSON line per join (see "What operators see") would flood the bench's output.
+    handleStructuredLogs: () => {},
   });
   const get = async (p) => {
     const res = await mf.dispatchFetch(`http://localhost${p}`);
