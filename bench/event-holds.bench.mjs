@@ -24,10 +24,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { SignJWT } from "jose";
 import { Miniflare } from "miniflare";
 import { bundleWorker, startApp, withoutLocalOnlyCosts } from "./app-miniflare.mjs";
-import { pct } from "./lib.mjs";
+import { buyerTokens, pct, publishedReservedEvent } from "./lib.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const SECTIONS = 20;
@@ -204,59 +203,8 @@ const pgServer = await startPostgres();
 let pgChild;
 const results = {};
 try {
-  // The event, through the public API.
-  const post = async (route, body, token) => {
-    const res = await fetch(app.origin + route, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    const json = await res.json();
-    if (!res.ok) throw new Error(`${route}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-  const organizer = await post("/api/v1/auth/signup", { email: `bench-${Date.now()}@example.test`, password: "bench-password-123", name: "Bench", role: "organizer" });
-  const venue = await post(
-    "/api/v1/admin/venues",
-    {
-      name: "Bench Arena",
-      city: "Lisbon",
-      sections: Array.from({ length: SECTIONS }, (_, s) => ({
-        key: `S${s + 1}`,
-        name: `Section ${s + 1}`,
-        kind: "reserved",
-        rows: Array.from({ length: ROWS }, (_, r) => ({ label: `R${r + 1}`, seats: PER_ROW, price_tier: "standard" })),
-      })),
-    },
-    organizer.token,
-  );
-  const startsAt = Date.now() + 30 * 24 * 3600_000;
-  const event = await post(
-    "/api/v1/admin/events",
-    {
-      venue_id: venue.venue_id,
-      name: "Bench night",
-      category: "concert",
-      city: "Lisbon",
-      starts_at: new Date(startsAt).toISOString(),
-      ends_at: new Date(startsAt + 3600_000).toISOString(),
-      on_sale_at: new Date(Date.now() - 60_000).toISOString(),
-      price_tiers: { standard: 5000 },
-      hold_ttl_seconds: 1800,
-      max_tickets_per_user: MAX_PER_USER,
-    },
-    organizer.token,
-  );
-  const eventId = event.event_id;
-  await post(`/api/v1/admin/events/${eventId}/publish`, {}, organizer.token);
-
-  // Buyers' sessions, signed as the app signs them (2,000 sign-ups would only measure PBKDF2).
-  const key = new TextEncoder().encode(app.secrets.SESSION_SECRET);
-  const tokenOf = await Promise.all(
-    Array.from({ length: BUYERS + CLIENTS }, (_, i) =>
-      new SignJWT({ role: "buyer" }).setProtectedHeader({ alg: "HS256" }).setSubject(`usr_bench${String(i).padStart(6, "0")}`).setAudience("session").setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + 6 * 3600).sign(key),
-    ),
-  );
+  const { eventId, organizerToken } = await publishedReservedEvent(app.origin, { sections: SECTIONS, rows: ROWS, perRow: PER_ROW, maxPerUser: MAX_PER_USER });
+  const tokenOf = await buyerTokens(app.secrets.SESSION_SECRET, BUYERS + CLIENTS, "bench", 6);
 
   if (!pgServer.skipped) {
     pgServer.psql(`CREATE TABLE seats (event_id text NOT NULL, seat_id text NOT NULL, status text NOT NULL DEFAULT 'AVAILABLE', hold_id text, user_id text,
@@ -320,7 +268,7 @@ try {
   const pgAll = summary("pg", [...runs.pg_first, ...runs.pg_returning]);
 
   // Clean run: every hold took its two seats, and the inventory says so.
-  const stats = await (await fetch(`${app.origin}/api/v1/admin/events/${eventId}/stats`, { headers: { authorization: `Bearer ${organizer.token}` } })).json();
+  const stats = await (await fetch(`${app.origin}/api/v1/admin/events/${eventId}/stats`, { headers: { authorization: `Bearer ${organizerToken}` } })).json();
   const held = stats.sections.reduce((a, s) => a + s.held, 0);
   const expectedHeld = 2 * (WARMUP + BUYERS + RETURNING_ROUNDS * RETURNING_PER_ROUND);
   const errors = Object.values(results).reduce((a, s) => a + (s?.errors ?? 0), 0);

@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { spawnSync as spawn } from "node:child_process";
-import { SignJWT } from "jose";
+import { buyerTokens, publishedReservedEvent } from "./lib.mjs";
 import { startApp } from "./app-miniflare.mjs";
 
 const args = process.argv.slice(2);
@@ -105,56 +105,9 @@ async function setUp(name, spec, tmp) {
   const before = workerdPids([]);
   const app = await startApp({ entry });
   const pids = workerdPids(before);
-  const post = async (route, body, token) => {
-    const res = await fetch(app.origin + route, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    const json = await res.json();
-    if (!res.ok) throw new Error(`${name} ${route}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-  const organizer = await post("/api/v1/auth/signup", { email: `pieces-${Date.now()}@example.test`, password: "bench-password-123", name: "P", role: "organizer" });
-  const venue = await post(
-    "/api/v1/admin/venues",
-    {
-      name: "Arena",
-      city: "Lisbon",
-      sections: Array.from({ length: SECTIONS }, (_, s) => ({
-        key: `S${s + 1}`,
-        name: `Section ${s + 1}`,
-        kind: "reserved",
-        rows: Array.from({ length: ROWS }, (_, r) => ({ label: `R${r + 1}`, seats: PER_ROW, price_tier: "standard" })),
-      })),
-    },
-    organizer.token,
-  );
-  const startsAt = Date.now() + 30 * 24 * 3600_000;
-  const event = await post(
-    "/api/v1/admin/events",
-    {
-      venue_id: venue.venue_id,
-      name: "Night",
-      category: "concert",
-      city: "Lisbon",
-      starts_at: new Date(startsAt).toISOString(),
-      ends_at: new Date(startsAt + 3600_000).toISOString(),
-      on_sale_at: new Date(Date.now() - 60_000).toISOString(),
-      price_tiers: { standard: 5000 },
-      hold_ttl_seconds: 1800,
-      max_tickets_per_user: 50,
-    },
-    organizer.token,
-  );
-  await post(`/api/v1/admin/events/${event.event_id}/publish`, {}, organizer.token);
-  const key = new TextEncoder().encode(app.secrets.SESSION_SECRET);
-  const tokens = await Promise.all(
-    Array.from({ length: BUYERS }, (_, i) =>
-      new SignJWT({ role: "buyer" }).setProtectedHeader({ alg: "HS256" }).setSubject(`usr_pieces${String(i).padStart(6, "0")}`).setAudience("session").setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + 3600).sign(key),
-    ),
-  );
-  return { name, app, pids, eventId: event.event_id, tokens, seats: shuffled(), next: 0, runs: [] };
+  const { eventId } = await publishedReservedEvent(app.origin, { sections: SECTIONS, rows: ROWS, perRow: PER_ROW, maxPerUser: 50 });
+  const tokens = await buyerTokens(app.secrets.SESSION_SECRET, BUYERS, "pieces");
+  return { name, app, pids, eventId, tokens, seats: shuffled(), next: 0, runs: [] };
 }
 
 async function round(v, n) {

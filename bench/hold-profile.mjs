@@ -12,7 +12,7 @@ import { performance } from "node:perf_hooks";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { SignJWT } from "jose";
+import { buyerTokens, publishedReservedEvent } from "./lib.mjs";
 import { startApp } from "./app-miniflare.mjs";
 
 const HOLDS = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 2000);
@@ -37,56 +37,9 @@ export default { ...app, fetch(req, env, ctx) { return app.fetch(req, { ...env, 
 }
 const app = await startApp({ inspectorPort, entry });
 try {
-  const post = async (route, body, token) => {
-    const res = await fetch(app.origin + route, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    const json = await res.json();
-    if (!res.ok) throw new Error(`${route}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-  const organizer = await post("/api/v1/auth/signup", { email: `prof-${Date.now()}@example.test`, password: "bench-password-123", name: "Prof", role: "organizer" });
-  const venue = await post(
-    "/api/v1/admin/venues",
-    {
-      name: "Arena",
-      city: "Lisbon",
-      sections: Array.from({ length: SECTIONS }, (_, s) => ({
-        key: `S${s + 1}`,
-        name: `Section ${s + 1}`,
-        kind: "reserved",
-        rows: Array.from({ length: ROWS }, (_, r) => ({ label: `R${r + 1}`, seats: PER_ROW, price_tier: "standard" })),
-      })),
-    },
-    organizer.token,
-  );
-  const startsAt = Date.now() + 30 * 24 * 3600_000;
-  const event = await post(
-    "/api/v1/admin/events",
-    {
-      venue_id: venue.venue_id,
-      name: "Night",
-      category: "concert",
-      city: "Lisbon",
-      starts_at: new Date(startsAt).toISOString(),
-      ends_at: new Date(startsAt + 3600_000).toISOString(),
-      on_sale_at: new Date(Date.now() - 60_000).toISOString(),
-      price_tiers: { standard: 5000 },
-      hold_ttl_seconds: 1800,
-      max_tickets_per_user: 50,
-    },
-    organizer.token,
-  );
-  await post(`/api/v1/admin/events/${event.event_id}/publish`, {}, organizer.token);
-  const key = new TextEncoder().encode(app.secrets.SESSION_SECRET);
+  const { eventId } = await publishedReservedEvent(app.origin, { sections: SECTIONS, rows: ROWS, perRow: PER_ROW, maxPerUser: 50 });
   const buyers = 2000;
-  const tokens = await Promise.all(
-    Array.from({ length: buyers }, (_, i) =>
-      new SignJWT({ role: "buyer" }).setProtectedHeader({ alg: "HS256" }).setSubject(`usr_prof${String(i).padStart(6, "0")}`).setAudience("session").setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + 3600).sign(key),
-    ),
-  );
+  const tokens = await buyerTokens(app.secrets.SESSION_SECRET, buyers, "prof");
   const pairs = [];
   for (let s = 0; s < SECTIONS; s++) for (let r = 0; r < ROWS; r++) for (let n = 0; n < PER_ROW; n += 2) pairs.push([`S${s + 1}-R${r + 1}-${n + 1}`, `S${s + 1}-R${r + 1}-${n + 2}`]);
   for (let i = pairs.length - 1; i > 0; i--) {
@@ -99,7 +52,7 @@ try {
     const client = async () => {
       for (let i = next++; i < n; i = next++) {
         const b = nextPair % buyers;
-        const res = await fetch(`${app.origin}/api/v1/events/${event.event_id}/holds`, {
+        const res = await fetch(`${app.origin}/api/v1/events/${eventId}/holds`, {
           method: "POST",
           headers: { "content-type": "application/json", authorization: `Bearer ${tokens[b]}`, "cf-connecting-ip": `10.9.${b >> 8}.${b & 255}` },
           body: JSON.stringify({ seats: pairs[nextPair++] }),

@@ -2,6 +2,7 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { build } from "esbuild";
+import { SignJWT } from "jose";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -38,4 +39,72 @@ export async function bundleBenchWorker(name, options = {}) {
     ...options,
   });
   return outfile;
+}
+
+/** A POST of JSON to the app; answers its JSON, throws on anything but 2xx. */
+export function apiPost(origin) {
+  return async (route, body, token) => {
+    const res = await fetch(origin + route, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${route}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+}
+
+/**
+ * Through the public API: an organizer, a venue of `sections` reserved sections of `rows` x
+ * `perRow` seats (seat ids `S<s>-R<r>-<n>`, one price) and an event of it, on sale since a
+ * minute ago and published. Answers its id and the organizer's token.
+ */
+export async function publishedReservedEvent(origin, { sections, rows, perRow, maxPerUser }) {
+  const post = apiPost(origin);
+  const organizer = await post("/api/v1/auth/signup", { email: `bench-${Date.now()}-${Math.random()}@example.test`, password: "bench-password-123", name: "Bench", role: "organizer" });
+  const venue = await post(
+    "/api/v1/admin/venues",
+    {
+      name: "Bench Arena",
+      city: "Lisbon",
+      sections: Array.from({ length: sections }, (_, s) => ({
+        key: `S${s + 1}`,
+        name: `Section ${s + 1}`,
+        kind: "reserved",
+        rows: Array.from({ length: rows }, (_, r) => ({ label: `R${r + 1}`, seats: perRow, price_tier: "standard" })),
+      })),
+    },
+    organizer.token,
+  );
+  const startsAt = Date.now() + 30 * 24 * 3600_000;
+  const event = await post(
+    "/api/v1/admin/events",
+    {
+      venue_id: venue.venue_id,
+      name: "Bench night",
+      category: "concert",
+      city: "Lisbon",
+      starts_at: new Date(startsAt).toISOString(),
+      ends_at: new Date(startsAt + 3600_000).toISOString(),
+      on_sale_at: new Date(Date.now() - 60_000).toISOString(),
+      price_tiers: { standard: 5000 },
+      hold_ttl_seconds: 1800,
+      max_tickets_per_user: maxPerUser,
+    },
+    organizer.token,
+  );
+  await post(`/api/v1/admin/events/${event.event_id}/publish`, {}, organizer.token);
+  return { eventId: event.event_id, organizerToken: organizer.token };
+}
+
+/** Buyers' session tokens signed as the app signs them (sign-ups would only measure PBKDF2). */
+export function buyerTokens(sessionSecret, count, prefix, hours = 1) {
+  const key = new TextEncoder().encode(sessionSecret);
+  const exp = Math.floor(Date.now() / 1000) + hours * 3600;
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      new SignJWT({ role: "buyer" }).setProtectedHeader({ alg: "HS256" }).setSubject(`usr_${prefix}${String(i).padStart(6, "0")}`).setAudience("session").setIssuedAt().setExpirationTime(exp).sign(key),
+    ),
+  );
 }
