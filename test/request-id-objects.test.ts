@@ -10,7 +10,7 @@ import { ledgerForNewHold } from "../src/durable-objects/buyer-ledger-handle";
 import { expireHold } from "./support/checkout";
 import { admitNextTick, publishedEvent, signupBuyer } from "./support/fixtures";
 import { call } from "./support/http";
-import { section } from "./support/inventory-fixtures";
+import { backdateHold, section } from "./support/inventory-fixtures";
 
 type Line = Record<string, unknown> & { msg: string };
 let lines: Line[] = [];
@@ -78,6 +78,27 @@ describe("request id in the checkout saga's lines", () => {
     // No saga line of this order carries an id other than the three requests'.
     const ids = new Set(of("saga_step", { order_id: order.order_id }).map((l) => l.request_id));
     expect([...ids].sort()).toEqual([orderRay, payRay, refundRay].sort());
+  });
+
+  it("a payment's confirm carries the webhook request's id on to the ledger and the section", async () => {
+    const { ev, hold, order } = await holdAndOrder(["R-A-3"]);
+    // The section let the hold lapse (its alarm ran) while the ledger still counts it held: the
+    // ledger asks the section, the section refuses, and both say so under the payment's id.
+    const sectionStub = section(ev.eventId, "R");
+    await backdateHold(sectionStub, hold.hold_id, Date.now() - 1);
+    await runDurableObjectAlarm(sectionStub);
+    lines = [];
+    const payRay = ray();
+    const paid = await call("POST", `/api/v1/test-gateway/payments/${order.payment.payment_id}/succeed`, { headers: { "cf-ray": payRay } });
+    expect(paid.status).toBe(200);
+    expect(of("section_confirm_refused", { hold_id: hold.hold_id })).toEqual([
+      expect.objectContaining({ request_id: payRay, trigger: "request", event_id: ev.eventId, section: "R", reason: "expired" }),
+    ]);
+    expect(of("ledger_confirm_failed", { hold_id: hold.hold_id })).toEqual([
+      expect.objectContaining({ request_id: payRay, trigger: "request", reason: "expired" }),
+    ]);
+    const status = await env.DB.prepare("SELECT status, failure_reason FROM orders WHERE id = ?").bind(order.order_id).first<{ status: string; failure_reason: string }>();
+    expect(status).toEqual({ status: "failed", failure_reason: "hold_expired" });
   });
 
   it("a step the alarm runs logs trigger alarm, no request id, and the request that queued it", async () => {

@@ -36,6 +36,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { makeHoldId, sectionObjectName } from "../shared/inventory/hold-id";
 import { migrate } from "./sql-migrations";
+import type { CallContext } from "../shared/call-context";
+import { objectLog } from "./object-log";
 import { holdTaken, holdTotal, type SeatsChosen } from "../shared/inventory/types";
 import type {
   ConfirmHoldResult,
@@ -260,7 +262,7 @@ export class BuyerLedger extends DurableObject<Env> {
     }
   }
 
-  async releaseHold(holdId: string, userId: string): Promise<ReleaseHoldResult> {
+  async releaseHold(holdId: string, userId: string, ctx?: CallContext): Promise<ReleaseHoldResult> {
     this.expireDue(Date.now());
     const row = this.row(holdId, userId);
     if (!row) return { ok: false, reason: "not_found" };
@@ -277,13 +279,45 @@ export class BuyerLedger extends DurableObject<Env> {
       this.setStatus(holdId, "released", "releasing");
       return { ok: true, holdId };
     }
-    const settled = await Promise.allSettled(this.sectionsOf(row).map((s) => this.section(row.event_id, s).release(holdId)));
+    const settled = await Promise.allSettled(this.sectionsOf(row).map((s) => this.section(row.event_id, s).release(holdId, ctx)));
     if (settled.some((s) => s.status === "rejected")) return { ok: false, reason: "unavailable" };
     this.setStatus(holdId, "released", "releasing");
     return { ok: true, holdId };
   }
 
-  async confirmHold(holdId: string, userId: string): Promise<ConfirmHoldResult> {
+  async confirmHold(holdId: string, userId: string, ctx?: CallContext): Promise<ConfirmHoldResult> {
+    const r = await this.confirmOnce(holdId, userId, ctx);
+    // A refused payment confirm is rare and worth one line; a confirmed one stays silent.
+    if (!r.ok) objectLog("ledger_confirm_failed", ctx, { hold_id: holdId, user_id: userId, reason: r.reason }, r.reason === "unavailable" ? "error" : "log");
+    return r;
+  }
+
+  async returnSold(holdId: string, userId: string, ctx?: CallContext): Promise<ReturnSoldResult> {
+    const row = this.row(holdId, userId);
+    if (!row) return { ok: false, reason: "not_found" };
+    if (row.status === "returned") return { ok: true, ...this.view(row) };
+    if (row.status !== "sold" && row.status !== "returning")
+      return { ok: false, reason: row.status === "held" || row.status === "confirming" ? "not_sold" : expiredOrGone(row.status) };
+    // Keeps counting toward the quota until every section has taken its seats back.
+    this.setStatus(holdId, "returning");
+    if (row.listing_id) {
+      // A refunded resale goes back on resale, never on general sale.
+      try {
+        await relistAfterRefund(this.env, row.listing_id, holdId);
+      } catch (err) {
+        console.error("resale return failed", err);
+        return { ok: false, reason: "unavailable" };
+      }
+      this.setStatus(holdId, "returned", "returning");
+      return { ok: true, ...this.view(this.row(holdId, userId)!) };
+    }
+    const settled = await Promise.allSettled(this.sectionsOf(row).map((s) => this.section(row.event_id, s).unsell(holdId, ctx)));
+    if (settled.some((s) => s.status === "rejected" || !s.value.ok)) return { ok: false, reason: "unavailable" };
+    this.setStatus(holdId, "returned", "returning");
+    return { ok: true, ...this.view(this.row(holdId, userId)!) };
+  }
+
+  private async confirmOnce(holdId: string, userId: string, ctx: CallContext | undefined): Promise<ConfirmHoldResult> {
     this.expireDue(Date.now());
     const row = this.row(holdId, userId);
     if (!row) return { ok: false, reason: "not_found" };
@@ -303,7 +337,7 @@ export class BuyerLedger extends DurableObject<Env> {
     }
 
     const sections = this.sectionsOf(row);
-    const settled = await Promise.allSettled(sections.map((s) => this.section(row.event_id, s).confirm(holdId)));
+    const settled = await Promise.allSettled(sections.map((s) => this.section(row.event_id, s).confirm(holdId, ctx)));
     if (settled.some((s) => s.status === "rejected")) return { ok: false, reason: "unavailable" };
     const results = settled.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<SectionInventory["confirm"]>>>).value);
     if (results.every((r) => r.ok)) {
@@ -312,36 +346,11 @@ export class BuyerLedger extends DurableObject<Env> {
     }
     // Some part expired (or was released) before it was sold: sell nothing.
     const undo = await Promise.allSettled(
-      sections.filter((_, i) => results[i]!.ok).map((s) => this.section(row.event_id, s).unsell(holdId)),
+      sections.filter((_, i) => results[i]!.ok).map((s) => this.section(row.event_id, s).unsell(holdId, ctx)),
     );
     if (undo.some((u) => u.status === "rejected" || !u.value.ok)) return { ok: false, reason: "unavailable" };
     this.setStatus(holdId, "expired", "confirming");
     return { ok: false, reason: "expired" };
-  }
-
-  async returnSold(holdId: string, userId: string): Promise<ReturnSoldResult> {
-    const row = this.row(holdId, userId);
-    if (!row) return { ok: false, reason: "not_found" };
-    if (row.status === "returned") return { ok: true, ...this.view(row) };
-    if (row.status !== "sold" && row.status !== "returning")
-      return { ok: false, reason: row.status === "held" || row.status === "confirming" ? "not_sold" : expiredOrGone(row.status) };
-    // Keeps counting toward the quota until every section has taken its seats back.
-    this.setStatus(holdId, "returning");
-    if (row.listing_id) {
-      // A refunded resale goes back on resale, never on general sale.
-      try {
-        await relistAfterRefund(this.env, row.listing_id, holdId);
-      } catch (err) {
-        console.error("resale return failed", err);
-        return { ok: false, reason: "unavailable" };
-      }
-      this.setStatus(holdId, "returned", "returning");
-      return { ok: true, ...this.view(this.row(holdId, userId)!) };
-    }
-    const settled = await Promise.allSettled(this.sectionsOf(row).map((s) => this.section(row.event_id, s).unsell(holdId)));
-    if (settled.some((s) => s.status === "rejected" || !s.value.ok)) return { ok: false, reason: "unavailable" };
-    this.setStatus(holdId, "returned", "returning");
-    return { ok: true, ...this.view(this.row(holdId, userId)!) };
   }
 
   // ---- internals ----

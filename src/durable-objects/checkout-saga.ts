@@ -77,7 +77,7 @@ export class CheckoutSaga extends DurableObject<Env> {
    */
   end(orderId: string, reason: EndReason, ctx?: CallContext): Promise<EndResult> {
     return this.#serial(async () => {
-      const r = await endOrder(this.env, orderId, reason).catch((err) => this.#retryLater(orderId, err, ctx));
+      const r = await endOrder(this.env, orderId, reason, ctx).catch((err) => this.#retryLater(orderId, err, ctx));
       objectLog("saga_step", ctx, { order_id: orderId, goal: "end", reason, outcome: r.ok ? "done" : r.reason, status: r.ok ? r.order.status : r.status });
       await this.#drain(ctx);
       return r;
@@ -150,7 +150,10 @@ export class CheckoutSaga extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(now + SAFETY_NET_MS);
       const step = { order_id: due.order_id, goal: due.goal, attempt: due.attempts + 1, queued_by: due.queued_by };
       try {
-        await this.#run(due.goal, due.order_id);
+        // Onward calls (ledger, sections) name the request that ran the step; an alarm's retry
+        // names the request that queued it.
+        const onward: CallContext | undefined = ctx?.trigger === "alarm" ? { trigger: "alarm", ...(due.queued_by ? { requestId: due.queued_by } : {}) } : ctx;
+        await this.#run(due.goal, due.order_id, onward);
         sql.exec("DELETE FROM work WHERE goal = ?", due.goal);
         // A handled payment outcome ends the order's unpaid phase: the expiry check has nothing left to do.
         if (due.goal === "fulfil" || due.goal === "fail") sql.exec("DELETE FROM work WHERE goal = 'expire'");
@@ -169,17 +172,17 @@ export class CheckoutSaga extends DurableObject<Env> {
     await this.#rearm();
   }
 
-  async #run(goal: SagaGoal, orderId: string): Promise<void> {
+  async #run(goal: SagaGoal, orderId: string, ctx: CallContext | undefined): Promise<void> {
     switch (goal) {
       case "fulfil":
-        return fulfil(this.env, orderId);
+        return fulfil(this.env, orderId, ctx);
       case "fail":
-        return failPayment(this.env, orderId);
+        return failPayment(this.env, orderId, ctx);
       case "expire":
-        return expireUnpaid(this.env, orderId);
+        return expireUnpaid(this.env, orderId, ctx);
       case "settle": {
         const o = await getOrder(this.env, orderId);
-        return o ? settle(this.env, o) : undefined;
+        return o ? settle(this.env, o, ctx) : undefined;
       }
     }
   }

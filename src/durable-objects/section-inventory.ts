@@ -71,7 +71,7 @@ import { GaStore } from "./section-inventory/ga-store";
 import { HoldRows, type HoldRecord } from "./section-inventory/hold-rows";
 import { ReservedStore } from "./section-inventory/reserved-store";
 import type { SectionStore } from "./section-inventory/store";
-import { ALARM } from "../shared/call-context";
+import { ALARM, type CallContext } from "../shared/call-context";
 import { errorText, objectLog } from "./object-log";
 import { migrate } from "./sql-migrations";
 import { waitlistObjectName, type SectionPoolState } from "../shared/waitlist";
@@ -320,14 +320,15 @@ export class SectionInventory extends DurableObject<Env> {
     return this.store;
   }
 
-  release(holdId: string): SectionReleaseResult {
+  // `ctx` names who asked, for the refusal line of a confirm; releases and returns are routine.
+  release(holdId: string, _ctx?: CallContext): SectionReleaseResult {
     const hold = this.catchUp()?.find(holdId);
     if (!hold || hold.status !== "held") return { ok: true, released: false };
     this.applyMove(hold, "release");
     return { ok: true, released: true };
   }
 
-  confirm(holdId: string): SectionConfirmResult {
+  confirm(holdId: string, ctx?: CallContext): SectionConfirmResult {
     const hold = this.catchUp()?.find(holdId);
     if (!hold) return { ok: false, reason: "not_found" };
     switch (hold.status) {
@@ -337,11 +338,12 @@ export class SectionInventory extends DurableObject<Env> {
         this.applyMove(hold, "confirm");
         return { ok: true, ...this.toSectionHold(hold) };
       default:
+        objectLog("section_confirm_refused", ctx, { event_id: this.eventId, section: this.key, hold_id: holdId, reason: hold.status });
         return { ok: false, reason: hold.status };
     }
   }
 
-  unsell(holdId: string): SectionUnsellResult {
+  unsell(holdId: string, _ctx?: CallContext): SectionUnsellResult {
     const hold = this.catchUp()?.find(holdId);
     if (!hold) return { ok: false, reason: "not_found" };
     switch (hold.status) {

@@ -22,6 +22,7 @@ import { consumePromoStatement, releasePromoStatements } from "./promo-statement
 import { ticketExpiry, ticketSigner } from "../../platform/tickets/sign";
 import { getFulfilRows, getOrder, getOrderAndEvent, isoNow, type OrderItemRow, type OrderRow } from "./order-rows";
 import { completeSale } from "../resale/listing-statements";
+import type { CallContext } from "../../shared/call-context";
 
 /** A hold's order is failed this long after the hold expired when no payment came. */
 export const UNPAID_GRACE_MS = 30_000;
@@ -88,21 +89,21 @@ async function moveOrder(env: Env, orderId: string, move: OrderMove, reason: str
  * An order that fails instead finds its seats with `returnSold` (a release of a hold that turns
  * out sold falls through to it) and its captured money with a refund (`voidPayment`).
  */
-export async function fulfil(env: Env, orderId: string): Promise<void> {
+export async function fulfil(env: Env, orderId: string, ctx?: CallContext): Promise<void> {
   // One read for the whole pass: nothing else moves this pending order while its saga runs it.
   const { order: o, event, items, issuedItemIds, listing } = await getFulfilRows(env, orderId);
   if (!o) return;
   // Only this order's saga (serialized) moves its status, so `o` stays current after this write.
   if (o.status === "pending_payment" && !o.authorizedAt) await recordPayment(env, orderId, "authorize");
-  if (o.status !== "pending_payment") return settle(env, o);
+  if (o.status !== "pending_payment") return settle(env, o, ctx);
 
   if (!event) throw new Error(`order ${orderId}: event ${o.eventId} missing`);
   /** Steps reached in this pass, recorded by the move that ends it. */
   const reached: OrderStepColumn[] = [];
-  const fail = (reason: string) => failThenSettle(env, orderId, reason, reached);
+  const fail = (reason: string) => failThenSettle(env, orderId, reason, reached, ctx);
   if (!o.seatsConfirmedAt) {
     if (event.state === "cancelled") return fail("event_cancelled");
-    const confirmed = await ledgerOf(env, o).confirmHold(o.holdId, o.userId);
+    const confirmed = await ledgerOf(env, o).confirmHold(o.holdId, o.userId, ctx);
     if (!confirmed.ok) {
       if (confirmed.reason === "unavailable") throw new Error(`order ${orderId}: ledger unavailable`);
       return fail("hold_expired");
@@ -126,19 +127,19 @@ export async function fulfil(env: Env, orderId: string): Promise<void> {
   // and a refund at the provider may have arrived (settle ends a paid order refunded in full).
   const now = await getOrderAndEvent(env, orderId);
   if (now.event?.state === "cancelled") {
-    await refundPaid(env, orderId, "event_cancelled");
+    await refundPaid(env, orderId, "event_cancelled", ctx);
     return;
   }
-  await settle(env, now.order!);
+  await settle(env, now.order!, ctx);
 }
 
 /**
  * An authorized order that cannot be sold (hold gone, event cancelled): failed, never captured.
  * `reached` are the steps done before (recorded with the move, so `settle` knows to return sold seats).
  */
-async function failThenSettle(env: Env, orderId: string, reason: string, reached: readonly OrderStepColumn[] = []): Promise<void> {
+async function failThenSettle(env: Env, orderId: string, reason: string, reached: readonly OrderStepColumn[] = [], ctx?: CallContext): Promise<void> {
   await moveStatement(env, orderId, "fail_authorized", { failureReason: reason, steps: reached }).run();
-  await settle(env, (await getOrder(env, orderId))!);
+  await settle(env, (await getOrder(env, orderId))!, ctx);
 }
 
 /** Tickets for every item and `paid` in one transaction: a paid order never lacks tickets. */
@@ -191,19 +192,19 @@ async function queueConfirmationEmail(env: Env, o: OrderRow): Promise<void> {
 }
 
 /** Payment failed: the order fails and the seats go back, unless an authorization arrived already. */
-export async function failPayment(env: Env, orderId: string): Promise<void> {
+export async function failPayment(env: Env, orderId: string, ctx?: CallContext): Promise<void> {
   await moveOrder(env, orderId, "fail_unpaid", "payment_failed");
   const o = await getOrder(env, orderId);
-  if (o) await settle(env, o);
+  if (o) await settle(env, o, ctx);
 }
 
 /** No payment by the hold's expiry (plus grace): the order fails. */
-export async function expireUnpaid(env: Env, orderId: string): Promise<void> {
+export async function expireUnpaid(env: Env, orderId: string, ctx?: CallContext): Promise<void> {
   const o = await getOrder(env, orderId);
   if (!o) return;
   const due = o.status === "pending_payment" && Date.parse(o.holdExpiresAt) + UNPAID_GRACE_MS <= Date.now();
   const ended = due && (await moveOrder(env, orderId, "fail_unpaid", "hold_expired"));
-  await settle(env, ended ? (await getOrder(env, orderId))! : o);
+  await settle(env, ended ? (await getOrder(env, orderId))! : o, ctx);
 }
 
 /** `order` is the row as the step left it, so callers need not read it again; `ended` is its end state. */
@@ -225,7 +226,7 @@ const END_MOVES = {
 export type EndReason = keyof typeof END_MOVES;
 
 /** Buyer cancel, organizer refund or event cancel: the one way an order is ended on request. */
-export async function endOrder(env: Env, orderId: string, reason: EndReason): Promise<EndResult> {
+export async function endOrder(env: Env, orderId: string, reason: EndReason, ctx?: CallContext): Promise<EndResult> {
   const moves: readonly ("cancel" | "refund")[] = END_MOVES[reason];
   let move = moves.length === 1 ? moves[0] : undefined;
   if (!move) {
@@ -237,24 +238,24 @@ export async function endOrder(env: Env, orderId: string, reason: EndReason): Pr
     if (!move) return { ok: true, order: o };
   }
   // An order already authorized is not cancelled: `fulfil` finishes it, and checks the event first.
-  const r = move === "refund" ? await refundPaid(env, orderId, reason) : await cancelUnpaid(env, orderId, reason);
+  const r = move === "refund" ? await refundPaid(env, orderId, reason, ctx) : await cancelUnpaid(env, orderId, reason, ctx);
   return r.ok ? { ...r, ended: ORDER_MOVES[move].to } : r;
 }
 
 /** pending_payment -> cancelled, while no authorization has been seen. */
-async function cancelUnpaid(env: Env, orderId: string, reason: string): Promise<EndResult> {
+async function cancelUnpaid(env: Env, orderId: string, reason: string, ctx?: CallContext): Promise<EndResult> {
   const ended = await moveOrder(env, orderId, "cancel", reason);
   const o = await getOrder(env, orderId);
   if (!o) return { ok: false, status: "not_found", reason: "not_found" };
   if (!ended && o.status !== ORDER_MOVES.cancel.to) {
     return { ok: false, status: o.status, reason: o.status === "pending_payment" ? "payment_in_progress" : "not_pending" };
   }
-  await settle(env, o);
+  await settle(env, o, ctx);
   return { ok: true, order: o };
 }
 
 /** paid -> refunded: tickets revoked at once (same transaction); money and seats follow in `settle`. */
-export async function refundPaid(env: Env, orderId: string, reason: string): Promise<EndResult> {
+export async function refundPaid(env: Env, orderId: string, reason: string, ctx?: CallContext): Promise<EndResult> {
   const now = isoNow();
   const [moved, revoked] = await env.DB.batch([
     moveStatement(env, orderId, "refund", { failureReason: reason }, now),
@@ -269,7 +270,7 @@ export async function refundPaid(env: Env, orderId: string, reason: string): Pro
   if (!o) return { ok: false, status: "not_found", reason: "not_found" };
   if (!movedNow && o.status !== ORDER_MOVES.refund.to) return { ok: false, status: o.status, reason: "not_paid" };
   if (movedNow) recordMetric(env.METRICS, { kind: "refund", eventId: o.eventId, count: revoked?.results.length ?? 0, amountMinor: o.amountCents, detail: o.currency });
-  await settle(env, o);
+  await settle(env, o, ctx);
   // As settled (refunded_at, refunded_cents), for the answer.
   return { ok: true, order: (await getOrder(env, orderId)) ?? o };
 }
@@ -291,7 +292,7 @@ async function markRefunded(env: Env, orderId: string): Promise<void> {
  * were confirmed), authorization voided. Refunded: money refunded, seats back on sale.
  * Paid but refunded in full at the provider: refunded like our own refund, minus the money.
  */
-export async function settle(env: Env, o: OrderRow): Promise<void> {
+export async function settle(env: Env, o: OrderRow, ctx?: CallContext): Promise<void> {
   switch (o.status) {
     case "pending_payment":
       return;
@@ -299,14 +300,14 @@ export async function settle(env: Env, o: OrderRow): Promise<void> {
       if (refundedInFull(o)) {
         // The provider has returned the money already; asking it again would be a wasted call.
         await recordPayment(env, o.id, "refund");
-        await refundPaid(env, o.id, "refunded_at_provider");
+        await refundPaid(env, o.id, "refunded_at_provider", ctx);
         return;
       }
       return queueConfirmationEmail(env, o);
     case "failed":
     case "cancelled": {
       await env.DB.batch(releasePromoStatements(env, o.id));
-      await returnSeats(env, o);
+      await returnSeats(env, o, ctx);
       await voidPayment(env, o);
       return;
     }
@@ -316,24 +317,24 @@ export async function settle(env: Env, o: OrderRow): Promise<void> {
         if (!r.ok) throw new Error(`order ${o.id}: refund refused (${r.status})`);
         await markRefunded(env, o.id);
       }
-      await returnSeats(env, o);
+      await returnSeats(env, o, ctx);
       return;
     }
   }
 }
 
-async function returnSeats(env: Env, o: OrderRow): Promise<void> {
+async function returnSeats(env: Env, o: OrderRow, ctx?: CallContext): Promise<void> {
   if (o.seatsReturnedAt) return;
   const ledger = ledgerOf(env, o);
   if (!o.seatsConfirmedAt) {
-    const released = await ledger.releaseHold(o.holdId, o.userId);
+    const released = await ledger.releaseHold(o.holdId, o.userId, ctx);
     if (released.ok || released.reason === "not_found" || released.reason === "expired" || released.reason === "released" || released.reason === "returned") {
       return recordStep(env, o.id, "seats_returned_at");
     }
     // `sold`: confirmed before a crash kept us from recording it. Fall through and return them.
     if (released.reason !== "sold") throw new Error(`order ${o.id}: release hold: ${released.reason}`);
   }
-  const returned = await ledger.returnSold(o.holdId, o.userId);
+  const returned = await ledger.returnSold(o.holdId, o.userId, ctx);
   if (!returned.ok && returned.reason === "unavailable") throw new Error(`order ${o.id}: return seats: unavailable`);
   await recordStep(env, o.id, "seats_returned_at");
 }
