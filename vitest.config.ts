@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 import { generateDevSecrets } from "./scripts/dev-secrets.mjs";
 
 /** JSON log lines written on every request or alarm (not errors). */
-const ROUTINE_LINE = /^\{"msg":"(request|saga_step|queue_join|waitlist_join|admission_tick|holds_expired|section_hold_refused|section_confirm_refused|ledger_confirm_failed)"/;
+const ROUTINE_LINE = /^\{"msg":"(request|saga_step|queue_join|waitlist_join|admission_tick|holds_expired|section_hold_refused|section_confirm_refused|ledger_confirm_failed|ledger_hold_refused)"/;
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));

@@ -7,7 +7,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ledgerForNewHold } from "../src/durable-objects/buyer-ledger-handle";
-import { expireHold } from "./support/checkout";
+import { expireHold, paidOrder } from "./support/checkout";
 import { admitNextTick, publishedEvent, signupBuyer } from "./support/fixtures";
 import { call } from "./support/http";
 import { backdateHold, section } from "./support/inventory-fixtures";
@@ -165,6 +165,25 @@ describe("request id through the hold path and the joins", () => {
     ]);
     await admitNextTick(ev.eventId);
     expect(of("admission_tick", { event_id: ev.eventId })).toEqual([expect.objectContaining({ request_id: null, trigger: "alarm", admitted: 1 })]);
+  });
+
+  it("a resale hold carries its request's id to the ledger: a refused one says so under that id", async () => {
+    const ev = await publishedEvent();
+    const seller = await signupBuyer();
+    const bought = await paidOrder(ev, seller, { seats: ["R-A-1"] });
+    const listed = await call("POST", `/api/v1/tickets/${bought.paid.tickets[0].ticket_id}/resale`, { token: seller.token, body: { price_cents: 4500 } });
+    expect(listed.status).toBe(201);
+    const first = await signupBuyer();
+    expect((await call("POST", `/api/v1/resale/${listed.body.listing_id}/holds`, { token: first.token })).status).toBe(201);
+    lines = [];
+    // A second buyer finds the listing held: the ledger refuses, and names the request.
+    const second = await signupBuyer();
+    const holdRay = ray();
+    const refused = await call("POST", `/api/v1/resale/${listed.body.listing_id}/holds`, { token: second.token, headers: { "cf-ray": holdRay } });
+    expect(refused.status).toBe(409);
+    expect(of("ledger_hold_refused", { listing_id: listed.body.listing_id })).toEqual([
+      expect.objectContaining({ request_id: holdRay, trigger: "request", user_id: second.userId, reason: "listing_unavailable" }),
+    ]);
   });
 
   it("a waitlist join carries the request id", async () => {

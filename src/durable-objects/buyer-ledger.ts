@@ -203,6 +203,13 @@ export class BuyerLedger extends DurableObject<Env> {
    * (payment) and return (refund) move the listing instead of section seats.
    */
   async createResaleHold(req: ResaleHoldRequest): Promise<ResaleHoldResult> {
+    const r = await this.holdListingOnce(req);
+    // A refusal is worth one line (a held listing, the quota); a hold made stays silent.
+    if (!r.ok) objectLog("ledger_hold_refused", req, { event_id: req.eventId, user_id: req.userId, listing_id: req.listingId, reason: r.reason }, r.reason === "unavailable" ? "error" : "log");
+    return r;
+  }
+
+  private async holdListingOnce(req: ResaleHoldRequest): Promise<ResaleHoldResult> {
     const now = Date.now();
     const used = this.quotaUsed(req.userId, now);
     if (used + 1 > req.maxTicketsPerUser) return { ok: false, reason: "limit_exceeded", limit: req.maxTicketsPerUser, used, requested: 1 };

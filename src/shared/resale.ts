@@ -2,6 +2,8 @@
 import type { HoldView } from "./inventory/types";
 
 export interface ResaleHoldRequest {
+  /** The X-Request-Id of the hold's request, for the ledger's log lines (see `CallContext`). */
+  requestId?: string;
   eventId: string;
   userId: string;
   listingId: string;

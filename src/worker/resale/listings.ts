@@ -131,7 +131,7 @@ export async function myListings(env: Pick<Env, "DB">, sellerId: string) {
 }
 
 /** A buyer holds a listing: a hold in the shape of a seat hold, paid with `POST /orders`. */
-export async function holdListingFor(env: Env, buyerId: string, listingId: string) {
+export async function holdListingFor(env: Env, buyerId: string, listingId: string, requestId?: string) {
   const l = await getListing(env, listingId);
   if (!l) throw notFound("Listing");
   const event = await getEvent(env, l.event_id);
@@ -139,6 +139,7 @@ export async function holdListingFor(env: Env, buyerId: string, listingId: strin
   if (l.seller_id === buyerId) throw unprocessable("own_listing", "This is your own listing.");
   const ledger = ledgerForNewHold(env, l.event_id, buyerId, event.ledgerShards);
   const r = await ledger.stub.createResaleHold({
+    ...(requestId ? { requestId } : {}),
     eventId: l.event_id,
     userId: buyerId,
     listingId,

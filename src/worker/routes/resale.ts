@@ -37,5 +37,5 @@ resaleRoutes.delete("/api/v1/resale/:listingId", requireAuth("buyer", "organizer
 
 resaleRoutes.post("/api/v1/resale/:listingId/holds", requireAuth("buyer", "organizer"), rateLimit("hold"), async (c) => {
   const listingId = param(c.req.param("listingId"), "lst", "Listing");
-  return c.json(await holdListingFor(c.env, c.get("principal").userId, listingId), 201);
+  return c.json(await holdListingFor(c.env, c.get("principal").userId, listingId, c.get("requestId")), 201);
 });
