@@ -186,6 +186,31 @@ describe("request id through the hold path and the joins", () => {
     ]);
   });
 
+  it("a waitlist offer's ledger hold names what started the match pass: a section's pool notice is trigger pool, no request", async () => {
+    // One ticket per buyer: the waiting buyer holds one already, so the ledger refuses the offer
+    // on the quota, and its refusal line shows the cause the waitlist passed on.
+    const ev = await publishedEvent({ rows: [{ label: "A", seats: 2 }], gaCapacity: 0, overrides: { max_tickets_per_user: 1 } });
+    const holder = await signupBuyer();
+    const freed = await call("POST", `/api/v1/events/${ev.eventId}/holds`, { token: holder.token, body: { seats: [ev.seatIds[0]] } });
+    expect(freed.status).toBe(201);
+    const buyer = await signupBuyer();
+    expect((await call("POST", `/api/v1/events/${ev.eventId}/holds`, { token: buyer.token, body: { seats: [ev.seatIds[1]] } })).status).toBe(201);
+    expect((await call("POST", `/api/v1/events/${ev.eventId}/waitlist`, { token: buyer.token, body: { quantity: 1 } })).status).toBe(201);
+    lines = [];
+    // The release pools the seat; the section tells the waitlist after its answer, so the pass
+    // is the section's notice, not the release's request.
+    expect((await call("DELETE", `/api/v1/holds/${freed.body.hold_id}`, { token: holder.token, headers: { "cf-ray": ray() } })).status).toBe(200);
+    const refused = await vi.waitFor(
+      () => {
+        const l = of("ledger_hold_refused", { event_id: ev.eventId, user_id: buyer.userId });
+        if (l.length === 0) throw new Error("no offer yet");
+        return l;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(refused).toEqual([expect.objectContaining({ request_id: null, trigger: "pool", reason: "limit_exceeded", from_pool: true })]);
+  });
+
   it("a waitlist join carries the request id", async () => {
     const ev = await publishedEvent({ rows: [{ label: "A", seats: 1 }], gaCapacity: 0 });
     const first = await signupBuyer();

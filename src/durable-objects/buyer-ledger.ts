@@ -133,6 +133,15 @@ export class BuyerLedger extends DurableObject<Env> {
   }
 
   async createHold(req: CreateHoldRequest): Promise<CreateHoldResult> {
+    const r = await this.holdOnce(req);
+    // The buyer's quota or an unreachable section is the ledger's own refusal, worth one line; a
+    // seat taken by someone else is the section's answer, routine in an on-sale, and stays silent.
+    if (!r.ok && (r.reason === "limit_exceeded" || r.reason === "unavailable"))
+      objectLog("ledger_hold_refused", req, { event_id: req.eventId, user_id: req.userId, reason: r.reason, ...(req.fromPool ? { from_pool: true } : {}) }, r.reason === "unavailable" ? "error" : "log");
+    return r;
+  }
+
+  private async holdOnce(req: CreateHoldRequest): Promise<CreateHoldResult> {
     // No expiry pass: the quota query counts by `expires_at` itself, and the reads that show a
     // status (getHold, releaseHold, confirmHold) expire due rows first.
     const now = Date.now();
@@ -146,7 +155,7 @@ export class BuyerLedger extends DurableObject<Env> {
     this.reserve(req.userId, requested);
     try {
       const settled = await Promise.allSettled(
-        req.items.map((it) => this.section(req.eventId, it.section).hold({ ...sectionRequest(holdId, req.userId, expiresAt, it, req.fromPool), ...(req.requestId ? { requestId: req.requestId } : {}) })),
+        req.items.map((it) => this.section(req.eventId, it.section).hold({ ...sectionRequest(holdId, req.userId, expiresAt, it, req.fromPool), ...(req.requestId ? { requestId: req.requestId } : {}), ...(req.trigger ? { trigger: req.trigger } : {}) })),
       );
       const parts: SectionHold[] = [];
       settled.forEach((s, i) => {

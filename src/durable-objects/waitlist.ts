@@ -36,7 +36,7 @@ import {
   type WaitlistStatus,
 } from "../shared/waitlist";
 import { getEvent, publicStatus } from "../platform/db/event-rows";
-import { ALARM, type CallContext } from "../shared/call-context";
+import { ALARM, POOL_NOTICE, type CallContext } from "../shared/call-context";
 import { errorText, objectLog } from "./object-log";
 import { migrate } from "./sql-migrations";
 
@@ -170,7 +170,8 @@ export class Waitlist extends DurableObject<Env> {
 
   /** A section's notice that it pooled seats. Answered at once; the pass runs after. */
   poolChanged(_section: string): void {
-    void this.kick();
+    // The section noticed a release or an expiry after the fact: no request to name.
+    void this.kick(POOL_NOTICE);
   }
 
   override async alarm(): Promise<void> {
@@ -190,7 +191,7 @@ export class Waitlist extends DurableObject<Env> {
       do {
         this.again = false;
         try {
-          await this.match();
+          await this.match(ctx);
         } catch (err) {
           objectLog("waitlist_pass_failed", ctx, { error: errorText(err) }, "error");
           this.retryLater();
@@ -207,7 +208,7 @@ export class Waitlist extends DurableObject<Env> {
     void this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
   }
 
-  private async match(): Promise<void> {
+  private async match(ctx: CallContext | undefined): Promise<void> {
     const config = this.config();
     if (!config) return;
     await this.settleOffers(this.sql.exec<EntryRow>("SELECT * FROM entries WHERE status = 'offered'").toArray());
@@ -244,7 +245,7 @@ export class Waitlist extends DurableObject<Env> {
           head.passed_since = this.clock();
           this.sql.exec("UPDATE entries SET passed_since = ? WHERE entry_id = ?", head.passed_since, head.entry_id);
         }
-        const offered = await this.offer(config, ledgerShards, entry, key);
+        const offered = await this.offer(config, ledgerShards, entry, key, ctx);
         if (offered === "sale_over") break;
         if (offered === "taken") pools.set(key, pools.get(key)! - entry.quantity);
         else if (offered === "pool_short") pools.set(key, (await this.section(config.event_id, key).poolState()).pooled);
@@ -254,9 +255,12 @@ export class Waitlist extends DurableObject<Env> {
   }
 
   /** Asks the buyer's ledger for a hold from the section's pool; records the offer. */
-  private async offer(config: Config, ledgerShards: number, entry: EntryRow, key: string): Promise<"taken" | "pool_short" | "refused" | "sale_over"> {
+  private async offer(config: Config, ledgerShards: number, entry: EntryRow, key: string, ctx: CallContext | undefined): Promise<"taken" | "pool_short" | "refused" | "sale_over"> {
     const ledger = ledgerForNewHold(this.env, config.event_id, entry.user_id, ledgerShards);
     const result = await ledger.stub.createHold({
+      // The cause of the pass: the join's request, or the trigger (pool notice, alarm).
+      ...(ctx?.requestId ? { requestId: ctx.requestId } : {}),
+      ...(ctx?.trigger ? { trigger: ctx.trigger } : {}),
       eventId: config.event_id,
       userId: entry.user_id,
       items: [{ section: key, quantity: entry.quantity }],

@@ -17,10 +17,14 @@ export interface CallContext {
 }
 
 /** What started a piece of an object's work. */
-export type Trigger = "request" | "alarm" | "queue";
+/** `pool`: a section told the waitlist it pooled seats (a release or expiry it noticed, not a request). */
+export type Trigger = "request" | "alarm" | "queue" | "pool";
 
 /** Work an object's own alarm started: no request caused it. */
 export const ALARM: CallContext = Object.freeze({ trigger: "alarm" });
+
+/** Work a section's pool notice started (the waitlist's match pass). */
+export const POOL_NOTICE: CallContext = Object.freeze({ trigger: "pool" });
 
 /** The fields every object log line starts with. */
 export function causeOf(ctx: CallContext | undefined): { request_id: string | null; trigger: Trigger } {

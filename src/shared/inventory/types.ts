@@ -4,6 +4,7 @@
  * Expected outcomes are discriminated results (`ok: false, reason`); the objects throw only
  * for bugs.
  */
+import type { CallContext } from "../call-context";
 import type { SeatStatus } from "./seat-state";
 
 export type { SeatStatus } from "./seat-state";
@@ -50,6 +51,8 @@ export interface SectionSnapshot {
 export type SectionHoldRequest = {
   /** The X-Request-Id of the hold's request, for the section's log lines (see `CallContext`). */
   requestId?: string;
+  /** What caused the hold when no request did (a waitlist offer's pass). */
+  trigger?: CallContext["trigger"];
   holdId: string;
   userId: string;
   /** Epoch milliseconds. */
@@ -130,6 +133,8 @@ export type HoldItemRequest = { section: string; seats: string[] } | { section: 
 export interface CreateHoldRequest {
   /** The X-Request-Id of the hold's request; the ledger passes it on to the sections (see `CallContext`). */
   requestId?: string;
+  /** What caused the hold when no request did (a waitlist offer's pass); passed on like `requestId`. */
+  trigger?: CallContext["trigger"];
   eventId: string;
   userId: string;
   items: HoldItemRequest[];
