@@ -8,7 +8,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { ledgerObjectName, ledgerShardName, ledgerShardOf, parseHoldId } from "../src/shared/inventory/hold-id";
-import { publishedEvent, signupBuyer, type User } from "./support/fixtures";
+import { createEvent, createVenue, eventBody, publishEvent, publishedEvent, signupBuyer, signupOrganizer, type User } from "./support/fixtures";
 import { call } from "./support/http";
 import { gateway, getOrder, invariantViolations, localPayment, order, sectionSnapshot } from "./support/checkout";
 
@@ -155,5 +155,99 @@ describe("hold, order, pay and refund on both layouts", () => {
     expect((await order(other, out.holdId)).status).toBe(404);
     expect((await call("POST", holdsPath(ev.eventId), { token: buyer.token, body: { section: "GA", quantity: 2 } })).status).toBe(201);
     expect(await invariantViolations(ev)).toEqual([]);
+  });
+});
+
+describe("ledger_shards through the organizer API", () => {
+  const storedShards = (eventId: string) => env.DB.prepare("SELECT ledger_shards AS n FROM events WHERE id = ?").bind(eventId).first("n");
+
+  it("an event created with ledger_shards 3 puts every buyer's holds in one of 3 ledger objects", async ({ expect }) => {
+    const ev = await publishedEvent({ rows: [], gaCapacity: 100, overrides: { ledger_shards: 3 } });
+    expect(ev.event.ledger_shards).toBe(3);
+    expect(await storedShards(ev.eventId)).toBe(3);
+    const buyers = await Promise.all(Array.from({ length: 9 }, () => signupBuyer()));
+    const holds = await Promise.all(
+      buyers.map((b) => call("POST", holdsPath(ev.eventId), { token: b.token, body: { section: "GA", quantity: 1 } })),
+    );
+    const byShard = new Map<number, string[]>();
+    holds.forEach((r, i) => {
+      expect(r.status).toBe(201);
+      const parsed = parseHoldId(r.body.hold_id)!;
+      expect(parsed.eventId).toBe(ev.eventId);
+      expect(parsed.shard).toBeGreaterThanOrEqual(0);
+      expect(parsed.shard).toBeLessThan(3);
+      expect(parsed.shard).toBe(ledgerShardOf(buyers[i]!.userId, 3));
+      byShard.set(parsed.shard!, [...(byShard.get(parsed.shard!) ?? []), r.body.hold_id]);
+    });
+    // The ledger objects the holds went to are exactly the 3 shards' (together they keep every hold).
+    const stored: string[] = [];
+    for (let shard = 0; shard < 3; shard++) {
+      const rows = await ledgerRows(ledgerShardName(ev.eventId, shard));
+      expect(rows.map((r) => r.hold_id).sort()).toEqual((byShard.get(shard) ?? []).sort());
+      stored.push(...rows.map((r) => r.hold_id));
+    }
+    expect(stored.sort()).toEqual(holds.map((r) => r.body.hold_id).sort());
+    // Buyers do not see the setting.
+    const pub = await call("GET", `/api/v1/events/${ev.eventId}`);
+    expect(pub.status).toBe(200);
+    expect(pub.body).not.toHaveProperty("ledger_shards");
+  });
+
+  it("an event created without it has 64, shown in the organizer's views", async ({ expect }) => {
+    const org = await signupOrganizer();
+    const { venueId } = await createVenue(org.token);
+    const created = await createEvent(org.token, venueId);
+    expect(created.ledger_shards).toBe(64);
+    expect(await storedShards(created.event_id)).toBe(64);
+    const one = await call("GET", `/api/v1/admin/events/${created.event_id}`, { token: org.token });
+    expect(one.body.ledger_shards).toBe(64);
+    const list = await call("GET", "/api/v1/admin/events", { token: org.token });
+    expect(list.body.events.map((e: { ledger_shards: number }) => e.ledger_shards)).toEqual([64]);
+  });
+
+  it("bad values answer 400 invalid_request on create and on a draft edit, and change nothing", async ({ expect }) => {
+    const org = await signupOrganizer();
+    const { venueId } = await createVenue(org.token);
+    const draft = await createEvent(org.token, venueId, { ledger_shards: 7 });
+    for (const bad of [0, 1025, 2.5, "x", -1, null]) {
+      const created = await call("POST", "/api/v1/admin/events", { token: org.token, body: eventBody(venueId, { ledger_shards: bad }) });
+      expect(created.status, `create ${JSON.stringify(bad)}`).toBe(400);
+      expect(created.body.error.code).toBe("invalid_request");
+      expect(JSON.stringify(created.body.error.details)).toContain("ledger_shards");
+      const edited = await call("PATCH", `/api/v1/admin/events/${draft.event_id}`, { token: org.token, body: { ledger_shards: bad } });
+      expect(edited.status, `edit ${JSON.stringify(bad)}`).toBe(400);
+      expect(edited.body.error.code).toBe("invalid_request");
+    }
+    const list = await call("GET", "/api/v1/admin/events", { token: org.token });
+    expect(list.body.events.map((e: { event_id: string }) => e.event_id)).toEqual([draft.event_id]);
+    expect(await storedShards(draft.event_id)).toBe(7);
+  });
+
+  it("a draft edit may change it; once published it is fixed (409 event_not_draft)", async ({ expect }) => {
+    const org = await signupOrganizer();
+    const { venueId } = await createVenue(org.token);
+    const draft = await createEvent(org.token, venueId);
+    const edited = await call("PATCH", `/api/v1/admin/events/${draft.event_id}`, { token: org.token, body: { ledger_shards: 5 } });
+    expect(edited.status).toBe(200);
+    expect(edited.body.ledger_shards).toBe(5);
+    // An edit of another field keeps it.
+    const renamed = await call("PATCH", `/api/v1/admin/events/${draft.event_id}`, { token: org.token, body: { name: "Renamed" } });
+    expect(renamed.body.ledger_shards).toBe(5);
+    await publishEvent(org.token, draft.event_id);
+    const late = await call("PATCH", `/api/v1/admin/events/${draft.event_id}`, { token: org.token, body: { ledger_shards: 2 } });
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe("event_not_draft");
+    expect(await storedShards(draft.event_id)).toBe(5);
+  });
+
+  it("a draft made before sharding (0) stays 0 through an edit of other fields", async ({ expect }) => {
+    const org = await signupOrganizer();
+    const { venueId } = await createVenue(org.token);
+    const draft = await createEvent(org.token, venueId);
+    await env.DB.prepare("UPDATE events SET ledger_shards = 0 WHERE id = ?").bind(draft.event_id).run();
+    const edited = await call("PATCH", `/api/v1/admin/events/${draft.event_id}`, { token: org.token, body: { name: "Still legacy" } });
+    expect(edited.status).toBe(200);
+    expect(edited.body.ledger_shards).toBe(0);
+    expect(await storedShards(draft.event_id)).toBe(0);
   });
 });

@@ -119,7 +119,7 @@ export interface PublishedEventOptions {
   /** Reuse an organizer instead of signing up a new one. */
   organizer?: User;
   /**
-   * The event's `ledger_shards`, written to D1 before publish (no route edits it): 0 for an event
+   * The event's `ledger_shards`, written to D1 before publish (the API takes only 1..1024): 0 for an event
    * as the migration left those made before sharding (one ledger per buyer). Default: as created.
    */
   ledgerShards?: number;

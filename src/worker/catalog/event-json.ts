@@ -27,6 +27,14 @@ export function eventJson(e: EventRow, sections: VenueSectionRow[], now = Date.n
     cancelled_at: e.cancelledAt,
   };
 }
+/**
+ * The organizer's view: the public JSON plus the settings only the organizer sets and buyers
+ * need not see (`ledger_shards`: how many buyer-ledger objects the event's buyers share).
+ */
+export function organizerEventJson(e: EventRow, sections: VenueSectionRow[], now = Date.now()) {
+  return { ...eventJson(e, sections, now), ledger_shards: e.ledgerShards };
+}
+
 /** How long a waitlist offer's hold lasts: the event's own setting, else its hold TTL. */
 export const waitlistOfferSeconds = (e: Pick<EventRow, "waitlistOfferSeconds" | "holdTtlSeconds">) => e.waitlistOfferSeconds ?? e.holdTtlSeconds;
 

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { CurrencyInput, DEFAULT_CURRENCY } from "../money";
+import { MAX_LEDGER_SHARDS } from "../../shared/inventory/hold-id";
 import { LIMITS, SectionInput, sectionCapacity, Text, TierName } from "../../shared/section-input";
 
 export const VenueInput = z
@@ -100,6 +101,12 @@ export const EventInput = z
     /** Every amount of the event (price tiers, promos, orders, payments) is in this currency's minor units. */
     currency: CurrencyInput.default(DEFAULT_CURRENCY),
     waiting_room: WaitingRoomInput.optional(),
+    /**
+     * How many buyer-ledger objects share the event's buyers. No zod default: the column's
+     * default (64) applies on create, and a draft edit without it keeps what is stored
+     * (0 for a draft made before sharding).
+     */
+    ledger_shards: z.int().min(1).max(MAX_LEDGER_SHARDS).optional(),
   })
   .superRefine((e, ctx) => {
     if (e.ends_at <= e.starts_at) ctx.addIssue({ code: "custom", path: ["ends_at"], message: "ends_at must be after starts_at." });

@@ -64,6 +64,8 @@ function eventColumns(venueId: string, input: EventInput) {
     currency: input.currency,
     waitingRoom: input.waiting_room ?? null,
     waitlistOfferSeconds: input.waitlist_offer_seconds ?? null,
+    // Only a draft is ever written here (publish freezes it): a buyer's shard must never move.
+    ...(input.ledger_shards !== undefined ? { ledgerShards: input.ledger_shards } : {}),
   };
 }
 

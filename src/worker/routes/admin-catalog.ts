@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
-import { eventJson } from "../catalog/event-json";
+import { organizerEventJson } from "../catalog/event-json";
 import { EventInput, VenueInput } from "../catalog/input";
 import { createEvent, updateDraftEvent, getOwnEventWithSections, listOwnEvents, publishEvent } from "../catalog/organizer-events";
 import { createVenue, getOwnVenue, listOwnVenues, sectionsOf, venueJson } from "../catalog/venues";
@@ -48,29 +48,29 @@ adminCatalogRoutes.get("/api/v1/admin/venues/:venueId", organizer, async (c) => 
 
 adminCatalogRoutes.post("/api/v1/admin/events", organizer, validate("json", EventInput), async (c) => {
   const { event, sections } = await createEvent(c.env, c.get("principal").userId, c.req.valid("json"));
-  return c.json(eventJson(event, sections), 201);
+  return c.json(organizerEventJson(event, sections), 201);
 });
 
 adminCatalogRoutes.get("/api/v1/admin/events", organizer, async (c) => {
   const list = await listOwnEvents(c.env, c.get("principal").userId);
   const now = Date.now();
-  return c.json({ events: list.map(({ event, sections }) => eventJson(event, sections, now)) });
+  return c.json({ events: list.map(({ event, sections }) => organizerEventJson(event, sections, now)) });
 });
 
 adminCatalogRoutes.get("/api/v1/admin/events/:eventId", organizer, async (c) => {
   const { event, sections } = await getOwnEventWithSections(c.env, c.get("principal").userId, c.req.param("eventId"));
-  return c.json(eventJson(event, sections));
+  return c.json(organizerEventJson(event, sections));
 });
 
 /** Extension: edits a draft (any fields of the create body); 409 `event_not_draft` once published. */
 adminCatalogRoutes.patch("/api/v1/admin/events/:eventId", organizer, validate("json", z.record(z.string(), z.unknown())), async (c) => {
   const { event, sections } = await updateDraftEvent(c.env, c.get("principal").userId, c.req.param("eventId"), c.req.valid("json"));
-  return c.json(eventJson(event, sections));
+  return c.json(organizerEventJson(event, sections));
 });
 
 adminCatalogRoutes.post("/api/v1/admin/events/:eventId/publish", organizer, async (c) => {
   const { event, sections } = await publishEvent(c.env, c.get("principal").userId, c.req.param("eventId"));
-  return c.json(eventJson(event, sections));
+  return c.json(organizerEventJson(event, sections));
 });
 
 adminCatalogRoutes.get("/api/v1/admin/events/:eventId/stats", organizer, validate("query", StatsQuery), async (c) => {
