@@ -17,7 +17,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { SignJWT } from "jose";
 import { startApp } from "./app-miniflare.mjs";
-import { fmt, pct } from "./lib.mjs";
+import { fmt, pct, publishedEvent } from "./lib.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const SECTIONS = 10;
@@ -50,29 +50,11 @@ try {
   const counters = async (reset = true) => must(200, "GET", `/__bench/d1-counts${reset ? "?reset=1" : ""}`);
 
   // The event, through the public API: GA sections, so every order is a real one that succeeds.
-  const organizer = await must(201, "POST", "/api/v1/auth/signup", { body: { email: `bench-${Date.now()}@example.test`, password: "bench-password-123", name: "Bench", role: "organizer" } });
-  const venue = await must(201, "POST", "/api/v1/admin/venues", {
-    token: organizer.token,
-    body: { name: "Bench Arena", city: "Lisbon", sections: Array.from({ length: SECTIONS }, (_, s) => ({ key: `G${s + 1}`, name: `Floor ${s + 1}`, kind: "ga", capacity: CAPACITY, price_tier: "ga" })) },
+  const { eventId, organizerToken } = await publishedEvent(app.origin, {
+    venueSections: Array.from({ length: SECTIONS }, (_, s) => ({ key: `G${s + 1}`, name: `Floor ${s + 1}`, kind: "ga", capacity: CAPACITY, price_tier: "ga" })),
+    priceTiers: { ga: 2500 },
+    maxPerUser: 8,
   });
-  const startsAt = Date.now() + 30 * 24 * 3600_000;
-  const event = await must(201, "POST", "/api/v1/admin/events", {
-    token: organizer.token,
-    body: {
-      venue_id: venue.venue_id,
-      name: "Bench night",
-      category: "concert",
-      city: "Lisbon",
-      starts_at: new Date(startsAt).toISOString(),
-      ends_at: new Date(startsAt + 3600_000).toISOString(),
-      on_sale_at: new Date(Date.now() - 60_000).toISOString(),
-      price_tiers: { ga: 2500 },
-      hold_ttl_seconds: 1800,
-      max_tickets_per_user: 8,
-    },
-  });
-  const eventId = event.event_id;
-  await must(200, "POST", `/api/v1/admin/events/${eventId}/publish`, { token: organizer.token, body: {} });
 
   // Buyers' sessions, signed as the app signs them (sign-ups would only measure PBKDF2).
   const key = new TextEncoder().encode(app.secrets.SESSION_SECRET);
@@ -114,7 +96,7 @@ try {
   await new Promise((r) => setTimeout(r, QUEUE_SETTLE_MS));
   const afterQueues = await counters();
   for (const id of ordersCounted) {
-    const r = await must(200, "POST", `/api/v1/admin/orders/${id}/refund`, { token: organizer.token });
+    const r = await must(200, "POST", `/api/v1/admin/orders/${id}/refund`, { token: organizerToken });
     if (r.status !== "refunded") throw new Error(`refund: ${JSON.stringify(r).slice(0, 200)}`);
   }
   await new Promise((r) => setTimeout(r, QUEUE_SETTLE_MS));

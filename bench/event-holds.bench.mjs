@@ -18,7 +18,7 @@
 // STRIP=1) the app runs without the costs only Miniflare has (`withoutLocalOnlyCosts` in
 // bench/app-miniflare.mjs: log lines to Node, the Analytics Engine proxy, the Rate Limiting
 // objects); results then go to bench/results/event-holds-strip.json.
-import { execFileSync, fork, spawnSync } from "node:child_process";
+import { execFileSync, fork } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -26,7 +26,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Miniflare } from "miniflare";
 import { bundleWorker, startApp, withoutLocalOnlyCosts } from "./app-miniflare.mjs";
-import { buyerTokens, pct, publishedReservedEvent } from "./lib.mjs";
+import { buyerTokens, childPids, cpuSeconds, pct, publishedReservedEvent } from "./lib.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const SECTIONS = 20;
@@ -44,34 +44,7 @@ const GOAL_VS_CHAIN = 0.5;
 const GOAL_FIRST_VS_RETURNING = 1.5;
 
 const fmt = (n, d = 0) => (n === null || n === undefined ? "-" : n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }));
-const TICK = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim() || 100);
 
-/** CPU seconds (user + system) used so far by these processes. */
-function cpuSeconds(pids) {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {}
-  }
-  return ticks / TICK;
-}
-/** Children of this process named `name` (Miniflare's workerd). */
-function childPids(name) {
-  const out = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (comm === name && ppid === process.pid) out.push(Number(d));
-    } catch {}
-  }
-  return out;
-}
 
 /** One round: `n` requests from CLIENTS concurrent loops; `make(i)` gives [url, init, expected status]. */
 async function round(n, make, cpuPids) {

@@ -10,13 +10,11 @@
 // are a fetch to a SQLite Durable Object each), bare (all three out). `--entry name=path` adds a
 // variant bundled from another entry (e.g. the app at an earlier commit, for before/after).
 // Run: node bench/hold-pieces.mjs [--rounds 4] [--per-round 400] [--only base,nolog] [--entry old=/tmp/x/src/worker/index.ts] [--strip]
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { spawnSync as spawn } from "node:child_process";
-import { buyerTokens, publishedReservedEvent } from "./lib.mjs";
+import { buyerTokens, childPids, cpuSeconds, publishedReservedEvent } from "./lib.mjs";
 import { startApp } from "./app-miniflare.mjs";
 
 const args = process.argv.slice(2);
@@ -31,7 +29,6 @@ const ROWS = 50;
 const PER_ROW = 50;
 const CLIENTS = 64;
 const BUYERS = 2000;
-const TICK = Number(spawn("getconf", ["CLK_TCK"]).stdout?.toString().trim() || 100);
 const root = path.resolve(import.meta.dirname, "..");
 const appEntry = path.join(root, "src/worker/index.ts");
 
@@ -61,28 +58,6 @@ const STRIP = args.includes("--strip");
 for (const [name, entry] of extra) variants[name] = { entry: path.resolve(entry) };
 const only = opt("only", Object.keys(variants).join(",")).split(",");
 
-function workerdPids(exclude) {
-  const out = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (comm === "workerd" && ppid === process.pid && !exclude.includes(Number(d))) out.push(Number(d));
-    } catch {}
-  }
-  return out;
-}
-function cpuSeconds(pids) {
-  let ticks = 0;
-  for (const pid of pids) {
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const x = f.slice(f.lastIndexOf(")") + 2).split(" ");
-    ticks += Number(x[11]) + Number(x[12]);
-  }
-  return ticks / TICK;
-}
 
 const pairs = [];
 for (let s = 0; s < SECTIONS; s++) for (let r = 0; r < ROWS; r++) for (let n = 0; n < PER_ROW; n += 2) pairs.push([`S${s + 1}-R${r + 1}-${n + 1}`, `S${s + 1}-R${r + 1}-${n + 2}`]);
@@ -102,9 +77,9 @@ async function setUp(name, spec, tmp) {
     entry = path.join(tmp, `${name}.mjs`);
     await writeFile(entry, wrapper(wrap.entry ?? appEntry, wrap));
   } else if (wrap?.entry) entry = wrap.entry;
-  const before = workerdPids([]);
+  const before = childPids("workerd");
   const app = await startApp({ entry });
-  const pids = workerdPids(before);
+  const pids = childPids("workerd", before);
   const { eventId } = await publishedReservedEvent(app.origin, { sections: SECTIONS, rows: ROWS, perRow: PER_ROW, maxPerUser: 50 });
   const tokens = await buyerTokens(app.secrets.SESSION_SECRET, BUYERS, "pieces");
   return { name, app, pids, eventId, tokens, seats: shuffled(), next: 0, runs: [] };

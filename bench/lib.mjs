@@ -1,4 +1,6 @@
 // Helpers shared by the benchmarks (bench/run.mjs runs only *.bench.mjs, so not this file).
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { build } from "esbuild";
@@ -56,27 +58,14 @@ export function apiPost(origin) {
 }
 
 /**
- * Through the public API: an organizer, a venue of `sections` reserved sections of `rows` x
- * `perRow` seats (seat ids `S<s>-R<r>-<n>`, one price) and an event of it, on sale since a
- * minute ago and published. Answers its id and the organizer's token.
+ * Through the public API: an organizer, a venue of the given sections and an event of it (one
+ * price a tier), on sale since a minute ago and published. Answers its id and the organizer's
+ * token.
  */
-export async function publishedReservedEvent(origin, { sections, rows, perRow, maxPerUser }) {
+export async function publishedEvent(origin, { venueSections, priceTiers, maxPerUser }) {
   const post = apiPost(origin);
   const organizer = await post("/api/v1/auth/signup", { email: `bench-${Date.now()}-${Math.random()}@example.test`, password: "bench-password-123", name: "Bench", role: "organizer" });
-  const venue = await post(
-    "/api/v1/admin/venues",
-    {
-      name: "Bench Arena",
-      city: "Lisbon",
-      sections: Array.from({ length: sections }, (_, s) => ({
-        key: `S${s + 1}`,
-        name: `Section ${s + 1}`,
-        kind: "reserved",
-        rows: Array.from({ length: rows }, (_, r) => ({ label: `R${r + 1}`, seats: perRow, price_tier: "standard" })),
-      })),
-    },
-    organizer.token,
-  );
+  const venue = await post("/api/v1/admin/venues", { name: "Bench Arena", city: "Lisbon", sections: venueSections }, organizer.token);
   const startsAt = Date.now() + 30 * 24 * 3600_000;
   const event = await post(
     "/api/v1/admin/events",
@@ -88,7 +77,7 @@ export async function publishedReservedEvent(origin, { sections, rows, perRow, m
       starts_at: new Date(startsAt).toISOString(),
       ends_at: new Date(startsAt + 3600_000).toISOString(),
       on_sale_at: new Date(Date.now() - 60_000).toISOString(),
-      price_tiers: { standard: 5000 },
+      price_tiers: priceTiers,
       hold_ttl_seconds: 1800,
       max_tickets_per_user: maxPerUser,
     },
@@ -96,6 +85,32 @@ export async function publishedReservedEvent(origin, { sections, rows, perRow, m
   );
   await post(`/api/v1/admin/events/${event.event_id}/publish`, {}, organizer.token);
   return { eventId: event.event_id, organizerToken: organizer.token };
+}
+
+/** `publishedEvent` of `sections` reserved sections of `rows` x `perRow` seats (seat ids `S<s>-R<r>-<n>`). */
+export function publishedReservedEvent(origin, { sections, rows, perRow, maxPerUser }) {
+  const venueSections = Array.from({ length: sections }, (_, s) => ({
+    key: `S${s + 1}`,
+    name: `Section ${s + 1}`,
+    kind: "reserved",
+    rows: Array.from({ length: rows }, (_, r) => ({ label: `R${r + 1}`, seats: perRow, price_tier: "standard" })),
+  }));
+  return publishedEvent(origin, { venueSections, priceTiers: { standard: 5000 }, maxPerUser });
+}
+
+/** Child processes of this one named `name` (Miniflare's workerd), leaving out `exclude`. */
+export function childPids(name, exclude = []) {
+  const out = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (comm === name && ppid === process.pid && !exclude.includes(Number(d))) out.push(Number(d));
+    } catch {}
+  }
+  return out;
 }
 
 /** Buyers' session tokens signed as the app signs them (sign-ups would only measure PBKDF2). */
@@ -107,4 +122,19 @@ export function buyerTokens(sessionSecret, count, prefix, hours = 1) {
       new SignJWT({ role: "buyer" }).setProtectedHeader({ alg: "HS256" }).setSubject(`usr_${prefix}${String(i).padStart(6, "0")}`).setAudience("session").setIssuedAt().setExpirationTime(exp).sign(key),
     ),
   );
+}
+
+const TICK = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim() || 100);
+
+/** CPU seconds (user + system) used so far by these processes (a process gone counts nothing). */
+export function cpuSeconds(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {}
+  }
+  return ticks / TICK;
 }
